@@ -1,0 +1,2 @@
+// Placeholder: the AuthExportPostgres backend is built in its own issue.
+public import AuthExport
