@@ -1,2 +1,0 @@
-// Placeholder: the AuthExportSQLite backend is built in its own issue.
-public import AuthExport
