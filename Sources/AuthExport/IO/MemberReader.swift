@@ -8,6 +8,9 @@ final class MemberReader {
     let path: String
     private let fd: Int32
     private let ownsFD: Bool
+    /// In-memory archive bytes (tests), read instead of `fd` when set.
+    private var memory: [UInt8]?
+    private var memoryPosition = 0
     private let maxMemberSize: Int
     private let decompressor = MemberDecompressor()
 
@@ -42,7 +45,28 @@ final class MemberReader {
         }
     }
 
+    /// Reads an archive held in memory.
+    init(bytes: [UInt8], name: String, maxMemberSize: Int) {
+        path = name
+        self.maxMemberSize = maxMemberSize
+        fd = -1
+        ownsFD = false
+        memory = bytes
+    }
+
     deinit { if ownsFD { close(fd) } }
+
+    private func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let memory else { return try FileIO.readFully(fd, into: buffer, path: path) }
+        let n = min(buffer.count, memory.count - memoryPosition)
+        if n > 0 {
+            memory.withUnsafeBytes { source in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[memoryPosition..<memoryPosition + n]))
+            }
+        }
+        memoryPosition += n
+        return n
+    }
 
     private func error(_ code: ArchiveError.Code, _ message: String, at offset: Int64) -> ArchiveError {
         ArchiveError(code, message, location: .init(path: path, byteOffset: offset))
@@ -56,7 +80,7 @@ final class MemberReader {
         }
         memberOffset = offset
         var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
-        let got = try header.withUnsafeMutableBytes { (b) in try FileIO.readFully(fd, into: b, path: path) }
+        let got = try header.withUnsafeMutableBytes { (b) in try readFully(into: b) }
         if got == 0 { return false }
         if got < GzipMember.headerSize || header[0] != 0x1F || header[1] != 0x8B {
             if header[0] == 0x1F && (got < 2 || header[1] == 0x8B) {
@@ -78,7 +102,7 @@ final class MemberReader {
         let rest = size - GzipMember.headerSize
         raw.append(contentsOf: repeatElement(0, count: rest))
         let read = try raw.withUnsafeMutableBytes { (b) in
-            try FileIO.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: b[GzipMember.headerSize...]), path: path)
+            try readFully(into: UnsafeMutableRawBufferPointer(rebasing: b[GzipMember.headerSize...]))
         }
         if read < rest {
             throw error(.truncated, "file ends inside a gzip member (\(rest - read) bytes missing)", at: offset + Int64(GzipMember.headerSize + read))
@@ -103,7 +127,7 @@ final class MemberReader {
     /// True when the file has no bytes after the current member.
     func isAtEndOfFile() throws -> Bool {
         var byte: UInt8 = 0
-        let n = try withUnsafeMutableBytes(of: &byte) { (b) in try FileIO.readFully(fd, into: b, path: path) }
+        let n = try withUnsafeMutableBytes(of: &byte) { (b) in try readFully(into: b) }
         return n == 0
     }
 }
