@@ -39,11 +39,13 @@ import Testing
         #expect(Self.isValid(try Self.smallArchive()))
     }
 
-    @Test func everySingleByteChangeIsDetected() throws {
+    /// All 255 other values of every byte, split in slices so the test runner spreads them over the CPUs.
+    @Test(arguments: 0..<8)
+    func everySingleByteChangeIsDetected(slice: Int) throws {
         let original = try Self.smallArchive()
         var undetected: [String] = []
         var checked = 0
-        for position in original.indices {
+        for position in original.indices where position % 8 == slice {
             var copy = original
             for delta in 1...255 {
                 copy[position] = original[position] &+ UInt8(delta)
@@ -51,7 +53,7 @@ import Testing
                 if Self.isValid(copy) { undetected.append("byte \(position) +\(delta)") }
             }
         }
-        #expect(checked == original.count * 255)
+        #expect(checked == (original.count + 7 - slice) / 8 * 255)
         #expect(undetected.isEmpty, "undetected changes: \(undetected.prefix(20))")
     }
 

@@ -98,11 +98,21 @@ final class MemberReader {
             throw error(.badCompression, "gzip member size \(size) exceeds the limit", at: offset + 16)
         }
         raw = header
-        raw.reserveCapacity(size)
         let rest = size - GzipMember.headerSize
-        raw.append(contentsOf: repeatElement(0, count: rest))
-        let read = try raw.withUnsafeMutableBytes { (b) in
-            try readFully(into: UnsafeMutableRawBufferPointer(rebasing: b[GzipMember.headerSize...]))
+        // Read in chunks, so a corrupt size field cannot make us allocate more than the file holds.
+        var read = 0
+        while read < rest {
+            let chunk = min(rest - read, 1 << 20)
+            let before = raw.count
+            raw.append(contentsOf: repeatElement(0, count: chunk))
+            let got = try raw.withUnsafeMutableBytes { (b) in
+                try readFully(into: UnsafeMutableRawBufferPointer(rebasing: b[before...]))
+            }
+            read += got
+            if got < chunk {
+                raw.removeLast(chunk - got)
+                break
+            }
         }
         if read < rest {
             throw error(.truncated, "file ends inside a gzip member (\(rest - read) bytes missing)", at: offset + Int64(GzipMember.headerSize + read))
