@@ -165,7 +165,8 @@ bench_add_row() {
 # bench_print_table TITLE SCALE_DESCRIPTION: print the markdown table and save it.
 bench_print_table() {
     local title=$1 scale=$2
-    local out="$BENCH_OUT/results/$(basename "$0" .sh)-$(date -u +%Y%m%dT%H%M%SZ).md"
+    local out
+    out="$BENCH_OUT/results/$(basename "$0" .sh)-$(date -u +%Y%m%dT%H%M%SZ).md"
     {
         printf '### %s\n\n' "$title"
         printf '%s; %s run(s) per contender, alternating; %s; %s CPUs; %s.\n\n' \

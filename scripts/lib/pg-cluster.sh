@@ -61,8 +61,8 @@ s.close()' 2>/dev/null) && [ -n "$port" ]; then
         return 0
     fi
     # Fallback without python: probe random high ports.
-    local i
-    for i in $(seq 1 200); do
+    local _
+    for _ in $(seq 1 200); do
         port=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             printf '%s\n' "$port"
@@ -196,8 +196,8 @@ _pg_stop_server() {
     # Reap our child (runuser -> postgres) so nothing is left <defunct>.
     if [ -n "${PG_CLUSTER_PID:-}" ]; then
         if kill -0 "$PG_CLUSTER_PID" 2>/dev/null; then
-            local i
-            for i in $(seq 1 50); do
+            local _
+            for _ in $(seq 1 50); do
                 kill -0 "$PG_CLUSTER_PID" 2>/dev/null || break
                 sleep 0.1
             done
