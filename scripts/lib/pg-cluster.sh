@@ -221,9 +221,12 @@ pg_cluster_stop() {
 # Create a fresh, empty database in the running cluster and print its URL.
 #     url=$(pg_cluster_create_db mydb)
 pg_cluster_create_db() {
-    local name="$1"
+    local name="$1" enc
     [ -n "${PG_CLUSTER_PORT:-}" ] || { _pg_log "no cluster running"; return 1; }
     "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres -d postgres \
-        -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" -c "CREATE DATABASE \"$name\"" >&2 || return 1
-    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$name"
+        -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS \"${name//\"/\"\"}\" WITH (FORCE)" \
+        -c "CREATE DATABASE \"${name//\"/\"\"}\"" >&2 || return 1
+    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$name")
+    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$enc"
 }
