@@ -1,0 +1,296 @@
+/// Spells cells of each logical type, and reads them back. Spec: spec/FORMAT.md#cells
+package enum CellCodec {
+    /// Why a cell does not fit its column.
+    package enum Failure: Error {
+        /// A null in a column that is not nullable.
+        case null
+        /// The value does not conform to the logical type; the message says what was expected.
+        case mismatch(String)
+        /// The JSON itself is malformed.
+        case json(JSONScanner.Failure)
+    }
+
+    // MARK: Writing
+
+    /// Appends `value` as a cell of `column`.
+    package static func encode(_ value: Value, _ column: Column, into out: inout ByteBuffer) throws(Failure) {
+        switch (value, column.type) {
+        case (.null, _):
+            guard column.nullable else { throw .null }
+            out.append(ascii: "null")
+        case (.boolean(let b), .boolean):
+            out.append(ascii: b ? "true" : "false")
+        case (.integer(let i), .integer):
+            out.append(integer: i)
+        case (.real(let d), .real):
+            out.append(double: d)
+        case (.integer(let i), .real):
+            out.append(double: Double(i))
+        case (.text(let s), _) where column.type != .any && column.type != .json && column.type != .bytes:
+            var s = s
+            let result = s.withUTF8 { buffer in
+                Result { () throws(Failure) in try encodeText(UnsafeRawBufferPointer(buffer), column.type, into: &out) }
+            }
+            try result.get()
+        case (.bytes(let bytes), .bytes):
+            bytes.withUnsafeBytes { out.append(base64: $0) }
+        case (.json(let text), .json):
+            var text = text
+            let result = text.withUTF8 { buffer in
+                Result { () throws(Failure) in try encodeJSON(UnsafeRawBufferPointer(buffer), into: &out) }
+            }
+            try result.get()
+        case (_, .any):
+            try encodeAny(value, into: &out)
+        default:
+            throw .mismatch("expected a value of type \(column.type.rawValue), got \(value.caseName)")
+        }
+    }
+
+    /// Appends UTF-8 text as a cell of a text-like column (text, decimal, uuid, timestamp, date, time).
+    package static func encodeText(_ utf8: UnsafeRawBufferPointer, _ type: LogicalType, into out: inout ByteBuffer)
+        throws(Failure)
+    {
+        let valid: Bool
+        switch type {
+        case .text: valid = isValidUTF8(utf8)
+        case .decimal: valid = CanonicalForms.isDecimal(utf8)
+        case .uuid: valid = CanonicalForms.isUUID(utf8)
+        case .timestamp: valid = CanonicalForms.isTimestamp(utf8)
+        case .date: valid = CanonicalForms.isDate(utf8)
+        case .time: valid = CanonicalForms.isTime(utf8)
+        default: throw .mismatch("a string is not a value of type \(type.rawValue)")
+        }
+        guard valid else { throw .mismatch(expectation(for: type)) }
+        out.append(jsonStringUTF8: utf8)
+    }
+
+    /// Appends JSON text as a json cell: validated, compacted, wrapped when it is `null` or a one-key `{"$":…}`.
+    package static func encodeJSON(_ text: UnsafeRawBufferPointer, into out: inout ByteBuffer) throws(Failure) {
+        var scanner = JSONScanner(text, maxDepth: ReaderLimits.defaultMaxDepth - 1)
+        var compact = ByteBuffer(capacity: text.count)
+        do {
+            try scanner.writeCompact(to: &compact)
+            try scanner.expectEnd()
+        } catch {
+            throw .json(error)
+        }
+        if compact.bytes.withUnsafeBytes({ needsWrapper($0) }) {
+            out.append(ascii: "{\"$\":")
+            out.append(contentsOf: compact.bytes)
+            out.append(UInt8(ascii: "}"))
+        } else {
+            out.append(contentsOf: compact.bytes)
+        }
+    }
+
+    /// Whether compact JSON is `null` or an object whose only key is `"$"`.
+    static func needsWrapper(_ compact: UnsafeRawBufferPointer) -> Bool {
+        if compact.count == 4 && compact[0] == UInt8(ascii: "n") { return true }
+        guard compact.count > 5, compact[0] == UInt8(ascii: "{"), compact[1] == UInt8(ascii: "\""),
+            compact[2] == UInt8(ascii: "$"), compact[3] == UInt8(ascii: "\""), compact[4] == UInt8(ascii: ":")
+        else { return false }
+        var scanner = JSONScanner(compact, maxDepth: Int.max)
+        scanner.position = 5
+        guard (try? scanner.scanValue()) != nil else { return false }
+        return scanner.position == compact.count - 1
+    }
+
+    /// Appends a tagged cell of an `any` column.
+    package static func encodeAny(_ value: Value, into out: inout ByteBuffer) throws(Failure) {
+        switch value {
+        case .null:
+            out.append(ascii: "null")
+        case .integer(let i):
+            out.append(ascii: "[\"integer\",")
+            out.append(integer: i)
+            out.append(UInt8(ascii: "]"))
+        case .real(let d):
+            out.append(ascii: "[\"real\",")
+            out.append(double: d)
+            out.append(UInt8(ascii: "]"))
+        case .text(let s):
+            out.append(ascii: "[\"text\",")
+            out.append(jsonString: s)
+            out.append(UInt8(ascii: "]"))
+        case .bytes(let b):
+            out.append(ascii: "[\"bytes\",")
+            b.withUnsafeBytes { out.append(base64: $0) }
+            out.append(UInt8(ascii: "]"))
+        case .invalidText(let b):
+            out.append(ascii: "[\"text_bytes\",")
+            b.withUnsafeBytes { out.append(base64: $0) }
+            out.append(UInt8(ascii: "]"))
+        case .boolean, .json:
+            throw .mismatch("an any column holds integer, real, text or bytes values, got \(value.caseName)")
+        }
+    }
+
+    static func expectation(for type: LogicalType) -> String {
+        switch type {
+        case .boolean: return "expected true or false"
+        case .integer: return "expected an integer in the signed 64-bit range"
+        case .real: return "expected a number or \"NaN\", \"Infinity\", \"-Infinity\""
+        case .decimal: return "expected a decimal string like \"-12.50\""
+        case .text: return "expected a string of valid UTF-8"
+        case .bytes: return "expected a standard base64 string with padding"
+        case .uuid: return "expected a lowercase canonical uuid string (8-4-4-4-12 hex digits)"
+        case .json: return "expected a JSON value"
+        case .timestamp: return "expected an RFC 3339 UTC timestamp string YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
+        case .date: return "expected a date string YYYY-MM-DD"
+        case .time: return "expected a time string HH:MM:SS[.ffffff]"
+        case .any: return "expected null or a [tag, value] pair with tag integer, real, text, bytes or text_bytes"
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads the cell at the scanner's position as a value of `column`.
+    ///
+    /// With `materialize == false` it only validates and returns `.null`.
+    package static func decode(_ scanner: inout JSONScanner, _ column: Column, materialize: Bool) throws(Failure) -> Value {
+        let token: JSONScanner.Token
+        do { token = try scanner.scanValue() } catch { throw .json(error) }
+        if token.kind == .null {
+            guard column.nullable else { throw .null }
+            return .null
+        }
+        switch column.type {
+        case .boolean:
+            switch token.kind {
+            case .true: return .boolean(true)
+            case .false: return .boolean(false)
+            default: throw .mismatch(expectation(for: .boolean))
+            }
+        case .integer:
+            guard let i = scanner.int64(token) else { throw .mismatch(expectation(for: .integer)) }
+            return .integer(i)
+        case .real:
+            return try decodeReal(scanner, token)
+        case .text:
+            guard case .string = token.kind else { throw .mismatch(expectation(for: .text)) }
+            return materialize ? .text(scanner.string(token)) : .null
+        case .decimal, .uuid, .timestamp, .date, .time:
+            guard case .string(false) = token.kind else { throw .mismatch(expectation(for: column.type)) }
+            let raw = scanner.raw(token)
+            let valid: Bool
+            switch column.type {
+            case .decimal: valid = CanonicalForms.isDecimal(raw)
+            case .uuid: valid = CanonicalForms.isUUID(raw)
+            case .timestamp: valid = CanonicalForms.isTimestamp(raw)
+            case .date: valid = CanonicalForms.isDate(raw)
+            default: valid = CanonicalForms.isTime(raw)
+            }
+            guard valid else { throw .mismatch(expectation(for: column.type)) }
+            return materialize ? .text(String(decoding: raw, as: UTF8.self)) : .null
+        case .bytes:
+            return .bytes(try decodeBase64(scanner, token, materialize: materialize, type: .bytes))
+        case .json:
+            return try decodeJSON(scanner, token, materialize: materialize)
+        case .any:
+            return try decodeAny(&scanner, token, materialize: materialize)
+        }
+    }
+
+    private static func decodeReal(_ scanner: JSONScanner, _ token: JSONScanner.Token) throws(Failure) -> Value {
+        switch token.kind {
+        case .number:
+            guard let d = scanner.double(token), d.isFinite else { throw .mismatch(expectation(for: .real)) }
+            return .real(d)
+        case .string:
+            if scanner.stringEquals(token, "NaN") { return .real(.nan) }
+            if scanner.stringEquals(token, "Infinity") { return .real(.infinity) }
+            if scanner.stringEquals(token, "-Infinity") { return .real(-.infinity) }
+            throw .mismatch(expectation(for: .real))
+        default:
+            throw .mismatch(expectation(for: .real))
+        }
+    }
+
+    private static func decodeBase64(
+        _ scanner: JSONScanner, _ token: JSONScanner.Token, materialize: Bool, type: LogicalType
+    ) throws(Failure) -> [UInt8] {
+        guard case .string(false) = token.kind else { throw .mismatch(expectation(for: .bytes)) }
+        var bytes: [UInt8] = []
+        if materialize {
+            bytes.reserveCapacity((token.end - token.start) / 4 * 3)
+            guard Base64.decode(scanner.raw(token), into: &bytes) else { throw .mismatch(expectation(for: .bytes)) }
+        } else {
+            guard Base64.decode(scanner.raw(token), into: nil) else { throw .mismatch(expectation(for: .bytes)) }
+        }
+        return bytes
+    }
+
+    private static func decodeJSON(_ scanner: JSONScanner, _ token: JSONScanner.Token, materialize: Bool)
+        throws(Failure) -> Value
+    {
+        var inner = JSONScanner(scanner.raw(token), maxDepth: scanner.maxDepth)
+        if token.kind == .object {
+            // A one-key {"$": v} object is a wrapper: its value is v.
+            var probe = inner
+            probe.position = 1
+            probe.skipWhitespace()
+            if probe.peek() == UInt8(ascii: "\""), let key = try? probe.scanString(), probe.stringEquals(key, "$"),
+                (try? probe.expect(UInt8(ascii: ":"), "':'")) != nil
+            {
+                let valueStart = probe.position
+                if (try? probe.scanValue()) != nil, probe.consume(UInt8(ascii: "}")), probe.isAtEnd {
+                    inner.position = valueStart
+                }
+            }
+        }
+        guard materialize else { return .null }
+        var compact = ByteBuffer(capacity: token.end - token.start)
+        do { try inner.writeCompact(to: &compact) } catch { throw .json(error) }
+        return .json(String(decoding: compact.bytes, as: UTF8.self))
+    }
+
+    private static func decodeAny(_ scanner: inout JSONScanner, _ token: JSONScanner.Token, materialize: Bool)
+        throws(Failure) -> Value
+    {
+        guard token.kind == .array else { throw .mismatch(expectation(for: .any)) }
+        var inner = JSONScanner(scanner.raw(token), maxDepth: 2)
+        inner.position = 1
+        guard let tag = try? inner.scanValue(), case .string(false) = tag.kind, inner.consume(UInt8(ascii: ",")),
+            let value = try? inner.scanValue(), inner.consume(UInt8(ascii: "]")), inner.isAtEnd
+        else { throw .mismatch(expectation(for: .any)) }
+        if inner.stringEquals(tag, "integer") {
+            guard let i = inner.int64(value) else { throw .mismatch("expected an integer after the \"integer\" tag") }
+            return .integer(i)
+        } else if inner.stringEquals(tag, "real") {
+            do { return try decodeReal(inner, value) } catch { throw .mismatch("expected a real after the \"real\" tag") }
+        } else if inner.stringEquals(tag, "text") {
+            guard case .string = value.kind else { throw .mismatch("expected a string after the \"text\" tag") }
+            return materialize ? .text(inner.string(value)) : .null
+        } else if inner.stringEquals(tag, "bytes") {
+            return .bytes(try decodeBase64(inner, value, materialize: materialize, type: .any))
+        } else if inner.stringEquals(tag, "text_bytes") {
+            return .invalidText(try decodeBase64(inner, value, materialize: materialize, type: .any))
+        }
+        throw .mismatch(expectation(for: .any))
+    }
+}
+
+extension Value {
+    /// The case name, for messages (never the value itself).
+    package var caseName: String {
+        switch self {
+        case .null: return "null"
+        case .boolean: return "boolean"
+        case .integer: return "integer"
+        case .real: return "real"
+        case .text: return "text"
+        case .bytes: return "bytes"
+        case .json: return "json"
+        case .invalidText: return "invalid text"
+        }
+    }
+}
+
+/// Default reader limits. Spec: spec/FORMAT.md#limits
+package enum ReaderLimits {
+    package static let defaultMaxLineBytes = 64 << 20
+    package static let defaultMaxDepth = 128
+    /// Writers close a member once its decompressed size reaches this.
+    package static let memberTarget = 1 << 20
+}

@@ -1,0 +1,268 @@
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes an archive, streaming: header, then tables with their rows, then views and triggers, then ``finish()``.
+///
+/// Rows are cut into gzip members of about 1 MiB that are compressed in parallel; memory stays bounded whatever the
+/// archive size. Written to a file, the archive appears under its name only when ``finish()`` succeeds (mode 0600),
+/// together with a `NAME.sha256` file in `sha256sum` format; on ``abort()``, an error or a crash nothing remains.
+///
+/// ```swift
+/// let writer = try ArchiveWriter(path: "app.authx.gz", overwrite: false, header: header)
+/// try writer.beginTable(users)
+/// try writer.append([.text("0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10"), .text("ada@example.com")])
+/// try writer.endTable()
+/// let summary = try writer.finish()
+/// ```
+///
+/// Spec: spec/FORMAT.md
+public final class ArchiveWriter {
+    /// Tuning knobs.
+    public struct Options: Sendable {
+        /// The deflate level, 1 (fastest) to 12 (smallest; libdeflate levels). Default 6.
+        public var compressionLevel: Int = 6
+        /// Compression threads; 1 compresses on the calling thread. Default: the number of CPUs.
+        public var threads: Int = ProcessInfoCPU.count
+        /// Creates the default options.
+        public init() {}
+    }
+
+    /// What was written.
+    public struct Summary: Sendable {
+        /// Number of tables.
+        public var tables: Int
+        /// Number of rows in all tables.
+        public var rows: Int64
+        /// Size of the archive file in bytes.
+        public var bytes: Int64
+        /// Decompressed size of the archive in bytes.
+        public var uncompressedBytes: Int64
+        /// SHA-256 of the whole file, lowercase hex (as in the `.sha256` file).
+        public var sha256: String
+    }
+
+    private let path: String?
+    private let file: AtomicFile?
+    private let fd: Int32
+    private let overwrite: Bool
+    private let pipeline: CompressionPipeline
+    private var fileHash = SHA256()
+    private var bytesWritten: Int64 = 0
+    private var uncompressedWritten: Int64 = 0
+
+    private var member = ByteBuffer(capacity: ReaderLimits.memberTarget + 64 << 10)
+    private var currentTable: TableSchema?
+    private var tableHash = SHA256()
+    private var tableRows: Int64 = 0
+    private var totalRows: Int64 = 0
+    private var index: [ArchiveEnd.IndexEntry] = []
+    private var tableNames = Set<String>()
+    private var objectsStarted = false
+    private var state: State = .open
+
+    private enum State { case open, finished, aborted }
+
+    private static let noTable = -1
+    private static let objectsTag = -2
+
+    /// Creates the archive file `path` (published on ``finish()``) and writes the header.
+    ///
+    /// - Throws: `ArchiveError` with code `.io` if `path` exists and `overwrite` is false, or cannot be created.
+    public convenience init(path: String, overwrite: Bool, header: ArchiveHeader, options: Options = Options()) throws {
+        let file = try AtomicFile(path: path, overwrite: overwrite)
+        try self.init(file: file, fd: file.fd, path: path, overwrite: overwrite, header: header, options: options)
+    }
+
+    /// Writes the archive to an open file descriptor, such as standard output (no `.sha256` file).
+    public convenience init(fileDescriptor: Int32, header: ArchiveHeader, options: Options = Options()) throws {
+        try self.init(file: nil, fd: fileDescriptor, path: nil, overwrite: false, header: header, options: options)
+    }
+
+    private init(file: AtomicFile?, fd: Int32, path: String?, overwrite: Bool, header: ArchiveHeader, options: Options)
+        throws
+    {
+        self.file = file
+        self.fd = fd
+        self.path = path
+        self.overwrite = overwrite
+        self.pipeline = CompressionPipeline(threads: max(1, options.threads), level: min(12, max(1, options.compressionLevel)))
+        appendLine(RecordCodec.json(header))
+        try submitMember(tag: Self.noTable)
+    }
+
+    deinit {
+        if state == .open { abort() }
+    }
+
+    private var location: ArchiveError.Location { .init(path: path, table: currentTable?.name) }
+
+    /// Starts a table: its rows follow, then ``endTable()``.
+    ///
+    /// - Throws: `ArchiveError` `.invalidValue` for a table without columns or a repeated table name.
+    public func beginTable(_ schema: TableSchema) throws {
+        precondition(state == .open && currentTable == nil && !objectsStarted, "beginTable() out of order")
+        guard !schema.columns.isEmpty else {
+            throw ArchiveError(.invalidValue, "a table needs at least one column", location: .init(path: path, table: schema.name))
+        }
+        guard tableNames.insert(schema.name).inserted else {
+            throw ArchiveError(.invalidValue, "table appears twice", location: .init(path: path, table: schema.name))
+        }
+        currentTable = schema
+        tableHash = SHA256()
+        tableRows = 0
+        index.append(.init(table: schema.name, offset: -1, compressedBytes: 0, uncompressedBytes: 0, rows: 0))
+        appendLine(RecordCodec.json(schema))
+    }
+
+    /// Appends a row of the current table, one value per column.
+    ///
+    /// - Throws: `ArchiveError` `.invalidValue` naming the column when a value does not fit (the row is not written).
+    public func append(_ row: [Value]) throws {
+        try appendRow { encoder in
+            for value in row { try encoder.append(value) }
+        }
+    }
+
+    /// Appends a row through a ``RowEncoder`` (the fast path: no intermediate values).
+    ///
+    /// - Throws: `ArchiveError` `.invalidValue` naming the column when a cell does not fit (the row is not written),
+    ///   or whatever `encode` throws.
+    public func appendRow(_ encode: (inout RowEncoder) throws -> Void) throws {
+        guard let table = currentTable else { preconditionFailure("appendRow() outside a table") }
+        let rowStart = member.count
+        var encoder = RowEncoder(columns: table.columns, buffer: member)
+        member = ByteBuffer()
+        do {
+            try encode(&encoder)
+            try encoder.finish()
+            member = encoder.buffer
+        } catch let error as ArchiveError {
+            member = encoder.buffer
+            member.bytes.removeSubrange(rowStart...)
+            throw error.filling(.init(path: path, table: table.name, row: tableRows + 1))
+        } catch {
+            member = encoder.buffer
+            member.bytes.removeSubrange(rowStart...)
+            throw error
+        }
+        member.bytes.withUnsafeBytes { tableHash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[rowStart...])) }
+        tableRows += 1
+        if member.count >= ReaderLimits.memberTarget { try submitMember(tag: index.count - 1) }
+    }
+
+    /// Ends the current table with its row count and checksum.
+    public func endTable() throws {
+        guard let table = currentTable else { preconditionFailure("endTable() outside a table") }
+        let digest = hex(tableHash.finalize())
+        appendLine(RecordCodec.json(TableEnd(table: table.name, rows: tableRows, sha256: digest)))
+        index[index.count - 1].rows = tableRows
+        totalRows += tableRows
+        try submitMember(tag: index.count - 1)
+        currentTable = nil
+    }
+
+    /// Appends a view, trigger or other schema object. All tables must have ended.
+    public func append(_ object: SchemaObject) throws {
+        precondition(state == .open && currentTable == nil, "append(object) inside a table")
+        objectsStarted = true
+        appendLine(RecordCodec.json(object))
+    }
+
+    /// Writes the end record, flushes everything and publishes the file.
+    ///
+    /// - Returns: what was written.
+    /// - Throws: `ArchiveError` `.io` if writing or publishing fails; the file is then discarded.
+    @discardableResult
+    public func finish() throws -> Summary {
+        precondition(state == .open && currentTable == nil, "finish() inside a table or twice")
+        do {
+            if member.count > 0 { try submitMember(tag: Self.objectsTag) }
+            try pipeline.flush(deliver)
+            let end = ArchiveEnd(
+                tables: index.count, rows: totalRows, sha256: hex(fileHash.finalize()), index: index)
+            appendLine(RecordCodec.json(end))
+            let endMember = member.bytes.withUnsafeBytes { GzipMember.storedMember($0) }
+            uncompressedWritten += Int64(member.count)
+            member.removeAll()
+            try write(endMember)
+            let fullHash = hex(fileHashIncludingEnd.finalize())
+            try file?.commit()
+            state = .finished
+            pipeline.shutdown()
+            if let path {
+                let line = "\(fullHash)  \(FileIO.baseName(of: path))\n"
+                try AtomicFile.write(Array(line.utf8), to: path + ".sha256", overwrite: true)
+            }
+            return Summary(
+                tables: index.count, rows: totalRows, bytes: bytesWritten, uncompressedBytes: uncompressedWritten,
+                sha256: fullHash)
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    /// Discards everything written; no file remains. Safe to call more than once.
+    public func abort() {
+        guard state == .open else { return }
+        state = .aborted
+        pipeline.shutdown()
+        file?.discard()
+    }
+
+    // MARK: Internals
+
+    private var fileHashIncludingEnd = SHA256()
+
+    private func appendLine(_ json: JSONValue) {
+        json.write(to: &member)
+        member.append(UInt8(ascii: "\n"))
+    }
+
+    private func submitMember(tag: Int) throws {
+        let content = member.bytes
+        member.removeAll(keepingCapacity: false)
+        member.bytes.reserveCapacity(ReaderLimits.memberTarget + 64 << 10)
+        uncompressedWritten += Int64(content.count)
+        if tag >= 0 { index[tag].uncompressedBytes += Int64(content.count) }
+        try pipeline.submit(content, tag: tag, deliver: deliver)
+    }
+
+    private func deliver(_ done: CompressionPipeline.Done) throws {
+        if done.tag >= 0 {
+            if index[done.tag].offset < 0 { index[done.tag].offset = bytesWritten }
+            index[done.tag].compressedBytes += Int64(done.member.count)
+        }
+        done.member.withUnsafeBytes { fileHash.update(bufferPointer: $0) }
+        try write(done.member)
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { buffer in
+            fileHashIncludingEnd.update(bufferPointer: buffer)
+            try FileIO.writeAll(fd, buffer, path: path ?? "-")
+        }
+        bytesWritten += Int64(bytes.count)
+    }
+}
+
+@available(*, unavailable)
+extension ArchiveWriter: Sendable {}
+
+/// Lowercase hex of a digest.
+package func hex(_ digest: some Sequence<UInt8>) -> String {
+    var out: [UInt8] = []
+    for byte in digest {
+        out.append(hexDigit(byte >> 4))
+        out.append(hexDigit(byte & 0xF))
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// The number of CPUs available to the process.
+package enum ProcessInfoCPU {
+    /// The online processor count (at least 1).
+    package static var count: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

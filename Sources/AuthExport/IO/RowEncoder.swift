@@ -1,0 +1,135 @@
+/// Spells one row's cells into the archive, checking each against its column.
+///
+/// Get one from ``ArchiveWriter/appendRow(_:)``; append exactly one cell per column, in column order.
+///
+/// ```swift
+/// try writer.appendRow { row in
+///     try row.appendText(utf8: idBytes)
+///     try row.appendInteger(42)
+///     try row.appendNull()
+/// }
+/// ```
+public struct RowEncoder: ~Copyable {
+    let columns: [Column]
+    var buffer: ByteBuffer
+    var index = 0
+
+    init(columns: [Column], buffer: consuming ByteBuffer) {
+        self.columns = columns
+        self.buffer = buffer
+    }
+
+    private mutating func next() throws(ArchiveError) -> Column {
+        guard index < columns.count else {
+            throw ArchiveError(.invalidValue, "row has more cells than the table's \(columns.count) columns")
+        }
+        let column = columns[index]
+        buffer.append(index == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
+        index += 1
+        return column
+    }
+
+    private func failure(_ error: CellCodec.Failure, _ column: Column) -> ArchiveError {
+        let message: String
+        switch error {
+        case .null: message = "null in a column that is not nullable"
+        case .mismatch(let text): message = text
+        case .json(let failure): message = "invalid JSON: \(failure.message) at byte \(failure.column)"
+        }
+        return ArchiveError(.invalidValue, message, location: .init(column: column.name))
+    }
+
+    /// Appends any value, checked against the column's logical type.
+    public mutating func append(_ value: Value) throws(ArchiveError) {
+        let column = try next()
+        do { try CellCodec.encode(value, column, into: &buffer) } catch { throw failure(error, column) }
+    }
+
+    /// Appends SQL NULL.
+    public mutating func appendNull() throws(ArchiveError) {
+        let column = try next()
+        guard column.nullable else { throw failure(.null, column) }
+        buffer.append(ascii: "null")
+    }
+
+    /// Appends a boolean to a `boolean` column.
+    public mutating func appendBoolean(_ value: Bool) throws(ArchiveError) {
+        let column = try next()
+        guard column.type == .boolean else { throw failure(.mismatch(CellCodec.expectation(for: column.type)), column) }
+        buffer.append(ascii: value ? "true" : "false")
+    }
+
+    /// Appends an integer to an `integer`, `real` or `any` column.
+    public mutating func appendInteger(_ value: Int64) throws(ArchiveError) {
+        let column = try next()
+        switch column.type {
+        case .integer: buffer.append(integer: value)
+        case .real: buffer.append(double: Double(value))
+        case .any:
+            buffer.append(ascii: "[\"integer\",")
+            buffer.append(integer: value)
+            buffer.append(UInt8(ascii: "]"))
+        default: throw failure(.mismatch(CellCodec.expectation(for: column.type)), column)
+        }
+    }
+
+    /// Appends a double to a `real` or `any` column.
+    public mutating func appendReal(_ value: Double) throws(ArchiveError) {
+        let column = try next()
+        switch column.type {
+        case .real: buffer.append(double: value)
+        case .any:
+            buffer.append(ascii: "[\"real\",")
+            buffer.append(double: value)
+            buffer.append(UInt8(ascii: "]"))
+        default: throw failure(.mismatch(CellCodec.expectation(for: column.type)), column)
+        }
+    }
+
+    /// Appends UTF-8 text to a text-like column (text, decimal, uuid, timestamp, date, time; the canonical form is
+    /// checked), or to an `any` column (tagged `text`, or `text_bytes` when the bytes are not valid UTF-8).
+    public mutating func appendText(utf8: UnsafeRawBufferPointer) throws(ArchiveError) {
+        let column = try next()
+        if column.type == .any {
+            if isValidUTF8(utf8) {
+                buffer.append(ascii: "[\"text\",")
+                buffer.append(jsonStringUTF8: utf8)
+            } else {
+                buffer.append(ascii: "[\"text_bytes\",")
+                buffer.append(base64: utf8)
+            }
+            buffer.append(UInt8(ascii: "]"))
+            return
+        }
+        do { try CellCodec.encodeText(utf8, column.type, into: &buffer) } catch { throw failure(error, column) }
+    }
+
+    /// Appends bytes to a `bytes` or `any` column.
+    public mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+        let column = try next()
+        switch column.type {
+        case .bytes: buffer.append(base64: bytes)
+        case .any:
+            buffer.append(ascii: "[\"bytes\",")
+            buffer.append(base64: bytes)
+            buffer.append(UInt8(ascii: "]"))
+        default: throw failure(.mismatch(CellCodec.expectation(for: column.type)), column)
+        }
+    }
+
+    /// Appends JSON text to a `json` column: validated and compacted. The text `null` is the JSON null value.
+    public mutating func appendJSON(utf8: UnsafeRawBufferPointer) throws(ArchiveError) {
+        let column = try next()
+        guard column.type == .json else { throw failure(.mismatch(CellCodec.expectation(for: column.type)), column) }
+        do { try CellCodec.encodeJSON(utf8, into: &buffer) } catch { throw failure(error, column) }
+    }
+
+    /// Ends the row; checks that every column got a cell.
+    mutating func finish() throws(ArchiveError) {
+        guard index == columns.count else {
+            throw ArchiveError(.invalidValue, "row has \(index) cells, the table has \(columns.count) columns")
+        }
+        buffer.append(UInt8(ascii: "]"))
+        buffer.append(UInt8(ascii: "\n"))
+    }
+}
