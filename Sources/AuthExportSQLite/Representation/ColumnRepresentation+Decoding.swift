@@ -170,10 +170,10 @@ extension ColumnRepresentation {
     /// encoding from its compact form `compact`.
     package func jsonRoundTrips(_ original: UnsafeRawBufferPointer, compact: UnsafeRawBufferPointer) -> Bool {
         switch encoding {
-        case .jsonPython:
+        case .jsonPython, .jsonPythonUTF8:
             var spelled: [UInt8] = []
             spelled.reserveCapacity(original.count)
-            TextForms.appendPythonJSON(compact: compact, to: &spelled)
+            TextForms.appendPythonJSON(compact: compact, asciiOnly: encoding == .jsonPython, to: &spelled)
             return spelled.elementsEqual(original)
         default:
             return compact.elementsEqual(original)

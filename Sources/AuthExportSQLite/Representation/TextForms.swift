@@ -168,7 +168,9 @@ enum TextForms {
     /// Appends `compact` (canonical compact JSON, as the archive carries it) re-spelled the way Python's
     /// `json.dumps` writes it with its defaults: `", "` and `": "` separators, and every character outside
     /// printable ASCII escaped as `\uXXXX` (lowercase hex; surrogate pairs above U+FFFF).
-    static func appendPythonJSON(compact: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    /// With `asciiOnly` false it is `json.dumps(..., ensure_ascii=False)`: the same separators, and characters
+    /// outside ASCII written as themselves (strings then spelled exactly as in the compact form).
+    static func appendPythonJSON(compact: UnsafeRawBufferPointer, asciiOnly: Bool = true, to out: inout [UInt8]) {
         var i = 0
         let n = compact.count
         var inString = false
@@ -195,6 +197,9 @@ enum TextForms {
                 out.append(contentsOf: UnsafeRawBufferPointer(rebasing: compact[i..<min(i + length, n)]))
                 i += length
             case 0x20...0x7E:
+                out.append(b)
+                i += 1
+            case _ where !asciiOnly:
                 out.append(b)
                 i += 1
             case 0x7F:
