@@ -21,6 +21,19 @@ struct ColumnPlan {
     var emitter: CellEmitter
     /// Index of the value in the SELECT list.
     var selectIndex: Int32
+    /// Conditions the decision relied on beyond "the value decodes", which values read after a sample must
+    /// meet too: the plausible range of unix times, RFC-shaped hex uuids.
+    var guards = ValueGuards()
+    /// Whether the decision came from values (false: from the declaration alone, no value seen).
+    var fromValues = true
+}
+
+/// Conditions on values that a type decision relied on (see ``ColumnPlan/guards``).
+struct ValueGuards {
+    /// Integers must lie in this range (unix times inferred from plausible values).
+    var integerRange: ClosedRange<Int64>?
+    /// 32-hex-digit uuids must carry an RFC version and variant.
+    var rfcShapedHex = false
 }
 
 /// A problem or decision worth telling the user about, attached to a table and column.
@@ -109,8 +122,25 @@ enum TypeInference {
             column.precision = hints.precision
             column.scale = hints.scale
         }
-        return ColumnPlan(column: column, representation: representation, emitter: emitter, selectIndex: selectIndex)
+        var guards = ValueGuards()
+        if override == nil {
+            if representation.encoding == .unixSeconds { guards.integerRange = plausibleSeconds }
+            if representation.encoding == .unixMillis { guards.integerRange = plausibleMillis }
+            if type == .uuid, representation.encoding == .hex32 || representation.encoding == .hex32Upper,
+                !hints.declaredUUID, !(hints.declaredUUIDLength && hints.uuidName)
+            {
+                guards.rfcShapedHex = true
+            }
+        }
+        return ColumnPlan(
+            column: column, representation: representation, emitter: emitter, selectIndex: selectIndex,
+            guards: guards, fromValues: scan.classCount > 0)
     }
+
+    /// Unix times in seconds taken as timestamps without being told: 1900-01-01 to 2100-01-01.
+    static let plausibleSeconds: ClosedRange<Int64> = -2_208_988_800...4_102_444_800
+    /// Unix times in milliseconds taken as timestamps without being told: 1973-03-03 to 2100-01-01.
+    static let plausibleMillis: ClosedRange<Int64> = 100_000_000_000...4_102_444_800_000
 
     // MARK: Inference
 
@@ -260,8 +290,8 @@ enum TypeInference {
     /// unix_seconds when every integer is a plausible time in seconds (1900-2100), unix_millis when every one is
     /// in milliseconds (1973-2100); nil otherwise.
     private static func unixEncoding(_ scan: ColumnScan) -> ColumnEncoding? {
-        if scan.minInteger >= -2_208_988_800 && scan.maxInteger <= 4_102_444_800 { return .unixSeconds }
-        if scan.minInteger >= 100_000_000_000 && scan.maxInteger <= 4_102_444_800_000 { return .unixMillis }
+        if plausibleSeconds.contains(scan.minInteger) && plausibleSeconds.contains(scan.maxInteger) { return .unixSeconds }
+        if plausibleMillis.contains(scan.minInteger) && plausibleMillis.contains(scan.maxInteger) { return .unixMillis }
         return nil
     }
 
