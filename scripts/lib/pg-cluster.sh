@@ -23,6 +23,10 @@
 #     PG_CLUSTER_PORT        the TCP port
 #     PG_CLUSTER_USER        postgres
 #     PG_CLUSTER_URL         postgresql://postgres@127.0.0.1:PORT/postgres
+#     PG_CLUSTER_PID         our child process running the postmaster
+#
+# pg_cluster_start must be called in the main shell (not in $(...)), so that
+# the postmaster is a child of the calling script and gets reaped on stop.
 #
 # Tunables (environment, optional):
 #     PG_BIN                 server binaries (default /usr/lib/postgresql/15/bin)
@@ -57,8 +61,8 @@ s.close()' 2>/dev/null) && [ -n "$port" ]; then
         return 0
     fi
     # Fallback without python: probe random high ports.
-    local i
-    for i in $(seq 1 200); do
+    local _
+    for _ in $(seq 1 200); do
         port=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             printf '%s\n' "$port"
@@ -137,26 +141,35 @@ pg_cluster_start() {
     local attempt port timeout=${PG_CLUSTER_START_TIMEOUT:-60}
     for attempt in 1 2 3; do
         port=$(_pg_free_port) || { _pg_log "could not find a free TCP port"; break; }
-        if _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DATA" -l "$PG_CLUSTER_LOG" \
-            -o "-p $port" -w -t "$timeout" start >"$dir/pg_ctl.log" 2>&1; then
-            # pg_ctl -w already waited; double-check over TCP with pg_isready.
-            local waited=0
-            while ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -t 2; do
-                waited=$((waited + 1))
-                if [ "$waited" -ge "$timeout" ]; then
-                    _pg_log "server started but is not ready on 127.0.0.1:$port after ${timeout}s"
-                    break
-                fi
-                sleep 1
-            done
-            if [ "$waited" -lt "$timeout" ]; then
-                export PG_CLUSTER_PORT="$port"
-                export PG_CLUSTER_URL="postgresql://postgres@127.0.0.1:$port/postgres"
-                _pg_log "PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $NF}') ready at $PG_CLUSTER_URL (dir $PG_CLUSTER_DIR)"
-                return 0
-            fi
+        # The postmaster runs as OUR child (through runuser), not daemonized by
+        # `pg_ctl start`: a daemonized postmaster is re-parented to PID 1, which in
+        # some sandboxes does not reap it promptly and leaves a <defunct> postgres
+        # process behind after the stop. `pg_ctl stop` still works on it (pid file).
+        if [ "$(id -u)" -eq 0 ]; then
+            (cd / && exec runuser -u postgres -- "$PG_BIN/postgres" -D "$PG_CLUSTER_DATA" -p "$port") \
+                >>"$PG_CLUSTER_LOG" 2>&1 </dev/null &
+        else
+            (cd / && exec "$PG_BIN/postgres" -D "$PG_CLUSTER_DATA" -p "$port") \
+                >>"$PG_CLUSTER_LOG" 2>&1 </dev/null &
         fi
-        _pg_log "start attempt $attempt on port $port failed; server log tail:"
+        export PG_CLUSTER_PID=$!
+        local waited=0 ready=0
+        while [ "$waited" -lt "$((timeout * 5))" ]; do
+            if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -t 2; then
+                ready=1
+                break
+            fi
+            kill -0 "$PG_CLUSTER_PID" 2>/dev/null || break   # server process exited
+            sleep 0.2
+            waited=$((waited + 1))
+        done
+        if [ "$ready" = 1 ]; then
+            export PG_CLUSTER_PORT="$port"
+            export PG_CLUSTER_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+            _pg_log "PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') ready at $PG_CLUSTER_URL (dir $PG_CLUSTER_DIR)"
+            return 0
+        fi
+        _pg_log "start attempt $attempt on 127.0.0.1:$port failed; server log tail:"
         tail -n 20 "$PG_CLUSTER_LOG" 2>/dev/null | sed 's/^/    /' >&2 || true
         _pg_stop_server
     done
@@ -168,17 +181,30 @@ pg_cluster_start() {
 # Stop the server of the current cluster (if running); keep the directory.
 _pg_stop_server() {
     [ -n "${PG_CLUSTER_DATA:-}" ] || return 0
-    local pidfile="$PG_CLUSTER_DATA/postmaster.pid"
-    [ -f "$pidfile" ] || return 0
-    local pid
-    pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
-    _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DATA" -m fast -w -t 20 stop >/dev/null 2>&1 ||
-        _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DATA" -m immediate -w -t 10 stop >/dev/null 2>&1 ||
-        true
-    # Last resort: kill the postmaster recorded in the pid file, and its children.
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        pkill -KILL -P "$pid" 2>/dev/null || true
-        kill -KILL "$pid" 2>/dev/null || true
+    local pidfile="$PG_CLUSTER_DATA/postmaster.pid" pid=""
+    if [ -f "$pidfile" ]; then
+        pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
+        _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DATA" -m fast -w -t 20 stop >/dev/null 2>&1 ||
+            _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DATA" -m immediate -w -t 10 stop >/dev/null 2>&1 ||
+            true
+        # Last resort: kill the postmaster recorded in the pid file, and its children.
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            pkill -KILL -P "$pid" 2>/dev/null || true
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    # Reap our child (runuser -> postgres) so nothing is left <defunct>.
+    if [ -n "${PG_CLUSTER_PID:-}" ]; then
+        if kill -0 "$PG_CLUSTER_PID" 2>/dev/null; then
+            local _
+            for _ in $(seq 1 50); do
+                kill -0 "$PG_CLUSTER_PID" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -KILL "$PG_CLUSTER_PID" 2>/dev/null || true
+        fi
+        wait "$PG_CLUSTER_PID" 2>/dev/null || true
+        unset PG_CLUSTER_PID
     fi
     return 0
 }
@@ -195,9 +221,12 @@ pg_cluster_stop() {
 # Create a fresh, empty database in the running cluster and print its URL.
 #     url=$(pg_cluster_create_db mydb)
 pg_cluster_create_db() {
-    local name="$1"
+    local name="$1" enc
     [ -n "${PG_CLUSTER_PORT:-}" ] || { _pg_log "no cluster running"; return 1; }
     "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres -d postgres \
-        -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" -c "CREATE DATABASE \"$name\"" >&2 || return 1
-    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$name"
+        -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS \"${name//\"/\"\"}\" WITH (FORCE)" \
+        -c "CREATE DATABASE \"${name//\"/\"\"}\"" >&2 || return 1
+    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$name")
+    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$enc"
 }

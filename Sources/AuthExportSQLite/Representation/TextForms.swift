@@ -1,0 +1,245 @@
+/// Byte-level parsers and printers for the text forms of uuids, decimals and JSON that SQLite columns hold.
+enum TextForms {
+    // MARK: UUID
+
+    /// Appends the canonical uuid for 32 hex digits (`uppercase` says which letter case they must use;
+    /// digits fit both). Returns false when `s` is not 32 hex digits of that case.
+    static func canonicalUUID(hex32 s: UnsafeRawBufferPointer, uppercase: Bool, into out: inout [UInt8]) -> Bool {
+        guard s.count == 32 else { return false }
+        for i in 0..<32 {
+            guard let lower = hexLowercased(s[i], uppercase: uppercase) else { return false }
+            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(ASCIIByte.dash) }
+            out.append(lower)
+        }
+        return true
+    }
+
+    /// Appends the canonical uuid for 36-character dashed text of the given letter case.
+    static func canonicalUUID(dashed s: UnsafeRawBufferPointer, uppercase: Bool, into out: inout [UInt8]) -> Bool {
+        guard s.count == 36 else { return false }
+        for i in 0..<36 {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard s[i] == ASCIIByte.dash else { return false }
+                out.append(ASCIIByte.dash)
+            } else {
+                guard let lower = hexLowercased(s[i], uppercase: uppercase) else { return false }
+                out.append(lower)
+            }
+        }
+        return true
+    }
+
+    /// Appends the canonical uuid for 16 bytes.
+    static func canonicalUUID(bytes s: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        guard s.count == 16 else { return false }
+        for i in 0..<16 {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(ASCIIByte.dash) }
+            out.append(hexDigit(s[i] >> 4, uppercase: false))
+            out.append(hexDigit(s[i] & 0xF, uppercase: false))
+        }
+        return true
+    }
+
+    /// The 16 bytes of a canonical uuid; nil when `s` is not canonical.
+    static func uuidBytes(canonical s: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard isCanonicalUUID(s) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        var high: UInt8?
+        for b in s where b != ASCIIByte.dash {
+            let nibble = ASCIIByte.isDigit(b) ? b &- ASCIIByte.zero : b &- UInt8(ascii: "a") &+ 10
+            if let h = high {
+                bytes.append(h << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes
+    }
+
+    /// Whether `s` is `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex.
+    static func isCanonicalUUID(_ s: UnsafeRawBufferPointer) -> Bool {
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(36)
+        return canonicalUUID(dashed: s, uppercase: false, into: &scratch)
+    }
+
+    /// The lowercase form of a hex digit written in the given case, or nil.
+    @inline(__always)
+    private static func hexLowercased(_ b: UInt8, uppercase: Bool) -> UInt8? {
+        if ASCIIByte.isDigit(b) { return b }
+        if uppercase {
+            return b >= UInt8(ascii: "A") && b <= UInt8(ascii: "F") ? b | 0x20 : nil
+        }
+        return b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f") ? b : nil
+    }
+
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8, uppercase: Bool) -> UInt8 {
+        nibble < 10 ? ASCIIByte.zero &+ nibble : (uppercase ? UInt8(ascii: "A") : UInt8(ascii: "a")) &+ nibble &- 10
+    }
+
+    // MARK: Decimal
+
+    /// Whether `s` is a canonical decimal `-?(0|[1-9][0-9]*)(\.[0-9]+)?` (NaN and infinities excluded).
+    static func isCanonicalDecimal(_ s: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = s.count
+        if i < n, s[i] == ASCIIByte.dash { i += 1 }
+        let start = i
+        while i < n, ASCIIByte.isDigit(s[i]) { i += 1 }
+        guard i > start, i - start == 1 || s[start] != ASCIIByte.zero else { return false }
+        if i < n, s[i] == ASCIIByte.dot {
+            i += 1
+            let fractionStart = i
+            while i < n, ASCIIByte.isDigit(s[i]) { i += 1 }
+            guard i > fractionStart else { return false }
+        }
+        return i == n
+    }
+
+    /// Appends the exact decimal spelling of the shortest digits that round-trip `value` (`0.1` for 0.1,
+    /// `100000000000000000000` for 1e20, never an exponent); `NaN`, `Infinity`, `-Infinity` for non-finite.
+    static func appendDecimal(_ value: Double, to out: inout [UInt8]) {
+        if value.isNaN {
+            out.append(contentsOf: "NaN".utf8)
+            return
+        }
+        if value.isInfinite {
+            out.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8)
+            return
+        }
+        // Swift's description is the shortest round-trip form: "1250.5", "1e-05", "1.7976931348623157e+308".
+        let text = Array(value.description.utf8)
+        var digits: [UInt8] = []
+        var exponent = 0  // value = digits × 10^exponent
+        var negative = false
+        var i = 0
+        if i < text.count, text[i] == ASCIIByte.dash {
+            negative = true
+            i += 1
+        }
+        var seenDot = false
+        while i < text.count, text[i] != UInt8(ascii: "e") && text[i] != UInt8(ascii: "E") {
+            if text[i] == ASCIIByte.dot {
+                seenDot = true
+            } else {
+                digits.append(text[i])
+                if seenDot { exponent -= 1 }
+            }
+            i += 1
+        }
+        if i < text.count {
+            exponent += Int(String(decoding: text[(i + 1)...], as: UTF8.self)) ?? 0
+        }
+        if digits.allSatisfy({ $0 == ASCIIByte.zero }) {
+            if negative { out.append(ASCIIByte.dash) }
+            out.append(ASCIIByte.zero)
+            return
+        }
+        // Normalize: no leading zeros, no trailing zeros (moved into the exponent).
+        while digits.count > 1, digits.first == ASCIIByte.zero { digits.removeFirst() }
+        while digits.count > 1, digits.last == ASCIIByte.zero {
+            digits.removeLast()
+            exponent += 1
+        }
+        if negative { out.append(ASCIIByte.dash) }
+        if exponent >= 0 {
+            out.append(contentsOf: digits)
+            for _ in 0..<exponent { out.append(ASCIIByte.zero) }
+        } else {
+            let integerDigits = digits.count + exponent
+            if integerDigits > 0 {
+                out.append(contentsOf: digits[..<integerDigits])
+                out.append(ASCIIByte.dot)
+                out.append(contentsOf: digits[integerDigits...])
+            } else {
+                out.append(ASCIIByte.zero)
+                out.append(ASCIIByte.dot)
+                for _ in 0..<(-integerDigits) { out.append(ASCIIByte.zero) }
+                out.append(contentsOf: digits)
+            }
+        }
+    }
+
+    // MARK: JSON
+
+    /// Appends `compact` (canonical compact JSON, as the archive carries it) re-spelled the way Python's
+    /// `json.dumps` writes it with its defaults: `", "` and `": "` separators, and every character outside
+    /// printable ASCII escaped as `\uXXXX` (lowercase hex; surrogate pairs above U+FFFF).
+    /// With `asciiOnly` false it is `json.dumps(..., ensure_ascii=False)`: the same separators, and characters
+    /// outside ASCII written as themselves (strings then spelled exactly as in the compact form).
+    static func appendPythonJSON(compact: UnsafeRawBufferPointer, asciiOnly: Bool = true, to out: inout [UInt8]) {
+        var i = 0
+        let n = compact.count
+        var inString = false
+        while i < n {
+            let b = compact[i]
+            if !inString {
+                out.append(b)
+                if b == UInt8(ascii: ",") || b == ASCIIByte.colon {
+                    out.append(ASCIIByte.space)
+                } else if b == UInt8(ascii: "\"") {
+                    inString = true
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                out.append(b)
+                inString = false
+                i += 1
+            case UInt8(ascii: "\\"):
+                // Canonical escapes (\" \\ \n \r \t \b \f \u00xx) are spelled the same way by Python.
+                let length = compact[i + 1] == UInt8(ascii: "u") ? 6 : 2
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: compact[i..<min(i + length, n)]))
+                i += length
+            case 0x20...0x7E:
+                out.append(b)
+                i += 1
+            case _ where !asciiOnly:
+                out.append(b)
+                i += 1
+            case 0x7F:
+                appendUnicodeEscape(0x7F, to: &out)
+                i += 1
+            default:
+                let (scalar, length) = decodeUTF8(compact, at: i)
+                if scalar > 0xFFFF {
+                    let v = scalar - 0x10000
+                    appendUnicodeEscape(0xD800 + (v >> 10), to: &out)
+                    appendUnicodeEscape(0xDC00 + (v & 0x3FF), to: &out)
+                } else {
+                    appendUnicodeEscape(scalar, to: &out)
+                }
+                i += length
+            }
+        }
+    }
+
+    private static func appendUnicodeEscape(_ unit: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\\"))
+        out.append(UInt8(ascii: "u"))
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(hexDigit(UInt8(unit >> UInt32(shift) & 0xF), uppercase: false))
+        }
+    }
+
+    /// Decodes one scalar of valid UTF-8 at `i` (multi-byte lead byte).
+    private static func decodeUTF8(_ s: UnsafeRawBufferPointer, at i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(s[i])
+        if b0 < 0xE0, i + 1 < s.count { return ((b0 & 0x1F) << 6 | UInt32(s[i + 1]) & 0x3F, 2) }
+        if b0 < 0xF0, i + 2 < s.count {
+            return ((b0 & 0x0F) << 12 | (UInt32(s[i + 1]) & 0x3F) << 6 | UInt32(s[i + 2]) & 0x3F, 3)
+        }
+        if i + 3 < s.count {
+            return (
+                (b0 & 0x07) << 18 | (UInt32(s[i + 1]) & 0x3F) << 12 | (UInt32(s[i + 2]) & 0x3F) << 6
+                    | UInt32(s[i + 3]) & 0x3F, 4
+            )
+        }
+        return (0xFFFD, 1)
+    }
+}
