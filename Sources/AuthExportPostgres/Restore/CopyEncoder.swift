@@ -49,7 +49,7 @@ struct CopyEncoder {
         case (.integer, .doublePrecision), (.real, .doublePrecision), (.real, .real): return true
         case (.decimal, .numeric): return true
         case (.text, .text), (.text, .varchar): return true
-        case (.any, .text), (.any, .varchar): return true
+        case (.any, .text), (.any, .varchar), (.any, .bytea): return true
         case (.bytes, .bytea): return true
         case (.uuid, .uuid): return true
         case (.json, .jsonb), (.json, .json): return true
@@ -106,7 +106,8 @@ struct CopyEncoder {
 
     private func checkText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws {
         if utf8.count > 0, utf8.baseAddress.flatMap({ memchr($0, 0, utf8.count) }) != nil {
-            throw Misfit.unsupported(column: i, message: "text contains a NUL character (U+0000), which PostgreSQL cannot store")
+            if logical[i] == .any { throw anyNeedsBytes(i, "a text value contains NUL (U+0000), which PostgreSQL text cannot store") }
+            throw Misfit.unsupported(column: i, message: "text contains a NUL character (U+0000), which PostgreSQL text cannot store")
         }
         let limit: Int
         switch types[i] {
@@ -141,7 +142,31 @@ struct CopyEncoder {
 
     // MARK: Binary format
 
+    /// A cell of an `any` column restored as `bytea`: the bytes of its text, number or BLOB.
+    private static func anyBytes(_ value: Value) -> [UInt8]? {
+        switch value {
+        case .null: return nil
+        case .integer(let v): return Array(String(v).utf8)
+        case .real(let d): return Array(realText(d).utf8)
+        case .text(let s): return Array(s.utf8)
+        case .bytes(let b), .invalidText(let b): return b
+        case .boolean(let b): return Array((b ? "1" : "0").utf8)
+        case .json(let s): return Array(s.utf8)
+        }
+    }
+
+    /// The misfit of a BLOB or non-UTF-8 text in an `any` column restored as text.
+    private func anyNeedsBytes(_ i: Int, _ reason: String = "a BLOB or text value that is not valid UTF-8 cannot be stored as text") -> Misfit {
+        Misfit.widen(column: i, to: .bytea, reason: reason)
+    }
+
     private mutating func encodeBinary(_ value: Value, _ i: Int) throws {
+        if logical[i] == .any && types[i] == .bytea {
+            guard let bytes = Self.anyBytes(value) else { return appendInt32(-1) }
+            appendInt32(Int32(bytes.count))
+            buffer.append(contentsOf: bytes)
+            return
+        }
         switch value {
         case .null:
             appendInt32(-1)
@@ -183,16 +208,13 @@ struct CopyEncoder {
         case .bytes(let bytes):
             if logical[i] == .any {
                 // A BLOB in a mixed column restored as text: only if it is UTF-8 text.
-                guard String(validating: bytes, as: UTF8.self) != nil else {
-                    throw Misfit.unsupported(
-                        column: i, message: "a BLOB value that is not UTF-8 text cannot be stored in this text column")
-                }
+                guard String(validating: bytes, as: UTF8.self) != nil else { throw anyNeedsBytes(i) }
                 try bytes.withUnsafeBytes { raw in try checkText(raw, i) }
             }
             appendInt32(Int32(bytes.count))
             buffer.append(contentsOf: bytes)
         case .json(let s):
-            try withUTF8(s) { utf8 in
+            withUTF8(s) { utf8 in
                 if types[i] == .jsonb {
                     appendInt32(Int32(utf8.count + 1))
                     buffer.append(1)
@@ -202,7 +224,7 @@ struct CopyEncoder {
                 buffer.append(contentsOf: utf8)
             }
         case .invalidText:
-            throw Misfit.unsupported(column: i, message: "a text value that is not valid UTF-8 cannot be stored in PostgreSQL")
+            throw anyNeedsBytes(i)
         }
     }
 
@@ -239,7 +261,27 @@ struct CopyEncoder {
 
     // MARK: Text format
 
+    private mutating func appendByteaHex(_ bytes: [UInt8]) {
+        // bytea hex format, with COPY's backslash doubled: \\x0102…
+        buffer.append(0x5C)
+        buffer.append(0x5C)
+        buffer.append(0x78)
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        for byte in bytes {
+            buffer.append(digits[Int(byte >> 4)])
+            buffer.append(digits[Int(byte & 0xF)])
+        }
+    }
+
     private mutating func encodeText(_ value: Value, _ i: Int) throws {
+        if logical[i] == .any && types[i] == .bytea {
+            guard let bytes = Self.anyBytes(value) else {
+                buffer.append(0x5C)
+                buffer.append(0x4E)
+                return
+            }
+            return appendByteaHex(bytes)
+        }
         switch value {
         case .null:
             buffer.append(0x5C)
@@ -262,29 +304,18 @@ struct CopyEncoder {
             }
         case .bytes(let bytes):
             if logical[i] == .any {
-                guard String(validating: bytes, as: UTF8.self) != nil else {
-                    throw Misfit.unsupported(
-                        column: i, message: "a BLOB value that is not UTF-8 text cannot be stored in this text column")
-                }
+                guard String(validating: bytes, as: UTF8.self) != nil else { throw anyNeedsBytes(i) }
                 try bytes.withUnsafeBytes { raw in
                     try checkText(raw, i)
                     appendEscaped(raw)
                 }
                 return
             }
-            // bytea hex format, with COPY's backslash doubled: \\x0102…
-            buffer.append(0x5C)
-            buffer.append(0x5C)
-            buffer.append(0x78)
-            let digits: [UInt8] = Array("0123456789abcdef".utf8)
-            for byte in bytes {
-                buffer.append(digits[Int(byte >> 4)])
-                buffer.append(digits[Int(byte & 0xF)])
-            }
+            appendByteaHex(bytes)
         case .json(let s):
             withUTF8(s) { utf8 in appendEscaped(utf8) }
         case .invalidText:
-            throw Misfit.unsupported(column: i, message: "a text value that is not valid UTF-8 cannot be stored in PostgreSQL")
+            throw anyNeedsBytes(i)
         }
     }
 

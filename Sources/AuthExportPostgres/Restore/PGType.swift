@@ -136,10 +136,17 @@ enum TypeMapping {
         case .date: return (.date, nil)
         case .time: return (.time, nil)
         case .any:
+            if declared.contains("BLOB") {
+                return (
+                    .bytea,
+                    "values of mixed storage classes (source type \(column.sourceType ?? "none")): restored as bytea, "
+                        + "text and numbers as the bytes of their text"
+                )
+            }
             return (
                 .text,
                 "values of mixed storage classes (source type \(column.sourceType ?? "none")): restored as text, "
-                    + "numbers as their decimal text; a BLOB that is not UTF-8 text fails the restore"
+                    + "numbers as their decimal text (as bytea if a BLOB or non-UTF-8 text appears)"
             )
         }
     }

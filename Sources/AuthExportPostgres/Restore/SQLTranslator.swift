@@ -167,6 +167,24 @@ struct SQLTranslator {
         return values == [.number("0"), .number("1")]
     }
 
+    /// Whether `sql` is `JSON_VALID(column)`, optionally `OR column IS NULL`, on a json column: Django's
+    /// JSONField check on SQLite, which the PostgreSQL `jsonb` type implies.
+    func isJSONValidCheck(_ sql: String, jsonColumns: Set<String>) -> Bool {
+        guard let tokens = try? Self.tokenize(sql) else { return false }
+        let t = tokens.filter { $0 != .space && $0 != .symbol("(") && $0 != .symbol(")") }
+        func name(_ token: Token) -> String? {
+            switch token {
+            case .word(let w), .quoted(let w), .doubleQuoted(let w): return w.lowercased()
+            default: return nil
+            }
+        }
+        guard t.count >= 2, name(t[0]) == "json_valid", let column = name(t[1]), jsonColumns.contains(column) else {
+            return false
+        }
+        if t.count == 2 { return true }
+        return t.count == 6 && name(t[2]) == "or" && name(t[3]) == column && name(t[4]) == "is" && name(t[5]) == "null"
+    }
+
     private func mapNames(_ tokens: [Token]) -> [Token] {
         var out: [Token] = []
         for (index, token) in tokens.enumerated() {

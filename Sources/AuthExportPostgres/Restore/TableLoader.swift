@@ -68,6 +68,7 @@ final class TableLoader {
         case .unsupported(let column, let message):
             throw PostgresError(
                 .unsupportedValue, message,
+                hint: "fix the value in the source database, or leave the table out with --exclude-table",
                 location: .init(table: plan.source.name, row: row, column: plan.columns[column].source.name),
                 operation: "loading table \(plan.source.name)")
         case .widen(let column, let type, let reason):
@@ -80,7 +81,9 @@ final class TableLoader {
             }
             // End the COPY so far, change the column type, start a new COPY for the rest.
             try finishCopy()
-            let sql = "ALTER TABLE \(plan.qualified(schema, created: true)) ALTER COLUMN \(PGConnection.quoteIdentifier(c.pgName)) TYPE \(type.sql)"
+            let name = PGConnection.quoteIdentifier(c.pgName)
+            var sql = "ALTER TABLE \(plan.qualified(schema, created: true)) ALTER COLUMN \(name) TYPE \(type.sql)"
+            if type == .bytea { sql += " USING convert_to(\(name), 'UTF8')" }
             do {
                 try connection.execute(sql)
             } catch {

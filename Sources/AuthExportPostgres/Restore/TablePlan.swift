@@ -9,6 +9,8 @@ struct PlannedStatement {
         /// Translated from the source dialect: if PostgreSQL rejects it (syntax, unknown function or type,
         /// invalid reference), the restore reports `note` and goes on. Data violations still fail the restore.
         case attempt(note: String)
+        /// If it fails with one of `states`, run `sql` instead and report `note`.
+        case fallback(states: Set<String>, sql: String, note: String)
     }
 
     var sql: String
@@ -182,9 +184,19 @@ struct TablePlan {
             return pg
         }
         if !source.primaryKey.isEmpty, let list = columnList(source.primaryKey, what: "primary key", notes: &notes) {
+            // SQLite lets a PRIMARY KEY that is not INTEGER hold NULLs; it then behaves as UNIQUE, which is what
+            // PostgreSQL gets when the key columns really contain NULLs.
+            let nullable = source.primaryKey.filter { name in source.columns.first { $0.name == name }?.nullable ?? false }
+            let mode: PlannedStatement.Mode =
+                nullable.isEmpty
+                ? .required
+                : .fallback(
+                    states: ["23502"], sql: "ALTER TABLE \(table) ADD UNIQUE (\(list))",
+                    note: "primary key (\(source.primaryKey.joined(separator: ", "))) created as UNIQUE: the source "
+                        + "key column holds NULLs, which SQLite allows in a non-INTEGER PRIMARY KEY")
             out.append(
                 PlannedStatement(
-                    sql: "ALTER TABLE \(table) ADD PRIMARY KEY (\(list))", mode: .required, table: source.name,
+                    sql: "ALTER TABLE \(table) ADD PRIMARY KEY (\(list))", mode: mode, table: source.name,
                     operation: "adding the primary key of \(source.name)"))
         }
         for unique in source.uniqueConstraints {
@@ -200,6 +212,12 @@ struct TablePlan {
             if translator.isBooleanDomainCheck(check.expression) {
                 notes.append(
                     RestoreNote(.implied, table: source.name, "CHECK (\(check.expression)) left out: the boolean type implies it"))
+                continue
+            }
+            let jsonColumns = Set(columns.filter { $0.type == .jsonb }.map { $0.source.name.lowercased() })
+            if translator.isJSONValidCheck(check.expression, jsonColumns: jsonColumns) {
+                notes.append(
+                    RestoreNote(.implied, table: source.name, "CHECK (\(check.expression)) left out: the jsonb type implies it"))
                 continue
             }
             guard let expression = try? translator.translate(check.expression) else {
