@@ -29,6 +29,8 @@ final class RestoreSession {
     private var currentPlan: TablePlan?
     private var currentRows: Int64 = 0
     private var reader: ArchiveReader?
+    /// Every table of the archive, restored or not.
+    private var archiveTables: [String] = []
     private let savepoint = "authx_attempt"
 
     init(options: PostgresRestore.Options, conninfo: String?) throws {
@@ -90,9 +92,11 @@ final class RestoreSession {
         guard sawEnd else {
             throw ArchiveError(.truncated, "archive ended before its end record", location: reader.location)
         }
-        if !options.tables.include.isEmpty {
-            let names = Array(planIndex.keys) + objects.map(\.name)
-            _ = names
+        let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
+        if !unmatched.isEmpty {
+            throw PostgresError(
+                .invalidOptions,
+                "--table \(unmatched.joined(separator: ", ")) matches no table of the archive (tables: \(archiveTables.joined(separator: ", ")))")
         }
         try postData()
         try execute("COMMIT", operation: "committing the restore")
@@ -229,6 +233,7 @@ final class RestoreSession {
 
     private func startTable(_ table: TableSchema) throws {
         currentRows = 0
+        archiveTables.append(table.name)
         guard options.tables.includes(table.name) else {
             reader?.materializeRows = false
             currentPlan = nil
@@ -581,8 +586,8 @@ final class RestoreSession {
         for plan in plans {
             let serial = try query(
                 "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
-                    + "AND NOT a.attisdropped AND pg_get_serial_sequence($1, a.attname) IS NOT NULL",
-                [plan.qualified(schema)], operation: "finding the sequences of \(plan.source.name)")
+                    + "AND NOT a.attisdropped AND pg_get_serial_sequence($2::text, a.attname::text) IS NOT NULL",
+                [plan.qualified(schema), plan.qualified(schema)], operation: "finding the sequences of \(plan.source.name)")
             for row in serial.rows {
                 guard let column = row[0] else { continue }
                 try run(plan.sequenceReset(schema: schema, column: column))
