@@ -139,12 +139,12 @@ final class TableLoader {
     /// `COPY t, line N, column c: …` (the value it may quote is dropped).
     private func located(_ error: PostgresError) -> PostgresError {
         var location = ArchiveError.Location(table: plan.source.name)
+        var pgColumn = error.columnName
         if let context = error.context, let parsed = Self.parseCopyContext(context) {
             location.row = segmentStart + parsed.line
-            if let pgColumn = parsed.column {
-                location.column = plan.columns.first { $0.pgName == pgColumn }?.source.name ?? pgColumn
-            }
-        } else if let pgColumn = error.columnName {
+            pgColumn = parsed.column ?? pgColumn
+        }
+        if let pgColumn {
             location.column = plan.columns.first { $0.pgName == pgColumn }?.source.name ?? pgColumn
         }
         return error.filling(location, operation: "loading table \(plan.source.name)")
