@@ -1,4 +1,6 @@
 import AuthExport
+internal import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +10,7 @@ import Glibc
 final class RestoreSession {
     private let options: PostgresRestore.Options
     private let connection: PGConnection?
+    private let conninfo: String?
     /// The dry-run script.
     private(set) var script: [String] = []
     private var notes: [RestoreNote] = []
@@ -28,13 +31,15 @@ final class RestoreSession {
     private var loader: TableLoader?
     private var currentPlan: TablePlan?
     private var currentRows: Int64 = 0
-    private var reader: ArchiveReader?
+    private var source: RecordPrefetcher?
+    private var archivePath = ""
     /// Every table of the archive, restored or not.
     private var archiveTables: [String] = []
     private let savepoint = "authx_attempt"
 
     init(options: PostgresRestore.Options, conninfo: String?) throws {
         self.options = options
+        self.conninfo = conninfo
         if let conninfo {
             connection = try PGConnection(conninfo: conninfo)
         } else {
@@ -47,12 +52,21 @@ final class RestoreSession {
     // MARK: Running
 
     func run(_ reader: ArchiveReader) throws -> PostgresRestore.Summary {
-        self.reader = reader
+        let filter = options.tables
+        let rowsNeeded = !options.schemaOnly && !isDryRun
+        // Reading on a second thread measured slower on a busy 2-core machine (allocator contention between the
+        // threads); it is kept for --jobs, where several connections consume rows.
+        let threaded = rowsNeeded && options.jobs > 1
+        let source = RecordPrefetcher(reader: reader, threaded: threaded) { table in rowsNeeded && filter.includes(table.name) }
+        self.source = source
+        archivePath = reader.location.path ?? ""
         do {
-            let summary = try runUnchecked(reader)
+            var summary = try runUnchecked(source)
+            try analyzeAfterCommit(&summary)
             connection?.close()
             return summary
         } catch {
+            source.cancel()
             loader?.abort()
             if let connection {
                 _ = try? connection.execute("ROLLBACK")
@@ -62,10 +76,10 @@ final class RestoreSession {
         }
     }
 
-    private func runUnchecked(_ reader: ArchiveReader) throws -> PostgresRestore.Summary {
+    private func runUnchecked(_ source: RecordPrefetcher) throws -> PostgresRestore.Summary {
         try begin()
         var sawEnd = false
-        while let record = try reader.next() {
+        while let record = try source.next() {
             switch record {
             case .header(let header):
                 backend = header.source.backend
@@ -90,7 +104,7 @@ final class RestoreSession {
             }
         }
         guard sawEnd else {
-            throw ArchiveError(.truncated, "archive ended before its end record", location: reader.location)
+            throw ArchiveError(.truncated, "archive ended before its end record", location: .init(path: archivePath))
         }
         let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
         if !unmatched.isEmpty {
@@ -102,7 +116,46 @@ final class RestoreSession {
         try execute("COMMIT", operation: "committing the restore")
         return PostgresRestore.Summary(
             database: connection?.databaseName ?? "", schema: schema, tables: results,
-            rows: results.reduce(0) { $0 + $1.rows }, bytesRead: reader.bytesRead, notes: notes)
+            rows: results.reduce(0) { $0 + $1.rows }, bytesRead: source.bytesRead, notes: notes)
+    }
+
+    /// `ANALYZE` after the commit, over several connections at once: statistics do not change the data, so the
+    /// restore is already complete and atomic; a failure here is reported as a note.
+    private func analyzeAfterCommit(_ summary: inout PostgresRestore.Summary) throws {
+        guard options.analyze && !options.schemaOnly else { return }
+        let tables = zip(plans, results).sorted { $0.1.rows > $1.1.rows }.map { $0.0.qualified(schema) }
+        guard !tables.isEmpty else { return }
+        emit("\n-- statistics (after the commit, over several connections)")
+        guard let conninfo else {
+            for table in tables { script.append("ANALYZE \(table);") }
+            return
+        }
+        let workers = min(tables.count, max(options.jobs, 2))
+        let next = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        let work = AnalyzeWork(tables: tables, conninfo: conninfo)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let connection: PGConnection
+            do {
+                connection = try PGConnection(conninfo: work.conninfo)
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+                return
+            }
+            defer { connection.close() }
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < work.tables.count else { return }
+                do {
+                    try connection.execute("ANALYZE \(work.tables[i])")
+                } catch {
+                    failures.withLock { $0.append("\(work.tables[i]): \(error)") }
+                }
+            }
+        }
+        for failure in failures.withLock({ $0 }) {
+            summary.notes.append(RestoreNote(.notRestored, table: nil, "ANALYZE failed after the restore was committed: \(failure)"))
+        }
     }
 
     // MARK: SQL execution
@@ -228,14 +281,13 @@ final class RestoreSession {
         handler(
             ProgressEvent(
                 kind: kind, table: plan.source.name, rowsDone: rows, rowsTotal: expectedRows[plan.source.name],
-                bytesDone: reader?.bytesRead ?? 0))
+                bytesDone: source?.bytesRead ?? 0))
     }
 
     private func startTable(_ table: TableSchema) throws {
         currentRows = 0
         archiveTables.append(table.name)
         guard options.tables.includes(table.name) else {
-            reader?.materializeRows = false
             currentPlan = nil
             loader = nil
             return
@@ -257,7 +309,6 @@ final class RestoreSession {
         currentPlan = plan
         progress(.tableStarted, rows: 0)
         if options.schemaOnly || isDryRun {
-            reader?.materializeRows = false
             loader = nil
             if !options.schemaOnly {
                 let format = options.copyFormat == .binary
@@ -267,7 +318,6 @@ final class RestoreSession {
             }
             return
         }
-        reader?.materializeRows = true
         // swift-format-ignore: NeverForceUnwrap
         let connection = self.connection!  // not a dry run (checked above)
         let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
@@ -387,10 +437,7 @@ final class RestoreSession {
     }
 
     private func finishTable(_ end: TableEnd) throws {
-        guard let plan = currentPlan, plan.source.name == end.table else {
-            reader?.materializeRows = true
-            return
-        }
+        guard let plan = currentPlan, plan.source.name == end.table else { return }
         var rows = currentRows
         if let loader {
             let serverRows: Int64
@@ -419,7 +466,6 @@ final class RestoreSession {
         progress(.tableFinished, rows: rows)
         loader = nil
         currentPlan = nil
-        reader?.materializeRows = true
     }
 
     // MARK: After the load
@@ -449,12 +495,6 @@ final class RestoreSession {
             for statement in plan.identities(schema: schema, withData: !options.schemaOnly) { try run(statement) }
         }
         try restoreObjects()
-        if options.analyze && !options.schemaOnly {
-            emit("\n-- statistics")
-            for plan in plans {
-                try execute("ANALYZE \(plan.qualified(schema))", operation: "analyzing \(plan.source.name)", table: plan.source.name)
-            }
-        }
     }
 
     /// The table a foreign key references: restored now, or already in the target schema.
@@ -592,12 +632,15 @@ final class RestoreSession {
                 guard let column = row[0] else { continue }
                 try run(plan.sequenceReset(schema: schema, column: column))
             }
-            if options.analyze {
-                try execute("ANALYZE \(plan.qualified(schema))", operation: "analyzing \(plan.source.name)", table: plan.source.name)
-            }
         }
     }
 }
 
 @available(*, unavailable)
 extension RestoreSession: Sendable {}
+
+/// What the ANALYZE workers share.
+private struct AnalyzeWork: Sendable {
+    let tables: [String]
+    let conninfo: String
+}
