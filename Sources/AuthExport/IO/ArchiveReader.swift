@@ -53,6 +53,9 @@ public final class ArchiveReader {
     private var index: [ArchiveEnd.IndexEntry] = []
     private var tableNames = Set<String>()
     private var memberLineIndex = 0
+    private var rowDecoder: RowDecoder?
+    /// Whether the current member's worker-side row checks used the current table's schema (decided once).
+    private var rowChecksVerdict: Bool?
 
     /// The header, once read.
     public private(set) var header: ArchiveHeader?
@@ -127,6 +130,7 @@ public final class ArchiveReader {
                 }
                 lineStart = 0
                 memberLineIndex = 0
+                rowChecksVerdict = nil
                 if members.content.isEmpty {
                     location = .init(path: path, line: lineNumber + 1, byteOffset: members.memberOffset)
                     throw fail(.badRecord, "empty gzip member")
@@ -143,7 +147,7 @@ public final class ArchiveReader {
             let record = try members.content.withUnsafeBytes { buffer -> ArchiveRecord? in
                 let rest = UnsafeRawBufferPointer(rebasing: buffer[lineStart...])
                 // swift-format-ignore: NeverForceUnwrap
-                let newline = lineStart + rest.firstIndex(of: UInt8(ascii: "\n"))!  // the member ends with "\n"
+                let newline = lineStart + findNewline(rest)
                 let start = lineStart
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newline])
                 let isFirstInMember = memberLineIndex == 0
@@ -178,12 +182,13 @@ public final class ArchiveReader {
             tableHash.update(bufferPointer: withNewline)
             tableRows += 1
             location.row = tableRows
-            if !materializeRows, let checks = members.rowChecks, checks.schema == table {
+            if !materializeRows, let checks = members.rowChecks, rowChecksApply(checks) {
                 if let failure = checks.failures[memberLineIndex - 1] { throw fail(failure) }
                 return .row([])
             }
-            do {
-                return .row(try RowDecoder.decode(line, table, maxDepth: options.maxDepth, materialize: materializeRows))
+            do throws(RowFailure) {
+                // swift-format-ignore: NeverForceUnwrap
+                return .row(try rowDecoder!.decode(line, materialize: materializeRows))  // set with currentTable
             } catch {
                 throw fail(error)
             }
@@ -205,6 +210,13 @@ public final class ArchiveReader {
             }
             throw fail(.badRecord, "expected a JSON object (record) or array (row)")
         }
+    }
+
+    private func rowChecksApply(_ checks: RowChecks) -> Bool {
+        if let verdict = rowChecksVerdict { return verdict }
+        let verdict = checks.schema == currentTable
+        rowChecksVerdict = verdict
+        return verdict
     }
 
     private func fail(_ failure: RowFailure) -> ArchiveError {
@@ -255,6 +267,8 @@ public final class ArchiveReader {
                 throw fail(.badRecord, "table \(table.name) appears twice")
             }
             currentTable = table
+            rowDecoder = RowDecoder(table: table, maxDepth: options.maxDepth)
+            rowChecksVerdict = nil
             location.table = table.name
             tableHash = SHA256()
             tableRows = 0

@@ -184,17 +184,18 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             return
         }
         guard let schema = slot.schema else { return }
+        let decoder = RowDecoder(table: schema, maxDepth: maxDepth)
         var failures: [Int: RowFailure] = [:]
         slot.content.withUnsafeBytes { buffer in
             var start = 0
             var lineIndex = 0
             while start < buffer.count {
-                guard let newline = UnsafeRawBufferPointer(rebasing: buffer[start...]).firstIndex(of: UInt8(ascii: "\n")) else { break }
-                let end = start + newline
+                let end = start + findNewline(UnsafeRawBufferPointer(rebasing: buffer[start...]))
+                if end >= buffer.count { break }
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
                 if line.first == UInt8(ascii: "[") {
                     do throws(RowFailure) {
-                        _ = try RowDecoder.decode(line, schema, maxDepth: maxDepth, materialize: false)
+                        _ = try decoder.decode(line, materialize: false)
                     } catch {
                         failures[lineIndex] = error
                     }
