@@ -121,8 +121,12 @@ extension ColumnRepresentation {
                 return false
             }
             if zone.isUTC {
-                local.appendDateTime(separator: ASCIIByte.letterT, to: &out)
+                // The canonical form is the same text with `T` and a `Z`.
+                let start = out.count
+                out.append(contentsOf: s)
+                out[start + 10] = ASCIIByte.letterT
                 out.append(ASCIIByte.letterZ)
+                _ = local
                 return true
             }
             guard let utc = zone.utc(fromLocal: local.epochSeconds),

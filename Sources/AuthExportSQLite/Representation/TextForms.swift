@@ -6,11 +6,23 @@ enum TextForms {
     /// digits fit both). Returns false when `s` is not 32 hex digits of that case.
     static func canonicalUUID(hex32 s: UnsafeRawBufferPointer, uppercase: Bool, into out: inout [UInt8]) -> Bool {
         guard s.count == 32 else { return false }
-        for i in 0..<32 {
-            guard let lower = hexLowercased(s[i], uppercase: uppercase) else { return false }
-            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(ASCIIByte.dash) }
-            out.append(lower)
+        // Built in a fixed buffer, appended once (this runs for every uuid of the database).
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &buffer) { b -> Bool in
+            var o = 0
+            for i in 0..<32 {
+                guard let lower = hexLowercased(s[i], uppercase: uppercase) else { return false }
+                if i == 8 || i == 12 || i == 16 || i == 20 {
+                    b[o] = ASCIIByte.dash
+                    o += 1
+                }
+                b[o] = lower
+                o += 1
+            }
+            return true
         }
+        guard ok else { return false }
+        withUnsafeBytes(of: &buffer) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<36])) }
         return true
     }
 
