@@ -30,7 +30,10 @@ extension RowSource {
 extension ExportCursor: RowSource {}
 
 /// Rows copied out of SQLite: storage classes, numbers, and the bytes of texts and blobs.
-final class RowBatch {
+///
+/// A struct, moved between the threads under the reader's lock (a class would pay a dynamic exclusivity check on
+/// every append).
+struct RowBatch {
     let columns: Int
     var rows = 0
     /// rows × columns storage classes.
@@ -49,7 +52,7 @@ final class RowBatch {
         bytes.reserveCapacity(256 << 10)
     }
 
-    func reset() {
+    mutating func reset() {
         rows = 0
         classes.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
@@ -59,7 +62,7 @@ final class RowBatch {
 
     /// Copies the statement's current row.
     @inline(__always)
-    func append(_ stmt: OpaquePointer) {
+    mutating func append(_ stmt: OpaquePointer) {
         for i in 0..<Int32(columns) {
             let type = sqlite3_column_type(stmt, i)
             classes.append(type)
@@ -173,7 +176,7 @@ final class RowReader: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let batch = free.removeLast()
+            var batch = free.removeLast()
             condition.unlock()
             batch.reset()
             var finished = false

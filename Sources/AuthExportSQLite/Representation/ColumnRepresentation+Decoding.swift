@@ -175,10 +175,7 @@ extension ColumnRepresentation {
     package func jsonRoundTrips(_ original: UnsafeRawBufferPointer, compact: UnsafeRawBufferPointer) -> Bool {
         switch encoding {
         case .jsonPython, .jsonPythonUTF8:
-            var spelled: [UInt8] = []
-            spelled.reserveCapacity(original.count)
-            TextForms.appendPythonJSON(compact: compact, asciiOnly: encoding == .jsonPython, to: &spelled)
-            return spelled.elementsEqual(original)
+            return TextForms.matchesPythonJSON(compact: compact, original: original, asciiOnly: encoding == .jsonPython)
         default:
             return compact.elementsEqual(original)
         }

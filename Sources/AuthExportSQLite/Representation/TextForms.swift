@@ -231,6 +231,72 @@ enum TextForms {
         }
     }
 
+    /// Whether `original` is exactly what ``appendPythonJSON(compact:asciiOnly:to:)`` writes for `compact`,
+    /// compared as it goes (no buffer).
+    static func matchesPythonJSON(compact: UnsafeRawBufferPointer, original: UnsafeRawBufferPointer, asciiOnly: Bool)
+        -> Bool
+    {
+        var i = 0
+        var o = 0
+        let n = compact.count
+        let m = original.count
+        var inString = false
+        @inline(__always) func expect(_ b: UInt8) -> Bool {
+            guard o < m, original[o] == b else { return false }
+            o += 1
+            return true
+        }
+        @inline(__always) func expectEscape(_ unit: UInt32) -> Bool {
+            guard expect(UInt8(ascii: "\\")), expect(UInt8(ascii: "u")) else { return false }
+            for shift in stride(from: 12, through: 0, by: -4) {
+                guard expect(hexDigit(UInt8(unit >> UInt32(shift) & 0xF), uppercase: false)) else { return false }
+            }
+            return true
+        }
+        while i < n {
+            let b = compact[i]
+            if !inString {
+                guard expect(b) else { return false }
+                if b == UInt8(ascii: ",") || b == ASCIIByte.colon {
+                    guard expect(ASCIIByte.space) else { return false }
+                } else if b == UInt8(ascii: "\"") {
+                    inString = true
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                guard expect(b) else { return false }
+                inString = false
+                i += 1
+            case UInt8(ascii: "\\"):
+                let length = compact[i + 1] == UInt8(ascii: "u") ? 6 : 2
+                for k in i..<min(i + length, n) { guard expect(compact[k]) else { return false } }
+                i += length
+            case 0x20...0x7E:
+                guard expect(b) else { return false }
+                i += 1
+            case _ where !asciiOnly:
+                guard expect(b) else { return false }
+                i += 1
+            case 0x7F:
+                guard expectEscape(0x7F) else { return false }
+                i += 1
+            default:
+                let (scalar, length) = decodeUTF8(compact, at: i)
+                if scalar > 0xFFFF {
+                    let v = scalar - 0x10000
+                    guard expectEscape(0xD800 + (v >> 10)), expectEscape(0xDC00 + (v & 0x3FF)) else { return false }
+                } else {
+                    guard expectEscape(scalar) else { return false }
+                }
+                i += length
+            }
+        }
+        return o == m
+    }
+
     private static func appendUnicodeEscape(_ unit: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\\"))
         out.append(UInt8(ascii: "u"))
