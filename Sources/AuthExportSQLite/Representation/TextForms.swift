@@ -297,6 +297,99 @@ enum TextForms {
         return o == m
     }
 
+    /// How JSON text is spelled, for ``isSpelled(_:as:)``.
+    enum JSONSpelling {
+        /// Compact canonical: no whitespace; strings raw except `\"`, `\\` and control characters
+        /// (`\n \r \t \b \f`, else `\u00xx`).
+        case compact
+        /// Python `json.dumps` defaults: `", "` and `": "`; everything outside printable ASCII escaped (`\uxxxx`).
+        case python
+        /// Python `json.dumps(..., ensure_ascii=False)`: `", "` and `": "`; strings as in compact.
+        case pythonUTF8
+    }
+
+    /// Whether `text`, assumed to be valid JSON (the writer checks that), is spelled exactly as `spelling`
+    /// spells its value — so the value's compact form reproduces it byte for byte. One pass, no allocation.
+    static func isSpelled(_ text: UnsafeRawBufferPointer, as spelling: JSONSpelling) -> Bool {
+        let n = text.count
+        let spaced = spelling != .compact
+        let ascii = spelling == .python
+        var i = 0
+        var inString = false
+        while i < n {
+            let b = text[i]
+            if !inString {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: ","), ASCIIByte.colon:
+                    if spaced {
+                        guard i + 1 < n, text[i + 1] == ASCIIByte.space else { return false }
+                        i += 1
+                    }
+                case ASCIIByte.space, 0x09, 0x0A, 0x0D: return false
+                default: break
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                inString = false
+                i += 1
+            case UInt8(ascii: "\\"):
+                guard i + 1 < n else { return false }
+                switch text[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"),
+                    UInt8(ascii: "b"), UInt8(ascii: "f"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    guard i + 6 <= n, let unit = lowercaseHex4(text, i + 2) else { return false }
+                    // Escaped only where the spelling escapes: control characters without a short form, and
+                    // (ASCII spelling) everything from DEL up, surrogates in valid pairs.
+                    switch unit {
+                    case 0x08, 0x09, 0x0A, 0x0C, 0x0D: return false
+                    case 0x00..<0x20: i += 6
+                    case 0x7F..<0xD800, 0xE000...0xFFFF:
+                        guard ascii else { return false }
+                        i += 6
+                    case 0xD800..<0xDC00:
+                        guard ascii, i + 12 <= n, text[i + 6] == UInt8(ascii: "\\"), text[i + 7] == UInt8(ascii: "u"),
+                            let low = lowercaseHex4(text, i + 8), low >= 0xDC00, low < 0xE000
+                        else { return false }
+                        i += 12
+                    default: return false
+                    }
+                default: return false
+                }
+            case 0x00..<0x20: return false  // raw control characters are not valid JSON anyway
+            case 0x7F...:
+                guard !ascii else { return false }
+                i += 1
+            default:
+                i += 1
+            }
+        }
+        return true
+    }
+
+    /// Four lowercase hex digits at `at` (uppercase is not how either spelling writes them).
+    private static func lowercaseHex4(_ s: UnsafeRawBufferPointer, _ at: Int) -> UInt32? {
+        var value: UInt32 = 0
+        for k in at..<at + 4 {
+            let b = s[k]
+            let digit: UInt8
+            if ASCIIByte.isDigit(b) {
+                digit = b &- ASCIIByte.zero
+            } else if b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f") {
+                digit = b &- UInt8(ascii: "a") &+ 10
+            } else {
+                return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
     private static func appendUnicodeEscape(_ unit: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\\"))
         out.append(UInt8(ascii: "u"))
