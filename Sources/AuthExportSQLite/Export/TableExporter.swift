@@ -30,7 +30,6 @@ struct TableExporter {
     /// Approximate bytes read from the database so far (for progress).
     var bytesRead: Int64 = 0
     private var scratch: [UInt8] = []
-    private var jsonScratch: [UInt8] = []
 
     init(db: SQLiteConnection, writer: ArchiveWriter, options: SQLiteExportOptions, mode: Mode) {
         self.db = db
@@ -38,7 +37,6 @@ struct TableExporter {
         self.options = options
         self.mode = mode
         scratch.reserveCapacity(1024)
-        jsonScratch.reserveCapacity(1024)
     }
 
     /// How often (in rows) progress is reported and cancellation polled.
@@ -67,12 +65,15 @@ struct TableExporter {
         }
         // After a sample: columns whose decision could still change with more values ("any", or no value seen
         // yet) are scanned in full while their rows are written, and decided again at the end.
-        var fullScans: [Int: ColumnScan] = [:]
+        var fullScans: [ColumnScan] = []
+        var fullScanColumns: [Int] = []
         if sampled {
             for (i, plan) in plans.enumerated() where plan.column.type == .any || !plan.fromValues {
-                fullScans[i] = ColumnScan(
-                    column: table.columns[i], zone: options.assumeTimeZone,
-                    forcedType: override(table, table.columns[i]))
+                fullScanColumns.append(i)
+                fullScans.append(
+                    ColumnScan(
+                        column: table.columns[i], zone: options.assumeTimeZone,
+                        forcedType: override(table, table.columns[i])))
             }
         }
         let schema = TableSchema(
@@ -87,35 +88,44 @@ struct TableExporter {
         }
         report(.tableStarted, table.name, rows: 0, total: total)
         let statement = try db.prepare(query.sql)
-        let cursor = ExportCursor(statement)
+        // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
+        let reader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
+        reader.start()
+        defer { reader.finish() }
         var rows: Int64 = 0
         let emitPlans = plans.map { EmitPlan($0, verify: sampled) }
         var keys: [Int64: String] = [:]
         try emitPlans.withUnsafeBufferPointer { plansBuffer in
-            while try cursor.step() {
-                do {
-                    try writer.appendRow { encoder in
-                        for i in plansBuffer.indices { try emit(plansBuffer, i, cursor, &encoder) }
-                    }
-                } catch let error as ArchiveError where sampled && error.code == .invalidValue {
-                    throw SampleMisfit(table: table.name, column: error.location.column, reason: error.message)
-                }
-                if !fullScans.isEmpty {
-                    var flagged = false
-                    for (i, _) in fullScans {
-                        observe(&fullScans[i]!, cursor, Int32(i + query.firstColumn), ordinal: rows)  // swift-format-ignore: NeverForceUnwrap
-                        if fullScans[i]!.recordedFailure {  // swift-format-ignore: NeverForceUnwrap
-                            fullScans[i]!.recordedFailure = false  // swift-format-ignore: NeverForceUnwrap
-                            flagged = true
+            while let batch = try reader.next() {
+                try batch.withView { view in
+                    for r in 0..<batch.rows {
+                        let row = view.row(r)
+                        do {
+                            try writer.appendRow { encoder in
+                                for i in plansBuffer.indices { try emit(plansBuffer, i, row, &encoder) }
+                            }
+                        } catch let error as ArchiveError where sampled && error.code == .invalidValue {
+                            throw SampleMisfit(table: table.name, column: error.location.column, reason: error.message)
+                        }
+                        if !fullScanColumns.isEmpty {
+                            var flagged = false
+                            for k in fullScans.indices {
+                                observe(&fullScans[k], row, Int32(fullScanColumns[k] + query.firstColumn), ordinal: rows)
+                                if fullScans[k].recordedFailure {
+                                    fullScans[k].recordedFailure = false
+                                    flagged = true
+                                }
+                            }
+                            if flagged { keys[rows] = query.hasRowID ? "rowid \(row.integer(0))" : "row \(rows + 1)" }
+                        }
+                        rows += 1
+                        if rows % Self.checkInterval == 0 {
+                            try checkCancelled()
+                            report(.rows, table.name, rows: rows, total: total)
                         }
                     }
-                    if flagged { keys[rows] = query.hasRowID ? "rowid \(cursor.integer(0))" : "row \(rows + 1)" }
                 }
-                rows += 1
-                if rows % Self.checkInterval == 0 {
-                    try checkCancelled()
-                    report(.rows, table.name, rows: rows, total: total)
-                }
+                reader.recycle(batch)
             }
         }
         if !sampled && rows != scan.rows {
@@ -125,7 +135,7 @@ struct TableExporter {
                 location: .init(table: table.name))
         }
         // Columns scanned in full: the decision must not have changed.
-        for (i, full) in fullScans.sorted(by: { $0.key < $1.key }) {
+        for (i, full) in zip(fullScanColumns, fullScans) {
             var found: [ExportWarning] = []
             let describe: TypeInference.RowDescriber = { ordinal in keys[ordinal] ?? "row \(ordinal + 1)" }
             let decided = try TypeInference.plan(
@@ -180,6 +190,8 @@ struct TableExporter {
         var guards: ValueGuards
         /// Check each value against the decision (after a sample): exact JSON spelling, REAL decimals, guards.
         var verify: Bool
+        /// How a json column's text is spelled.
+        var jsonSpelling: TextForms.JSONSpelling
 
         init(_ plan: ColumnPlan, verify: Bool) {
             emitter = plan.emitter
@@ -188,12 +200,17 @@ struct TableExporter {
             name = plan.column.name
             guards = plan.guards
             self.verify = verify
+            switch plan.representation.encoding {
+            case .jsonPython: jsonSpelling = .python
+            case .jsonPythonUTF8: jsonSpelling = .pythonUTF8
+            default: jsonSpelling = .compact
+            }
         }
     }
 
     @inline(__always)
-    private mutating func emit(
-        _ plans: UnsafeBufferPointer<EmitPlan>, _ p: Int, _ cursor: ExportCursor, _ encoder: inout RowEncoder
+    private mutating func emit<Row: RowSource>(
+        _ plans: UnsafeBufferPointer<EmitPlan>, _ p: Int, _ cursor: Row, _ encoder: inout RowEncoder
     ) throws {
         let i = plans[p].index
         let storage = cursor.storageClass(i)
@@ -287,11 +304,9 @@ struct TableExporter {
             if plan.guards.rfcShapedHex, bytes.count == 32, !TypeHints.isRFCShaped(hex32: bytes) {
                 throw misfit(plan, "hex not RFC-shaped")
             }
-            if plan.emitter == .json {
-                jsonScratch.removeAll(keepingCapacity: true)
-                guard ColumnRepresentation.appendCompactJSON(bytes, to: &jsonScratch),
-                    jsonScratch.withUnsafeBytes({ plan.representation.jsonRoundTrips(bytes, compact: $0) })
-                else { throw misfit(plan, "JSON spelling not reproducible") }
+            // The writer validates the JSON; what it cannot see is whether the spelling is reproducible.
+            if plan.emitter == .json, !TextForms.isSpelled(bytes, as: plan.jsonSpelling) {
+                throw misfit(plan, "JSON spelling not reproducible")
             }
         default:
             break
@@ -325,7 +340,7 @@ struct TableExporter {
         }
     }
 
-    private mutating func observe(_ scan: inout ColumnScan, _ cursor: ExportCursor, _ i: Int32, ordinal: Int64) {
+    private mutating func observe<Row: RowSource>(_ scan: inout ColumnScan, _ cursor: Row, _ i: Int32, ordinal: Int64) {
         switch cursor.storageClass(i) {
         case StorageClass.integer: scan.observeInteger(cursor.integer(i), ordinal: ordinal)
         case StorageClass.real: scan.observeReal(cursor.real(i), ordinal: ordinal)
