@@ -138,7 +138,8 @@ struct SQLiteCellWriter {
         switch value {
         case .integer(let i):
             rc = statement.bindInteger(i, at: index)
-            return affinity == .text || affinity == .real ? .affinityWillConvert : .exact
+            // (In a REAL column SQLite reads every integer back as a REAL, so a source cannot hold one there.)
+            return affinity == .text ? .affinityWillConvert : .exact
         case .real(let d):
             guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
             rc = statement.bindReal(d, at: index)

@@ -47,7 +47,7 @@ extension SQLiteConnection {
 }
 
 /// The authorizer used while compiling archive schema SQL: allows creating tables, indexes, views and triggers
-/// (and the reads, functions and schema-table insert that involves); denies everything else.
+/// (and the reads, functions and schema-table writes that involves); denies everything else.
 /// Related SQLite documentation: https://sqlite.org/c3ref/set_authorizer.html
 private let schemaOnlyAuthorizer:
     @convention(c) (
@@ -57,10 +57,10 @@ private let schemaOnlyAuthorizer:
         if let database, String(cString: database) != "main" { return SQLITE_DENY }
         switch action {
         case SQLITE_CREATE_TABLE, SQLITE_CREATE_INDEX, SQLITE_CREATE_VIEW, SQLITE_CREATE_TRIGGER, SQLITE_READ,
-            SQLITE_SELECT, SQLITE_FUNCTION, SQLITE_RECURSIVE:
+            SQLITE_SELECT, SQLITE_FUNCTION, SQLITE_RECURSIVE, SQLITE_REINDEX:
             return SQLITE_OK
-        case SQLITE_INSERT:
-            // Creating an object inserts its row into the schema table.
+        case SQLITE_INSERT, SQLITE_UPDATE:
+            // Creating an object writes its row of the schema table (and a new index is then built).
             let table = first.map { String(cString: $0) } ?? ""
             return table == "sqlite_master" || table == "sqlite_schema" ? SQLITE_OK : SQLITE_DENY
         default:
