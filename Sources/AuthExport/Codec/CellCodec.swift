@@ -224,7 +224,7 @@ package enum CellCodec {
     private static func decodeJSON(_ scanner: JSONScanner, _ token: JSONScanner.Token, materialize: Bool)
         throws(Failure) -> Value
     {
-        var inner = JSONScanner(scanner.raw(token), maxDepth: scanner.maxDepth)
+        var inner = JSONScanner(scanner.fullRaw(token), maxDepth: scanner.maxDepth)
         if token.kind == .object {
             // A one-key {"$": v} object is a wrapper: its value is v.
             var probe = inner
@@ -240,7 +240,7 @@ package enum CellCodec {
             }
         }
         guard materialize else { return .null }
-        var compact = ByteBuffer(capacity: token.end - token.start)
+        var compact = ByteBuffer(capacity: token.end - token.start + 2)
         do { try inner.writeCompact(to: &compact) } catch { throw .json(error) }
         return .json(String(decoding: compact.bytes, as: UTF8.self))
     }

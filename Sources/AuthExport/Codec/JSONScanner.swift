@@ -324,7 +324,15 @@ package struct JSONScanner {
         Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.start..<token.end]), as: UTF8.self))
     }
 
-    /// The raw bytes of a token.
+    /// The bytes of a whole value token, including a string's quotes.
+    package func fullRaw(_ token: Token) -> UnsafeRawBufferPointer {
+        if case .string = token.kind {
+            return UnsafeRawBufferPointer(rebasing: bytes[(token.start - 1)...token.end])
+        }
+        return raw(token)
+    }
+
+    /// The raw bytes of a token (a string's without its quotes).
     package func raw(_ token: Token) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: bytes[token.start..<token.end])
     }

@@ -9,12 +9,12 @@
 ///     try row.appendNull()
 /// }
 /// ```
-public struct RowEncoder: ~Copyable {
+public struct RowEncoder {
     let columns: [Column]
     var buffer: ByteBuffer
     var index = 0
 
-    init(columns: [Column], buffer: consuming ByteBuffer) {
+    init(columns: [Column], buffer: ByteBuffer) {
         self.columns = columns
         self.buffer = buffer
     }

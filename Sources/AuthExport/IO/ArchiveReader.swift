@@ -1,0 +1,330 @@
+import Crypto
+
+/// Reads an archive record by record, checking everything as it streams.
+///
+/// Every record it returns has passed the checks that can be made at that point: gzip framing and CRC, JSON
+/// syntax and limits, record order, row arity, each cell's logical type and nullability. A table's row count and
+/// checksum are checked at its `table_end`, the file checksum and index at `end`; a file that stops before its
+/// `end` record is reported as truncated. Memory is bounded by the largest gzip member, not the archive size.
+///
+/// ```swift
+/// let reader = try ArchiveReader(path: "app.authx.gz")
+/// while let record = try reader.next() {
+///     if case .row(let values) = record { print(values.count) }
+/// }
+/// ```
+///
+/// Spec: spec/FORMAT.md#reading
+public final class ArchiveReader {
+    /// Limits a reader enforces so a hostile file cannot exhaust memory.
+    public struct Options: Sendable {
+        /// The longest line accepted, in bytes (default 64 MiB).
+        public var maxLineBytes: Int = ReaderLimits.defaultMaxLineBytes
+        /// The deepest JSON nesting accepted (default 128).
+        public var maxDepth: Int = ReaderLimits.defaultMaxDepth
+        /// Creates the default options.
+        public init() {}
+    }
+
+    private let members: MemberReader
+    private let options: Options
+    private let path: String
+    /// When false, rows are validated but not turned into values (verification).
+    package var materializeRows = true
+
+    private var lineStart = 0
+    private var lineNumber: Int64 = 0
+    private var seenHeader = false
+    private var finished = false
+    private var inObjects = false
+    private var currentTable: TableSchema?
+    private var tableHash = SHA256()
+    private var tableRows: Int64 = 0
+    private var tableFirstOffset: Int64 = 0
+    private var tableCompressed: Int64 = 0
+    private var tableUncompressed: Int64 = 0
+    private var totalRows: Int64 = 0
+    private var index: [ArchiveEnd.IndexEntry] = []
+    private var tableNames = Set<String>()
+    private var memberLineIndex = 0
+
+    /// The header, once read.
+    public private(set) var header: ArchiveHeader?
+    /// Where the last record returned (or the failure) is.
+    public private(set) var location: ArchiveError.Location
+
+    /// Opens an archive file; `"-"` reads standard input.
+    ///
+    /// - Throws: `ArchiveError` `.io` if the file cannot be opened.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        self.members = try MemberReader(path: path, maxMemberSize: options.maxLineBytes + ReaderLimits.memberTarget)
+        self.location = .init(path: path)
+    }
+
+    /// Bytes of the file consumed so far.
+    public var bytesRead: Int64 { members.offset }
+
+    /// The current table's schema while reading its rows.
+    public var table: TableSchema? { currentTable }
+
+    private func fail(_ code: ArchiveError.Code, _ message: String, column: String? = nil) -> ArchiveError {
+        var l = location
+        l.column = column
+        return ArchiveError(code, message, location: l)
+    }
+
+    /// Returns the next record, or nil after the `end` record.
+    ///
+    /// - Throws: `ArchiveError` describing the first problem, with its location. After an error the reader
+    ///   must not be used again.
+    public func next() throws -> ArchiveRecord? {
+        while true {
+            guard !finished else { return nil }
+            if lineStart >= members.content.count {
+                guard try members.nextMember() else {
+                    location = .init(path: path, line: lineNumber, byteOffset: members.offset)
+                    throw fail(.truncated, seenHeader ? "file ends before the end record (truncated archive)" : "empty file, expected an auth_export archive")
+                }
+                lineStart = 0
+                memberLineIndex = 0
+                if members.content.isEmpty {
+                    location = .init(path: path, line: lineNumber + 1, byteOffset: members.memberOffset)
+                    throw fail(.badRecord, "empty gzip member")
+                }
+                if members.content.last != UInt8(ascii: "\n") {
+                    location = .init(path: path, line: lineNumber + 1, byteOffset: members.memberOffset)
+                    throw fail(.badRecord, "gzip member does not end with a complete line")
+                }
+                if currentTable != nil {
+                    tableCompressed += members.offset - members.memberOffset
+                    tableUncompressed += Int64(members.content.count)
+                }
+            }
+            let record = try members.content.withUnsafeBytes { buffer -> ArchiveRecord? in
+                let rest = UnsafeRawBufferPointer(rebasing: buffer[lineStart...])
+                // swift-format-ignore: NeverForceUnwrap
+                let newline = lineStart + rest.firstIndex(of: UInt8(ascii: "\n"))!  // the member ends with "\n"
+                let start = lineStart
+                let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newline])
+                let isFirstInMember = memberLineIndex == 0
+                lineStart = newline + 1
+                memberLineIndex += 1
+                lineNumber += 1
+                let isLastInMember = lineStart == buffer.count
+                location = .init(path: path, line: lineNumber, byteOffset: members.memberOffset, table: currentTable?.name)
+                guard line.count <= options.maxLineBytes else {
+                    throw fail(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(options.maxLineBytes)")
+                }
+                return try parseLine(
+                    line, withNewline: UnsafeRawBufferPointer(rebasing: buffer[start...newline]),
+                    first: isFirstInMember, last: isLastInMember)
+            }
+            if let record { return record }
+        }
+    }
+
+    private func parseLine(_ line: UnsafeRawBufferPointer, withNewline: UnsafeRawBufferPointer, first: Bool, last: Bool)
+        throws -> ArchiveRecord?
+    {
+        var scanner = JSONScanner(line, maxDepth: options.maxDepth)
+        scanner.skipWhitespace()
+        switch scanner.peek() {
+        case UInt8(ascii: "["):
+            guard let table = currentTable else {
+                throw fail(.badRecord, "data row outside a table (expected a table record first)")
+            }
+            location.row = tableRows + 1
+            let values = try parseRow(&scanner, table)
+            tableHash.update(bufferPointer: withNewline)
+            tableRows += 1
+            return .row(values)
+        case UInt8(ascii: "{"):
+            let json: JSONValue
+            do {
+                json = try scanner.parseValue()
+                try scanner.expectEnd()
+            } catch {
+                throw fail(.badJSON, "\(error.message) (at byte \(error.column) of the line)")
+            }
+            return try controlRecord(json, first: first, last: last)
+        default:
+            do {
+                _ = try scanner.scanValue()
+                try scanner.expectEnd()
+            } catch {
+                throw fail(.badJSON, "\(error.message) (at byte \(error.column) of the line)")
+            }
+            throw fail(.badRecord, "expected a JSON object (record) or array (row)")
+        }
+    }
+
+    private func parseRow(_ scanner: inout JSONScanner, _ table: TableSchema) throws -> [Value] {
+        scanner.position += 1
+        let columns = table.columns
+        var values: [Value] = []
+        if materializeRows { values.reserveCapacity(columns.count) }
+        for (i, column) in columns.enumerated() {
+            if i > 0 {
+                guard scanner.consume(UInt8(ascii: ",")) else {
+                    if scanner.consume(UInt8(ascii: "]")) {
+                        throw fail(.wrongArity, "row has \(i) cells, the table has \(columns.count) columns")
+                    }
+                    throw fail(.badJSON, "expected ',' or ']' (at byte \(scanner.position) of the line)")
+                }
+            } else {
+                scanner.skipWhitespace()
+                if scanner.peek() == UInt8(ascii: "]") {
+                    throw fail(.wrongArity, "row has 0 cells, the table has \(columns.count) columns")
+                }
+            }
+            do {
+                let value = try CellCodec.decode(&scanner, column, materialize: materializeRows)
+                if materializeRows { values.append(value) }
+            } catch {
+                switch error {
+                case .null: throw fail(.nullViolation, "null in a column that is not nullable", column: column.name)
+                case .mismatch(let message):
+                    throw fail(.typeMismatch, "\(message) (\(column.type.rawValue) column)", column: column.name)
+                case .json(let failure):
+                    throw fail(.badJSON, "\(failure.message) (at byte \(failure.column) of the line)", column: column.name)
+                }
+            }
+        }
+        if scanner.consume(UInt8(ascii: ",")) {
+            var extra = 1
+            while (try? scanner.scanValue()) != nil, scanner.consume(UInt8(ascii: ",")) { extra += 1 }
+            throw fail(.wrongArity, "row has more cells than the table's \(columns.count) columns")
+        }
+        do {
+            try scanner.expect(UInt8(ascii: "]"), "']'")
+            try scanner.expectEnd()
+        } catch {
+            throw fail(.badJSON, "\(error.message) (at byte \(error.column) of the line)")
+        }
+        return values
+    }
+
+    private func decode<T>(_ body: () throws(RecordCodec.Failure) -> T) throws -> T {
+        do { return try body() } catch { throw fail(.badRecord, error.message) }
+    }
+
+    private func controlRecord(_ json: JSONValue, first: Bool, last: Bool) throws -> ArchiveRecord? {
+        guard case .string(let kind) = json["kind"] ?? .null else {
+            throw fail(.badRecord, "record has no string field \"kind\"")
+        }
+        if !seenHeader {
+            guard kind == "header" else { throw fail(.badRecord, "the first record must be the header, found \"\(kind)\"") }
+            guard case .string(let format) = json["format"] ?? .null, format == FormatVersion.formatName else {
+                throw fail(.badRecord, "not an auth_export archive (header \"format\" is not \"auth_export\")")
+            }
+            guard case .string(let version) = json["version"] ?? .null else {
+                throw fail(.badRecord, "header: missing field \"version\"")
+            }
+            let parts = version.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 2, let major = Int(parts[0]), Int(parts[1]) != nil else {
+                throw fail(.badRecord, "header: version \"\(version)\" is not MAJOR.MINOR")
+            }
+            guard major == FormatVersion.major else {
+                throw fail(
+                    .unsupportedVersion,
+                    "archive format version \(version) is not supported (this authx reads version \(FormatVersion.major).x)")
+            }
+            let header = try decode { () throws(RecordCodec.Failure) in try RecordCodec.header(json) }
+            guard first && last else { throw fail(.badRecord, "the header must be alone in the first gzip member") }
+            seenHeader = true
+            self.header = header
+            return .header(header)
+        }
+        if kind.hasPrefix("x-") { return .extensionRecord(kind: kind) }
+        switch kind {
+        case "table":
+            guard currentTable == nil else {
+                throw fail(.badRecord, "table record inside table \(currentTable?.name ?? "") (missing table_end)")
+            }
+            guard !inObjects else { throw fail(.badRecord, "table record after view/trigger records") }
+            guard first else { throw fail(.badRecord, "a table record must start a gzip member") }
+            let table = try decode { () throws(RecordCodec.Failure) in try RecordCodec.table(json) }
+            guard tableNames.insert(table.name).inserted else {
+                throw fail(.badRecord, "table \(table.name) appears twice")
+            }
+            currentTable = table
+            location.table = table.name
+            tableHash = SHA256()
+            tableRows = 0
+            tableFirstOffset = members.memberOffset
+            tableCompressed = members.offset - members.memberOffset
+            tableUncompressed = Int64(members.content.count)
+            return .table(table)
+        case "table_end":
+            guard let table = currentTable else { throw fail(.badRecord, "table_end outside a table") }
+            let end = try decode { () throws(RecordCodec.Failure) in try RecordCodec.tableEnd(json) }
+            guard end.table == table.name else {
+                throw fail(.badRecord, "table_end names table \(end.table), expected \(table.name)")
+            }
+            guard last else { throw fail(.badRecord, "table_end must be the last line of its gzip member") }
+            location.row = nil
+            guard end.rows == tableRows else {
+                throw fail(.countMismatch, "table_end says \(end.rows) rows, the table has \(tableRows)")
+            }
+            let digest = hex(tableHash.finalize())
+            guard end.sha256 == digest else {
+                throw fail(.checksumMismatch, "table checksum mismatch: table_end says \(end.sha256), rows hash to \(digest)")
+            }
+            index.append(
+                .init(
+                    table: table.name, offset: tableFirstOffset, compressedBytes: tableCompressed,
+                    uncompressedBytes: tableUncompressed, rows: tableRows))
+            totalRows += tableRows
+            currentTable = nil
+            return .tableEnd(end)
+        case "object":
+            guard currentTable == nil else { throw fail(.badRecord, "object record inside table \(currentTable?.name ?? "")") }
+            inObjects = true
+            return .object(try decode { () throws(RecordCodec.Failure) in try RecordCodec.object(json) })
+        case "end":
+            guard currentTable == nil else {
+                throw fail(.truncated, "end record inside table \(currentTable?.name ?? "") (missing table_end)")
+            }
+            guard first && last else { throw fail(.badRecord, "the end record must be alone in the last gzip member") }
+            let end = try decode { () throws(RecordCodec.Failure) in try RecordCodec.end(json) }
+            try checkEnd(end)
+            finished = true
+            return .end(end)
+        case "header":
+            throw fail(.badRecord, "a second header record")
+        default:
+            throw fail(.badRecord, "unknown record kind \"\(kind)\" (extensions must start with \"x-\")")
+        }
+    }
+
+    private func checkEnd(_ end: ArchiveEnd) throws {
+        // The end member must be the canonical stored-block encoding of its line.
+        let canonical = members.content.withUnsafeBytes { GzipMember.storedMember($0) }
+        guard canonical == members.raw else {
+            throw fail(.badCompression, "the end record's gzip member is not in canonical stored form")
+        }
+        let digest = members.checksumBeforeCurrentMember()
+        guard end.sha256 == digest else {
+            throw fail(.checksumMismatch, "file checksum mismatch: end record says \(end.sha256), the file hashes to \(digest)")
+        }
+        guard end.tables == index.count else {
+            throw fail(.countMismatch, "end record says \(end.tables) tables, the archive has \(index.count)")
+        }
+        guard end.rows == totalRows else {
+            throw fail(.countMismatch, "end record says \(end.rows) rows, the archive has \(totalRows)")
+        }
+        guard end.index == index else {
+            let bad = zip(end.index, index).first { $0 != $1 }.map { "entry for table \($0.0.table)" } ?? "entry count"
+            throw fail(.countMismatch, "end record index does not match the archive (\(bad))")
+        }
+        guard try members.isAtEndOfFile() else {
+            location.byteOffset = members.offset
+            throw fail(.badCompression, "unexpected bytes after the end record")
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ArchiveReader: Sendable {}
