@@ -52,7 +52,8 @@ public enum SQLiteRestore {
                 PRAGMA cache_size = -\(loadCacheKiB);
                 PRAGMA foreign_keys = OFF;
                 """)
-            session = SQLiteRestoreSession(connection: connection, mode: .restore, options: options, source: reader)
+            let source = PrefetchingRecordSource(reader: reader, path: archivePath)
+            session = SQLiteRestoreSession(connection: connection, mode: .restore, options: options, source: source)
             try session.run()
             try connection.close()
         } catch let error as SQLiteError {
