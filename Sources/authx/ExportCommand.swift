@@ -1,7 +1,222 @@
 import ArgumentParser
+import AuthExport
+import AuthExportSQLite
+import Foundation
+import Synchronization
 
-/// `authx export` (placeholder until its issue lands).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `authx export`: a SQLite database to an archive. Parses options, calls ``SQLiteExporter``, prints.
 struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Not implemented yet.")
-    func run() throws { throw CleanExit.message("authx export is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a SQLite database to an auth_export archive.",
+        discussion: """
+            SOURCE is a SQLite file or a URL as an application writes its DATABASE_URL: \
+            sqlite:///relative/path.db, sqlite:////absolute/path.db (driver suffixes such as \
+            sqlite+pysqlite:// are accepted).
+
+            Everything is read in one transaction: the archive is a consistent snapshot even while the \
+            application writes. Each column gets the narrowest type (uuid, timestamp, json, boolean, decimal, \
+            date…) that reproduces every stored value exactly; otherwise it stays text/integer/real/bytes, or \
+            `any` when it mixes storage classes. Warnings say what could not be narrowed and why.
+
+            The archive is written beside FILE and renamed when complete (mode 0600), with FILE.sha256. \
+            On an error or Ctrl-C nothing is left behind.
+            """)
+
+    @Argument(help: "The SQLite database: a file path or a sqlite:/// URL.")
+    var source: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write; - writes to standard output.", valueName: "FILE"))
+    var output: String
+
+    @Option(name: .customLong("table"), help: ArgumentHelp("Export only tables matching GLOB (repeatable).", valueName: "GLOB"))
+    var tables: [String] = []
+
+    @Option(name: .customLong("exclude-table"), help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
+    var excludedTables: [String] = []
+
+    @Option(
+        name: .customLong("type"),
+        help: ArgumentHelp(
+            "Force a column's type, e.g. users.id=uuid (repeatable); a value that does not fit is an error.",
+            valueName: "TABLE.COLUMN=TYPE"))
+    var types: [String] = []
+
+    @Option(
+        name: .customLong("assume-timezone"),
+        help: ArgumentHelp("The zone naive timestamps are in (default UTC): ±HH:MM or an IANA name.", valueName: "ZONE"))
+    var assumeTimeZone: String?
+
+    @Flag(help: "Overwrite FILE if it exists.")
+    var force = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    @Flag(help: "Print a JSON summary (on standard output; on standard error with -o -).")
+    var json = false
+
+    @Option(name: .customLong("compression-level"), help: "Deflate level, 1 (fastest) to 12 (smallest).")
+    var compressionLevel = 6
+
+    @Option(help: "Compression threads (default: the number of CPUs).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (1...12).contains(compressionLevel) else {
+            throw ValidationError("--compression-level must be between 1 and 12")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for text in types {
+            do { _ = try TypeOverride(parsing: text) } catch let error as ArchiveError { throw ValidationError(error.message) }
+        }
+        if output == "-" && isatty(1) != 0 {
+            throw ValidationError("refusing to write an archive to a terminal; redirect standard output or use -o FILE")
+        }
+        if output.isEmpty { throw ValidationError("-o needs a file name, or - for standard output") }
+    }
+
+    func run() throws {
+        var options = SQLiteExportOptions()
+        options.tables = TableFilter(include: tables, exclude: excludedTables)
+        options.typeOverrides = try types.map { try TypeOverride(parsing: $0) }
+        options.assumeTimeZone = assumeTimeZone
+        options.compressionLevel = compressionLevel
+        if let threads { options.threads = threads }
+        options.producer = AuthxVersion.producer
+        options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        let showProgress = !quiet && !json && isatty(2) != 0
+        let progress = ProgressLine()
+        if showProgress { options.progress = { progress.update($0) } }
+
+        ExportInterrupt.install()
+        let destination: SQLiteExporter.Destination =
+            output == "-" ? .fileDescriptor(1) : .file(path: output, overwrite: force)
+        let summary: SQLiteExportSummary
+        do {
+            summary = try SQLiteExporter.export(source: source, to: destination, options: options)
+        } catch let error as ArchiveError {
+            if showProgress { progress.clear() }
+            if ExportInterrupt.flag.load(ordering: .relaxed) {
+                printError("authx export: interrupted; no archive was written")
+                throw ExitCode(130)
+            }
+            // Option problems found once the schema is known (--table, --type, --assume-timezone) are usage errors.
+            if error.code == .invalidValue && error.message.hasPrefix("--") {
+                throw CommandFailure(message: "error: \(error)", exitCode: CLIErrors.usage)
+            }
+            throw error
+        } catch {
+            if showProgress { progress.clear() }
+            throw error
+        }
+        if showProgress { progress.clear() }
+        if json {
+            let text = Self.jsonSummary(summary, output: output)
+            if output == "-" { printError(text) } else { print(text) }
+            return
+        }
+        guard !quiet else { return }
+        for warning in summary.skippedTables { printError("note: \(warning)") }
+        for warning in summary.warnings { printError("warning: \(warning)") }
+        let views = summary.objects.filter { $0.type == "view" }.count
+        let triggers = summary.objects.filter { $0.type == "trigger" }.count
+        let megabytes = Double(summary.archive.bytes) / 1_000_000
+        let rate = summary.seconds > 0 ? Double(summary.archive.uncompressedBytes) / 1_000_000 / summary.seconds : 0
+        var line = "exported \(summary.archive.tables) tables, \(summary.archive.rows) rows"
+        if views + triggers > 0 { line += ", \(views) views, \(triggers) triggers" }
+        line += " to \(output == "-" ? "standard output" : output)"
+        line += String(format: " (%.1f MB, %.2f s, %.0f MB/s of JSON)", megabytes, summary.seconds, rate)
+        if output != "-" { line += "; sha256 \(summary.archive.sha256)" }
+        printError(line)
+    }
+
+    /// The `--json` summary.
+    static func jsonSummary(_ summary: SQLiteExportSummary, output: String) -> String {
+        func warningJSON(_ w: ExportWarning) -> [String: Any] {
+            var object: [String: Any] = ["message": w.message]
+            if let table = w.table { object["table"] = table }
+            if let column = w.column { object["column"] = column }
+            return object
+        }
+        let tables: [[String: Any]] = summary.tables.map { table in
+            [
+                "name": table.name, "rows": table.rows,
+                "columns": table.columns.map { column -> [String: Any] in
+                    var object: [String: Any] = ["name": column.name, "type": column.type.rawValue, "nullable": column.nullable]
+                    if let encoding = column.encoding { object["encoding"] = encoding.rawValue }
+                    if let sourceType = column.sourceType { object["source_type"] = sourceType }
+                    if let zone = column.timeZone { object["time_zone"] = zone }
+                    return object
+                },
+            ]
+        }
+        let object: [String: Any] = [
+            "archive": output, "bytes": summary.archive.bytes, "uncompressed_bytes": summary.archive.uncompressedBytes,
+            "sha256": summary.archive.sha256, "tables": tables, "rows": summary.archive.rows,
+            "seconds": (summary.seconds * 1000).rounded() / 1000,
+            "objects": summary.objects.map { ["type": $0.type, "name": $0.name] },
+            "skipped_tables": summary.skippedTables.map(warningJSON), "warnings": summary.warnings.map(warningJSON),
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Ctrl-C and SIGTERM make the export stop and discard its archive; a second signal kills at once (the
+/// unpublished archive is an unnamed temp file, so nothing remains either way).
+enum ExportInterrupt {
+    static let flag = Atomic<Bool>(false)
+
+    static func install() {
+        signal(SIGINT, ExportInterrupt.handler)
+        signal(SIGTERM, ExportInterrupt.handler)
+    }
+
+    private static let handler: @convention(c) (Int32) -> Void = { signalNumber in
+        ExportInterrupt.flag.store(true, ordering: .relaxed)
+        signal(signalNumber, SIG_DFL)
+    }
+}
+
+/// The one-line progress display on standard error (a terminal): table, rows done/total, MB/s, ETA.
+final class ProgressLine: @unchecked Sendable {
+    private var lastDraw = 0.0
+    private var tableStart = 0.0
+    private var startBytes: Int64 = 0
+    private var width = 0
+
+    func update(_ event: ProgressEvent) {
+        let now = Date().timeIntervalSince1970
+        if event.kind == .tableStarted {
+            tableStart = now
+            startBytes = event.bytesDone
+        }
+        guard event.kind != .rows || now - lastDraw >= 0.1 else { return }
+        lastDraw = now
+        let elapsed = max(now - tableStart, 0.001)
+        let rate = Double(event.bytesDone - startBytes) / 1_000_000 / elapsed
+        var text = "\(event.table): \(event.rowsDone)"
+        if let total = event.rowsTotal { text += "/\(total)" }
+        text += " rows"
+        text += String(format: ", %.1f MB/s", rate)
+        if let total = event.rowsTotal, event.rowsDone > 0, total > event.rowsDone {
+            let eta = elapsed / Double(event.rowsDone) * Double(total - event.rowsDone)
+            text += String(format: ", ETA %.0fs", eta.rounded(.up))
+        }
+        draw(text)
+    }
+
+    func clear() { draw("") }
+
+    private func draw(_ text: String) {
+        let padding = max(0, width - text.count)
+        width = text.count
+        var stderr = StandardError()
+        stderr.write("\r" + text + String(repeating: " ", count: padding) + (text.isEmpty ? "\r" : ""))
+    }
 }

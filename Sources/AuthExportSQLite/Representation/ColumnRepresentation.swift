@@ -79,6 +79,16 @@ package struct ColumnRepresentation: Hashable, Sendable {
         }
     }
 
+    /// Creates the natural representation of `type` (no time zone or offset involved, so it cannot fail).
+    package init(naturalFor type: LogicalType, declaredType: String? = nil) {
+        self.type = type
+        self.affinity = SQLiteAffinity(declaredType: declaredType)
+        self.encoding = ColumnRepresentation.naturalEncoding(for: type)
+        self.usesFallbackEncoding = false
+        self.zone = .utc
+        self.offsetSeconds = 0
+    }
+
     /// Creates the representation of an archive column (its type, encoding, source type, time zone, offset).
     package init(column: Column) throws(RepresentationError) {
         try self.init(

@@ -1,0 +1,66 @@
+import AuthExport
+
+/// Options of ``SQLiteExporter``.
+public struct SQLiteExportOptions: Sendable {
+    /// Which tables to export (`--table` / `--exclude-table` globs). Default: all.
+    public var tables = TableFilter()
+    /// Column types forced by the user (`--type users.id=uuid`); a value that does not fit is an error.
+    public var typeOverrides: [TypeOverride] = []
+    /// The zone naive timestamps are in (`--assume-timezone`): `UTC` (the default), `±HH:MM` or an IANA name.
+    public var assumeTimeZone: String?
+    /// The deflate level, 1-12 (libdeflate). Default 6.
+    public var compressionLevel = 6
+    /// Compression threads. Default: the number of CPUs.
+    public var threads = ProcessInfoCPU.count
+    /// How long to wait for a writer's lock before failing, in milliseconds. Default 30 s.
+    public var busyTimeoutMilliseconds: Int32 = 30_000
+    /// Receives progress events (on the exporting thread).
+    public var progress: ProgressHandler?
+    /// Polled between rows; when it returns true the export stops, discards the archive and throws.
+    public var isCancelled: (@Sendable () -> Bool)?
+    /// The program named in the archive header.
+    public var producer = "authx"
+
+    /// Creates the default options.
+    public init() {}
+}
+
+/// A `--type TABLE.COLUMN=TYPE` override.
+public struct TypeOverride: Sendable, Hashable, CustomStringConvertible {
+    /// The table name.
+    public var table: String
+    /// The column name.
+    public var column: String
+    /// The logical type to use.
+    public var type: LogicalType
+
+    /// Creates an override.
+    public init(table: String, column: String, type: LogicalType) {
+        self.table = table
+        self.column = column
+        self.type = type
+    }
+
+    /// Parses `TABLE.COLUMN=TYPE` (the last `.` before `=` separates table and column).
+    ///
+    /// - Throws: `ArchiveError` `.invalidValue` when the text is not of that form or names an unknown type.
+    public init(parsing text: String) throws {
+        guard let equals = text.lastIndex(of: "="), let dot = text[..<equals].lastIndex(of: ".") else {
+            throw ArchiveError(.invalidValue, "--type expects TABLE.COLUMN=TYPE, got \"\(text)\"")
+        }
+        let typeName = String(text[text.index(after: equals)...])
+        guard let type = LogicalType(rawValue: typeName) else {
+            let names = LogicalType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ArchiveError(.invalidValue, "--type: unknown type \"\(typeName)\"; expected one of \(names)")
+        }
+        let table = String(text[..<dot])
+        let column = String(text[text.index(after: dot)..<equals])
+        guard !table.isEmpty, !column.isEmpty else {
+            throw ArchiveError(.invalidValue, "--type expects TABLE.COLUMN=TYPE, got \"\(text)\"")
+        }
+        self.init(table: table, column: column, type: type)
+    }
+
+    /// `table.column=type`.
+    public var description: String { "\(table).\(column)=\(type.rawValue)" }
+}
