@@ -1,9 +1,9 @@
 import AuthExport
 
 #if canImport(Glibc)
-internal import Glibc
+import Glibc
 #elseif canImport(Darwin)
-internal import Darwin
+import Darwin
 #endif
 
 /// A database file built beside its target and moved into place only when complete.

@@ -3,15 +3,14 @@ internal import Foundation
 
 /// Reads an archive on a second thread while the restore writes to SQLite on the calling one.
 ///
-/// Reading (gzip inflation, checksums, JSON parsing and validation) and inserting cost about the same, so running
-/// them side by side nearly halves a restore's wall time on two cores. Records are handed over in batches through a
-/// small bounded queue, so memory stays bounded (at most ``depth`` batches of at most ``batchRecords`` records or
-/// about ``batchBytes`` bytes). Each record keeps the reader's location, so errors name the same line and byte
+/// Reading (gzip inflation, checksums, JSON parsing and validation, converting each value to its stored
+/// representation) runs side by side with SQLite's inserts, so the writing thread does nothing but bind and step. Records are handed over in batches through a
+/// queue bounded in bytes (``queueBytes``), so memory stays bounded whatever the archive. Each record keeps the reader's location, so errors name the same line and byte
 /// offset as a plain reader would. A reader error is delivered in order, after the records before it.
-final class PrefetchingRecordSource: RestoreRecordSource {
-    /// One record with where it was read.
+final class PrefetchingRecordSource: RestoreInputSource {
+    /// One input with where it was read.
     struct Item {
-        var record: ArchiveRecord
+        var input: RestoreInput
         var line: Int64?
         var byteOffset: Int64?
         var bytesRead: Int64
@@ -24,14 +23,15 @@ final class PrefetchingRecordSource: RestoreRecordSource {
         case finished
     }
 
-    /// Batches in flight at most.
-    static let depth = 4
+    /// Memory the queued batches may use: enough for the reading thread to keep going while the writing thread
+    /// builds a table's indexes.
+    static let queueBytes = 64 << 20
     /// Records per batch at most.
-    static let batchRecords = 512
-    /// Approximate bytes of cell data per batch at most.
+    static let batchRecords = 2048
+    /// Bytes of cell data per batch at most.
     static let batchBytes = 4 << 20
 
-    private let queue = BatchQueue(capacity: depth)
+    private let queue = BatchQueue(maxBytes: queueBytes)
     private let path: String
     private var current: [Item] = []
     private var index = 0
@@ -40,12 +40,12 @@ final class PrefetchingRecordSource: RestoreRecordSource {
     private(set) var location: ArchiveError.Location
     private(set) var bytesRead: Int64 = 0
 
-    /// Starts reading `reader` on a new thread. The reader must not be used by anyone else afterwards.
-    init(reader: ArchiveReader, path: String) {
+    /// Starts reading `input` on a new thread. It must not be used by anyone else afterwards.
+    init(input: RestoreInputReader, path: String) {
         self.path = path
         self.location = .init(path: path)
         let queue = self.queue
-        let box = ReaderBox(reader)
+        let box = ReaderBox(input)
         Thread.detachNewThread {
             Self.produce(box.reader, into: queue)
         }
@@ -53,7 +53,7 @@ final class PrefetchingRecordSource: RestoreRecordSource {
 
     deinit { queue.cancel() }
 
-    func next() throws -> ArchiveRecord? {
+    func next() throws -> RestoreInput? {
         while index >= current.count {
             guard !isDone else { return nil }
             switch queue.pop() {
@@ -72,44 +72,41 @@ final class PrefetchingRecordSource: RestoreRecordSource {
         index += 1
         location = .init(path: path, line: item.line, byteOffset: item.byteOffset)
         bytesRead = item.bytesRead
-        return item.record
+        return item.input
+    }
+
+    /// The memory a batch holds, approximately: its items, cells and bytes.
+    private static func size(_ items: [Item], _ input: RestoreInputReader) -> Int {
+        items.count * MemoryLayout<Item>.stride + input.batch.cells.count * MemoryLayout<BoundCell>.stride
+            + input.batch.bytes.count
     }
 
     /// The producer loop, on its own thread.
-    private static func produce(_ reader: ArchiveReader, into queue: BatchQueue) {
-        var batch: [Item] = []
-        var bytes = 0
-        batch.reserveCapacity(batchRecords)
+    private static func produce(_ input: RestoreInputReader, into queue: BatchQueue) {
+        var items: [Item] = []
+        items.reserveCapacity(batchRecords)
+        input.startBatch(capacity: batchRecords * 8)
         while true {
-            let record: ArchiveRecord?
+            let next: RestoreInput?
             do {
-                record = try reader.next()
+                next = try input.next()
             } catch {
-                if !batch.isEmpty { guard queue.push(.records(batch)) else { return } }
-                _ = queue.push(.failure(error))
+                if !items.isEmpty { guard queue.push(.records(items), bytes: size(items, input)) else { return } }
+                _ = queue.push(.failure(error), bytes: 0)
                 return
             }
-            guard let record else {
-                if !batch.isEmpty { guard queue.push(.records(batch)) else { return } }
-                _ = queue.push(.finished)
+            guard let next else {
+                if !items.isEmpty { guard queue.push(.records(items), bytes: size(items, input)) else { return } }
+                _ = queue.push(.finished, bytes: 0)
                 return
             }
-            let location = reader.location
-            batch.append(Item(record: record, line: location.line, byteOffset: location.byteOffset, bytesRead: reader.bytesRead))
-            if case .row(let values) = record {
-                for value in values {
-                    switch value {
-                    case .text(let s), .json(let s): bytes += s.utf8.count
-                    case .bytes(let b), .invalidText(let b): bytes += b.count
-                    default: bytes += 8
-                    }
-                }
-            }
-            if batch.count >= batchRecords || bytes >= batchBytes {
-                guard queue.push(.records(batch)) else { return }
-                batch = []
-                batch.reserveCapacity(batchRecords)
-                bytes = 0
+            let location = input.location
+            items.append(Item(input: next, line: location.line, byteOffset: location.byteOffset, bytesRead: input.bytesRead))
+            if items.count >= batchRecords || input.batch.bytes.count >= batchBytes {
+                guard queue.push(.records(items), bytes: size(items, input)) else { return }
+                items = []
+                items.reserveCapacity(batchRecords)
+                input.startBatch(capacity: batchRecords * 8)
             }
         }
     }
@@ -118,28 +115,31 @@ final class PrefetchingRecordSource: RestoreRecordSource {
 @available(*, unavailable)
 extension PrefetchingRecordSource: Sendable {}
 
-/// Hands the reader to the producer thread, which becomes its only user.
+/// Hands the input reader to the producer thread, which becomes its only user.
 private final class ReaderBox: @unchecked Sendable {
-    let reader: ArchiveReader
-    init(_ reader: ArchiveReader) { self.reader = reader }
+    let reader: RestoreInputReader
+    init(_ reader: RestoreInputReader) { self.reader = reader }
 }
 
-/// A bounded FIFO of batches between one producer and one consumer thread.
+/// A FIFO of batches between one producer and one consumer thread, bounded in bytes.
 private final class BatchQueue: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [PrefetchingRecordSource.Batch] = []
+    private var items: [(batch: PrefetchingRecordSource.Batch, bytes: Int)] = []
+    private var queuedBytes = 0
     private var isCancelled = false
-    private let capacity: Int
+    private let maxBytes: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(maxBytes: Int) { self.maxBytes = maxBytes }
 
-    /// Adds a batch, waiting while the queue is full; false when the consumer has gone away.
-    func push(_ batch: PrefetchingRecordSource.Batch) -> Bool {
+    /// Adds a batch, waiting while the queue is full (a batch always fits an empty queue); false when the
+    /// consumer has gone away.
+    func push(_ batch: PrefetchingRecordSource.Batch, bytes: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while items.count >= capacity && !isCancelled { condition.wait() }
+        while !items.isEmpty && queuedBytes + bytes > maxBytes && !isCancelled { condition.wait() }
         guard !isCancelled else { return false }
-        items.append(batch)
+        items.append((batch, bytes))
+        queuedBytes += bytes
         condition.broadcast()
         return true
     }
@@ -149,9 +149,10 @@ private final class BatchQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty { condition.wait() }
-        let batch = items.removeFirst()  // at most `capacity` items: cheap
+        let first = items.removeFirst()
+        queuedBytes -= first.bytes
         condition.broadcast()
-        return batch
+        return first.batch
     }
 
     /// Stops the producer: its next push returns false.
@@ -159,6 +160,7 @@ private final class BatchQueue: @unchecked Sendable {
         condition.lock()
         isCancelled = true
         items.removeAll()
+        queuedBytes = 0
         condition.broadcast()
         condition.unlock()
     }

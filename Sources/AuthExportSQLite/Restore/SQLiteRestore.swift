@@ -1,3 +1,4 @@
+internal import Foundation
 import AuthExport
 
 /// Restores an auth_export archive into a new SQLite database file.
@@ -40,6 +41,7 @@ public enum SQLiteRestore {
         let file = try AtomicDatabaseFile(target: targetPath, overwrite: options.overwrite)
         defer { file.discard() }
         let session: SQLiteRestoreSession
+        var warnings: [String] = []
         do {
             let connection = try SQLiteConnection(path: file.temporaryPath, mode: .readWrite)
             // The file is private until renamed and deleted on failure, so durability during the load buys nothing.
@@ -50,19 +52,27 @@ public enum SQLiteRestore {
                 PRAGMA locking_mode = EXCLUSIVE;
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -\(loadCacheKiB);
+                PRAGMA threads = 2;
                 PRAGMA foreign_keys = OFF;
                 """)
-            let source = PrefetchingRecordSource(reader: reader, path: archivePath)
+            let input = RestoreInputReader(reader: reader, options: options, encodesRows: true)
+            let source = PrefetchingRecordSource(input: input, path: archivePath)
             session = SQLiteRestoreSession(connection: connection, mode: .restore, options: options, source: source)
             try session.run()
             try connection.close()
+            var verifier = RestoreVerifier(
+                path: file.temporaryPath, tables: session.tablesToVerify, restoredTableNames: session.restoredTableNames,
+                keptStorageClasses: session.storageClassesKept, fullIntegrityCheck: options.fullIntegrityCheck,
+                threads: checkThreads, archivePath: archivePath)
+            try verifier.run()
+            warnings = session.warnings + verifier.warnings
         } catch let error as SQLiteError {
             throw ArchiveError(
                 .io, "SQLite: \(error.message)", location: .init(path: file.temporaryPath), underlying: error)
         }
         try file.publish()
         return SQLiteRestoreSummary(
-            tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: session.warnings)
+            tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings)
     }
 
     /// The SQL plan of a restore, without touching any file: the statements in the order they would run, with a
@@ -77,7 +87,8 @@ public enum SQLiteRestore {
         do {
             let connection = try SQLiteConnection(path: ":memory:", mode: .create)
             defer { try? connection.close() }
-            let session = SQLiteRestoreSession(connection: connection, mode: .plan, options: options, source: reader)
+            let input = RestoreInputReader(reader: reader, options: options, encodesRows: false)
+            let session = SQLiteRestoreSession(connection: connection, mode: .plan, options: options, source: input)
             try session.run()
             var lines = session.plan
             for warning in session.warnings { lines.append("-- warning: \(warning)") }
@@ -87,8 +98,10 @@ public enum SQLiteRestore {
         }
     }
 
+    /// Connections that check the restored database at once: one per core, at most 4.
+    static var checkThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+
     /// The page cache used during a load, in KiB: large enough that UNIQUE keys are built in memory.
     static let loadCacheKiB = 256 * 1024
 }
 
-extension ArchiveReader: RestoreRecordSource {}

@@ -1,11 +1,11 @@
 import AuthExport
 internal import CSQLite
 
-/// Where a restore gets its records: an ``ArchiveReader``, or anything that yields records the same way.
-protocol RestoreRecordSource: AnyObject {
-    /// The next record, or nil after the `end` record.
-    func next() throws -> ArchiveRecord?
-    /// Where the last record returned is (path, line, byte offset, table, row).
+/// Where a restore gets its input: a ``RestoreInputReader``, or one running on another thread.
+protocol RestoreInputSource: AnyObject {
+    /// The next input, or nil after the `end` record.
+    func next() throws -> RestoreInput?
+    /// Where the last input returned is (path, line, byte offset).
     var location: ArchiveError.Location { get }
     /// Bytes of the archive consumed so far, for progress.
     var bytesRead: Int64 { get }
@@ -29,7 +29,7 @@ final class SQLiteRestoreSession {
     private let connection: SQLiteConnection
     private let mode: Mode
     private let options: SQLiteRestoreOptions
-    private let source: any RestoreRecordSource
+    private let source: any RestoreInputSource
 
     private var header: ArchiveHeader?
     private var isSQLiteSource = true
@@ -47,11 +47,12 @@ final class SQLiteRestoreSession {
     private var probe: NumericAffinityProbe?
     /// `table.column` → how many values were kept in a storage class the column's affinity would not give.
     private var keptStorageClasses: [String: Int] = [:]
+    private var verifyCosts: [(name: String, cost: Int64)] = []
 
     /// Rows between two progress events.
     private static let progressInterval: Int64 = 65_536
 
-    init(connection: SQLiteConnection, mode: Mode, options: SQLiteRestoreOptions, source: any RestoreRecordSource) {
+    init(connection: SQLiteConnection, mode: Mode, options: SQLiteRestoreOptions, source: any RestoreInputSource) {
         self.connection = connection
         self.mode = mode
         self.options = options
@@ -71,7 +72,7 @@ final class SQLiteRestoreSession {
     func run() throws {
         try executeInternal("BEGIN")
         probe = try wrap { () throws(SQLiteError) in try NumericAffinityProbe(connection: connection) }
-        guard case .header(let header)? = try source.next() else {
+        guard case .record(.header(let header))? = try source.next() else {
             throw ArchiveError(.badRecord, "expected the header record first", location: source.location)
         }
         self.header = header
@@ -80,14 +81,18 @@ final class SQLiteRestoreSession {
             + (header.source.serverVersion.map { " (\($0))" } ?? "") + ", archive format \(header.version)")
         plan.append("BEGIN;")
         var ended = false
-        while let record = try source.next() {
+        while let input = try source.next() {
+            guard case .record(let record) = input else {
+                if case .row(let row) = input { try insert(row) }
+                continue
+            }
             switch record {
             case .header:
                 throw ArchiveError(.badRecord, "a second header record", location: source.location)
             case .table(let schema):
                 try beginTable(schema)
             case .row(let values):
-                try insert(values)
+                keepInternalRow(values)
             case .tableEnd(let end):
                 try endTable(end)
             case .object(let object):
@@ -104,6 +109,9 @@ final class SQLiteRestoreSession {
             warnings.append("no table matches --table \(unmatched.joined(separator: ", "))")
         }
         try finish()
+        // Finalize every statement so the connection can really close (and release its exclusive lock).
+        probe = nil
+        current = nil
     }
 
     // MARK: Tables
@@ -116,25 +124,28 @@ final class SQLiteRestoreSession {
         /// For `sqlite_sequence` and `sqlite_stat*`: rows are kept and applied at the end.
         var isInternal: Bool
         var insert: SQLiteStatement?
-        /// For each archive column: its writer, or nil when the target computes it (a generated column).
-        var writers: [SQLiteCellWriter?]
-        /// The parameter index of each archive column (0 when skipped).
+        /// The parameter index of each archive column (0 when the target computes it: a generated column).
         var parameters: [Int32]
+        /// For each `any` column whose affinity may convert values: that affinity (nil for the others).
+        var convertingAffinities: [SQLiteAffinity?]
+        /// The names of the archive's columns.
+        var columnNames: [String]
         var rows: Int64 = 0
         var withoutRowID: Bool
         /// Rows whose `any` cells column affinity converted; corrected at the end of the table.
         var conversions: [AffinityConversion] = []
 
         init(
-            schema: TableSchema, isSelected: Bool, isInternal: Bool, insert: SQLiteStatement?,
-            writers: [SQLiteCellWriter?], parameters: [Int32], withoutRowID: Bool
+            schema: TableSchema, isSelected: Bool, isInternal: Bool, insert: SQLiteStatement? = nil,
+            parameters: [Int32] = [], convertingAffinities: [SQLiteAffinity?] = [], withoutRowID: Bool = false
         ) {
             self.schema = schema
             self.isSelected = isSelected
             self.isInternal = isInternal
             self.insert = insert
-            self.writers = writers
             self.parameters = parameters
+            self.convertingAffinities = convertingAffinities
+            self.columnNames = schema.columns.map(\.name)
             self.withoutRowID = withoutRowID
         }
     }
@@ -142,10 +153,9 @@ final class SQLiteRestoreSession {
     /// A stored value that column affinity converted to another storage class, to be put back exactly.
     private struct AffinityConversion {
         var rowid: Int64
-        var keyValues: [Value]
-        var row: Int64
+        var keyValues: [SQLiteValue]
         var columns: [Int]
-        var values: [Value]
+        var values: [SQLiteValue]
     }
 
     private func beginTable(_ schema: TableSchema) throws {
@@ -159,15 +169,11 @@ final class SQLiteRestoreSession {
                 internalRows[lower] = []
                 internalOrder.append(lower)
             }
-            current = TableLoad(
-                schema: schema, isSelected: selected, isInternal: true, insert: nil, writers: [], parameters: [],
-                withoutRowID: false)
+            current = TableLoad(schema: schema, isSelected: selected, isInternal: true)
             return
         }
         guard options.tables.includes(schema.name) else {
-            current = TableLoad(
-                schema: schema, isSelected: false, isInternal: false, insert: nil, writers: [], parameters: [],
-                withoutRowID: false)
+            current = TableLoad(schema: schema, isSelected: false, isInternal: false)
             return
         }
         guard !restoredTableSet.contains(schema.name.lowercased()) else {
@@ -203,8 +209,8 @@ final class SQLiteRestoreSession {
             guard let name = row[0].string else { continue }
             targetColumns[name.lowercased()] = (row[1].string ?? "", row[2].integer ?? 0)
         }
-        var writers: [SQLiteCellWriter?] = []
         var parameters: [Int32] = []
+        var convertingAffinities: [SQLiteAffinity?] = []
         var insertColumns: [String] = []
         var described: [String] = []
         for column in schema.columns {
@@ -215,19 +221,19 @@ final class SQLiteRestoreSession {
                         column: column.name))
             }
             if target.hidden == 2 || target.hidden == 3 {
-                writers.append(nil)
                 parameters.append(0)
+                convertingAffinities.append(nil)
                 described.append("\(column.name): generated")
                 continue
             }
-            let writer: SQLiteCellWriter
+            let writer: CellEncoder
             do {
-                writer = try SQLiteCellWriter(
-                    column: column, declaredType: target.type, table: schema.name, warnings: &warnings)
+                writer = try CellEncoder(column: column, declaredType: target.type, table: schema.name, warnings: &warnings)
             } catch {
                 throw error.filling(source.location)
             }
-            writers.append(writer)
+            let affinity = SQLiteAffinity(declaredType: target.type)
+            convertingAffinities.append(column.type == .any && affinity != .blob ? affinity : nil)
             insertColumns.append(column.name)
             parameters.append(Int32(insertColumns.count))
             described.append("\(column.name): \(writer.planDescription)")
@@ -259,8 +265,8 @@ final class SQLiteRestoreSession {
                 "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", [.text(Array(schema.name.utf8))])
         }.first?.first?.integer == 1
         current = TableLoad(
-            schema: schema, isSelected: true, isInternal: false, insert: insert, writers: writers,
-            parameters: parameters, withoutRowID: withoutRowID)
+            schema: schema, isSelected: true, isInternal: false, insert: insert, parameters: parameters,
+            convertingAffinities: convertingAffinities, withoutRowID: withoutRowID)
         for index in schema.indexes {
             if let sql = try indexSQL(index, table: schema) {
                 deferredIndexes.append((schema.name, index.name, sql))
@@ -282,58 +288,107 @@ final class SQLiteRestoreSession {
         return SQLiteSchemaBuilder.createIndex(index, table: table.name, connection: connection, warnings: &warnings)
     }
 
-    private func insert(_ values: [Value]) throws {
-        guard let table = current else {
-            throw ArchiveError(.badRecord, "a row outside a table", location: source.location)
+    /// Keeps a row of `sqlite_sequence` or `sqlite_stat*`, applied at the end.
+    private func keepInternalRow(_ values: [Value]) {
+        guard let table = current else { return }
+        table.rows += 1
+        guard table.isSelected, table.isInternal, !options.schemaOnly else { return }
+        internalRows[table.schema.name.lowercased(), default: []].append(values)
+    }
+
+    /// Binds an encoded row to the table's INSERT and runs it.
+    private func insert(_ row: EncodedRow) throws {
+        guard let table = current, table.isSelected, let statement = table.insert else {
+            throw ArchiveError(.badRecord, "a row outside a restored table", location: source.location)
         }
         table.rows += 1
-        guard table.isSelected, !options.schemaOnly else { return }
-        if table.isInternal {
-            internalRows[table.schema.name.lowercased(), default: []].append(values)
-            return
-        }
-        guard mode == .restore, let statement = table.insert else { return }
-        guard values.count == table.writers.count else {
+        guard row.count == table.parameters.count else {
             throw ArchiveError(
-                .wrongArity, "row has \(values.count) cells, the table has \(table.writers.count) columns",
-                location: source.location)
+                .wrongArity, "row has \(row.count) cells, the table has \(table.parameters.count) columns",
+                location: rowLocation(table))
         }
         // swift-format-ignore: NeverForceUnwrap
-        let probe = self.probe!  // set in run() before any record is read
+        let probe = self.probe!  // set in run() before any input is read
         var converted: [Int] = []
-        for i in 0..<values.count {
-            guard let writer = table.writers[i] else { continue }
-            var rc = SQLITE_OK
-            let outcome: SQLiteCellWriter.Outcome
-            do {
-                outcome = try writer.bind(values[i], to: statement, at: table.parameters[i], probe: probe, rc: &rc)
+        // TEXT and BLOB are bound in place (no copy): bind and step inside the buffer's access scope.
+        let outcome: InsertOutcome = row.batch.bytes.withUnsafeBytes { bytes in
+            let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)
+            for i in 0..<row.count {
+                let parameter = table.parameters[i]
+                if parameter == 0 { continue }
+                let cell = row.batch.cells[row.start + i]
+                let rc: Int32
+                switch cell {
+                case .null: rc = statement.bindNull(at: parameter)
+                case .integer(let v): rc = statement.bindInteger(v, at: parameter)
+                case .real(let v): rc = statement.bindReal(v, at: parameter)
+                case .text(let start, let count):
+                    rc = statement.bindStaticText(base.map { $0 + start }, count: count, at: parameter)
+                case .blob(let start, let count):
+                    rc = statement.bindStaticBlob(base.map { $0 + start }, count: count, at: parameter)
+                }
+                if rc != SQLITE_OK { return .bindFailed(rc, column: i) }
+                if let affinity = table.convertingAffinities[i],
+                    Self.affinityWillConvert(cell, affinity, bytes: bytes, probe: probe)
+                {
+                    converted.append(i)
+                }
+            }
+            do throws(SQLiteError) {
+                try statement.stepOnceAndReset()
             } catch {
-                throw error.filling(rowLocation(table))
+                return .stepFailed(error)
             }
-            if rc != SQLITE_OK {
-                let failure = wrapError(rc, statement)
-                throw ArchiveError(
-                    .io, "cannot bind the value: \(failure.message)", location: rowLocation(table, column: writer.column),
-                    underlying: failure)
-            }
-            if outcome == .affinityWillConvert { converted.append(i) }
+            return .inserted
         }
-        do {
-            try statement.stepOnceAndReset()
-        } catch {
+        switch outcome {
+        case .inserted: break
+        case .bindFailed(let rc, let column):
+            let error = wrapError(rc, statement)
+            throw ArchiveError(
+                .io, "cannot bind the value: \(error.message)",
+                location: rowLocation(table, column: table.columnNames[column]), underlying: error)
+        case .stepFailed(let error):
             throw insertError(error, table)
         }
         if !converted.isEmpty {
-            let keyValues: [Value] =
-                table.withoutRowID
-                ? primaryKeyPositions(table.schema).map { values[$0] } : []
+            let keyValues: [SQLiteValue] = table.withoutRowID ? primaryKeyPositions(table.schema).map { row.value(at: $0) } : []
             table.conversions.append(
                 AffinityConversion(
-                    rowid: connection.lastInsertRowID, keyValues: keyValues, row: table.rows, columns: converted,
-                    values: converted.map { values[$0] }))
+                    rowid: connection.lastInsertRowID, keyValues: keyValues, columns: converted,
+                    values: converted.map { row.value(at: $0) }))
         }
         totalRows += 1
         if table.rows % Self.progressInterval == 0 { report(.rows, table: table.schema.name, rows: table.rows) }
+    }
+
+    private enum InsertOutcome {
+        case inserted
+        case bindFailed(Int32, column: Int)
+        case stepFailed(SQLiteError)
+    }
+
+    /// Whether SQLite will store `cell` of an `any` column in another storage class than its own, because of the
+    /// column's affinity. (In a REAL column SQLite reads every integer back as a REAL, so a source cannot hold an
+    /// integer there: that case is not a conversion.)
+    @inline(__always)
+    private static func affinityWillConvert(
+        _ cell: BoundCell, _ affinity: SQLiteAffinity, bytes: UnsafeRawBufferPointer, probe: NumericAffinityProbe
+    ) -> Bool {
+        switch cell {
+        case .null, .blob: return false
+        case .integer: return affinity == .text
+        case .real(let d):
+            switch affinity {
+            case .text: return true
+            // SQLite stores a REAL that is exactly an integer as INTEGER in these columns.
+            case .integer, .numeric: return SQLiteAffinity.exactInteger(d) != nil
+            case .real, .blob: return false
+            }
+        case .text(let start, let count):
+            return affinity.convertsNumericText
+                && probe.wouldConvert(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]))
+        }
     }
 
     private func primaryKeyPositions(_ schema: TableSchema) -> [Int] {
@@ -349,22 +404,22 @@ final class SQLiteRestoreSession {
         current = nil
         guard table.isSelected, !table.isInternal else { return }
         if !table.conversions.isEmpty { try restoreStorageClasses(table) }
+        // This table's indexes, now that its data is in (the next table is meanwhile being read).
+        for index in deferredIndexes {
+            try executeArchiveSQL(index.sql, what: "index \(index.name) of table \(index.table)")
+            plan.append(index.sql + ";")
+        }
+        deferredIndexes = []
+        let btrees = 1 + table.schema.indexes.count + table.schema.uniqueConstraints.count + (table.schema.primaryKey.isEmpty ? 0 : 1)
+        verifyCosts.append((table.schema.name, max(1, table.rows) * Int64(btrees)))
         report(.tableFinished, table: table.schema.name, rows: table.rows)
     }
 
     // MARK: Finishing
 
     private func finish() throws {
-        for index in deferredIndexes {
-            try executeArchiveSQL(index.sql, what: "index \(index.name) of table \(index.table)")
-            plan.append(index.sql + ";")
-        }
         try applyInternalTables()
         try createObjects()
-        if mode == .restore {
-            try checkForeignKeys()
-            try checkIntegrity()
-        }
         plan.append("COMMIT;")
         plan.append("PRAGMA foreign_key_check;")
         plan.append("PRAGMA integrity_check;")
@@ -388,7 +443,7 @@ final class SQLiteRestoreSession {
                     guard row.count == 2, case .text(let table) = rowText(row[0]),
                         restoredTableSet.contains(table.lowercased())
                     else { continue }
-                    try bindAndStep(statement, [row[0], row[1]], table: "sqlite_sequence")
+                    try bindAndStep(statement, [row[0], row[1]].map(Self.sqliteValue), table: "sqlite_sequence")
                 }
             } else {
                 // sqlite_stat1 (tbl, idx, stat) and sqlite_stat4: ANALYZE creates them; the rows are the statistics.
@@ -406,7 +461,7 @@ final class SQLiteRestoreSession {
                 for row in rows where row.count == width {
                     guard case .text(let table) = rowText(row[0]), restoredTableSet.contains(table.lowercased())
                     else { continue }
-                    try bindAndStep(statement, row, table: name)
+                    try bindAndStep(statement, row.map(Self.sqliteValue), table: name)
                 }
             }
         }
@@ -418,20 +473,9 @@ final class SQLiteRestoreSession {
         return .null
     }
 
-    private func bindAndStep(_ statement: SQLiteStatement, _ values: [Value], table: String) throws {
+    private func bindAndStep(_ statement: SQLiteStatement, _ values: [SQLiteValue], table: String) throws {
         for (i, value) in values.enumerated() {
-            let sqliteValue: SQLiteValue
-            switch value {
-            case .null: sqliteValue = .null
-            case .integer(let v): sqliteValue = .integer(v)
-            case .real(let v): sqliteValue = .real(v)
-            case .text(let v): sqliteValue = .text(Array(v.utf8))
-            case .bytes(let v): sqliteValue = .blob(v)
-            case .invalidText(let v): sqliteValue = .text(v)
-            case .boolean(let v): sqliteValue = .integer(v ? 1 : 0)
-            case .json(let v): sqliteValue = .text(Array(v.utf8))
-            }
-            try wrap { () throws(SQLiteError) in try statement.bind(sqliteValue, at: Int32(i + 1)) }
+            try wrap { () throws(SQLiteError) in try statement.bind(value, at: Int32(i + 1)) }
         }
         do {
             try statement.stepOnceAndReset()
@@ -439,6 +483,20 @@ final class SQLiteRestoreSession {
             throw ArchiveError(
                 .io, "cannot write \(table): \(error.message)", location: .init(path: source.location.path, table: table),
                 underlying: error)
+        }
+    }
+
+    /// A kept value as SQLite stores it.
+    private static func sqliteValue(_ value: Value) -> SQLiteValue {
+        switch value {
+        case .null: return .null
+        case .integer(let v): return .integer(v)
+        case .real(let v): return .real(v)
+        case .text(let v): return .text(Array(v.utf8))
+        case .bytes(let v): return .blob(v)
+        case .invalidText(let v): return .text(v)
+        case .boolean(let v): return .integer(v ? 1 : 0)
+        case .json(let v): return .text(Array(v.utf8))
         }
     }
 
@@ -509,54 +567,16 @@ final class SQLiteRestoreSession {
         }
     }
 
-    /// `PRAGMA foreign_key_check` over the restored tables; references to tables that were not restored (filtered
-    /// out) are reported as warnings instead.
-    private func checkForeignKeys() throws {
-        var dangling: [String: Int] = [:]
-        var first: [String: (rowid: Int64?, parent: String)] = [:]
-        let rows = try wrap { () throws(SQLiteError) in
-            try connection.query("PRAGMA foreign_key_check")
-        }
-        for row in rows {
-            guard let table = row[0].string, let parent = row[2].string else { continue }
-            if !restoredTableSet.contains(parent.lowercased()) {
-                let note = "table \(table): references \(parent), which was not restored"
-                if !warnings.contains(note) { warnings.append(note) }
-                continue
-            }
-            let key = table + "\u{0}" + parent
-            dangling[key, default: 0] += 1
-            if first[key] == nil { first[key] = (row[1].integer, parent) }
-        }
-        guard let key = dangling.keys.sorted().first, let count = dangling[key], let example = first[key] else { return }
-        let table = String(key.split(separator: "\u{0}", omittingEmptySubsequences: false)[0])
-        let others = dangling.values.reduce(0, +) - count
-        var message = "\(count) row\(count == 1 ? "" : "s") reference\(count == 1 ? "s" : "") a missing row of \(example.parent)"
-        if let rowid = example.rowid { message += " (first at rowid \(rowid))" }
-        if others > 0 { message += "; \(others) more in other tables" }
-        throw ArchiveError(.danglingReference, message, location: .init(path: source.location.path, table: table))
+    /// The restored tables with the cost of checking each (rows × b-trees), for ``RestoreVerifier``.
+    var tablesToVerify: [RestoreVerifier.Table] {
+        verifyCosts.map { RestoreVerifier.Table(name: $0.name, cost: $0.cost) }
     }
 
-    /// `PRAGMA integrity_check`. Since SQLite 3.37 it also reports values whose storage class the column's
-    /// affinity would not give ("TEXT value in t.c"); those the restore kept on purpose, exactly as the source held
-    /// them, are expected and become a warning, anything else fails the restore.
-    private func checkIntegrity() throws {
-        let limit = keptStorageClasses.values.reduce(100, +)
-        let rows = try wrap { () throws(SQLiteError) in try connection.query("PRAGMA integrity_check(\(limit))") }
-        var lines = rows.compactMap { $0.first?.string }
-        if !keptStorageClasses.isEmpty {
-            let expected = Set(keptStorageClasses.keys)
-            lines.removeAll { line in
-                guard let range = line.firstRange(of: " value in ") else { return false }
-                return expected.contains(String(line[range.upperBound...]))
-            }
-            if lines.isEmpty { lines = ["ok"] }
-        }
-        guard lines != ["ok"] else { return }
-        throw ArchiveError(
-            .io, "the restored database fails integrity_check: " + lines.prefix(3).joined(separator: "; "),
-            location: .init(path: source.location.path))
-    }
+    /// The lowercased names of the restored tables.
+    var restoredTableNames: Set<String> { restoredTableSet }
+
+    /// `table.column` → how many values were kept in a storage class the column's affinity would not give.
+    var storageClassesKept: [String: Int] { keptStorageClasses }
 
     // MARK: Exact storage classes
 
@@ -618,7 +638,7 @@ final class SQLiteRestoreSession {
         let update = try wrap { () throws(SQLiteError) in
             try connection.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?")
         }
-        try bindAndStep(update, [.text(sql), .text(table)], table: "sqlite_schema")
+        try bindAndStep(update, [.text(Array(sql.utf8)), .text(Array(table.utf8))], table: "sqlite_schema")
         try executeInternal("PRAGMA schema_version = \(version + 1)")
         try executeInternal("PRAGMA writable_schema = OFF")
     }
@@ -711,3 +731,4 @@ extension StringProtocol {
         return String(s)
     }
 }
+

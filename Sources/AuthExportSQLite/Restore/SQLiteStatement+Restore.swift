@@ -17,6 +17,20 @@ extension SQLiteStatement {
         return value.withUTF8 { bindText(UnsafeRawBufferPointer($0), at: index) }
     }
 
+    /// Binds `count` bytes at `pointer` as TEXT without copying: they must stay valid until the statement is
+    /// stepped and reset. The corresponding C function is `sqlite3_bind_text` with `SQLITE_STATIC`.
+    func bindStaticText(_ pointer: UnsafeRawPointer?, count: Int, at index: Int32) -> Int32 {
+        // A zero-length TEXT must still be TEXT, not NULL: SQLite needs a non-null pointer.
+        let base = pointer ?? UnsafeRawPointer(bitPattern: 1)
+        return sqlite3_bind_text(stmt, index, base?.assumingMemoryBound(to: CChar.self), Int32(count), csqlite_static())
+    }
+
+    /// Binds `count` bytes at `pointer` as a BLOB without copying (see ``bindStaticText(_:count:at:)``).
+    func bindStaticBlob(_ pointer: UnsafeRawPointer?, count: Int, at index: Int32) -> Int32 {
+        if count == 0 { return sqlite3_bind_zeroblob(stmt, index, 0) }
+        return sqlite3_bind_blob(stmt, index, pointer, Int32(count), csqlite_static())
+    }
+
     /// Runs an INSERT-like statement to completion and resets it for the next row (bindings are all replaced by the
     /// next row, so they are not cleared). The corresponding C functions are `sqlite3_step` and `sqlite3_reset`.
     func stepOnceAndReset() throws(SQLiteError) {
