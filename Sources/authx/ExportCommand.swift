@@ -175,6 +175,12 @@ enum ExportInterrupt {
     static func install() {
         signal(SIGINT, ExportInterrupt.handler)
         signal(SIGTERM, ExportInterrupt.handler)
+        // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     private static let handler: @convention(c) (Int32) -> Void = { signalNumber in

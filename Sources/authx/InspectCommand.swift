@@ -1,7 +1,68 @@
 import ArgumentParser
+import AuthExport
 
-/// `authx inspect` (placeholder until its issue lands).
+/// `authx inspect FILE`: what is inside an archive, from its index.
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Not implemented yet.")
-    func run() throws { throw CleanExit.message("authx inspect is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show an archive's header and one line per table (rows, sizes, columns), like pg_restore --list.",
+        discussion: "Reads only the header, the end record and each table record, through the archive's index. It checks nothing: use verify for that."
+    )
+
+    @Argument(help: "The archive file.")
+    var file: String
+
+    @Flag(help: "Print JSON on standard output: the header, every table record with its index entry, the objects.")
+    var json = false
+
+    func run() throws {
+        let listing = try ArchiveListing(path: file)
+        if json {
+            printJSON(
+                .object([
+                    ("path", .string(file)), ("file_bytes", .integer(listing.fileSize)),
+                    ("header", RecordCodec.json(listing.header)),
+                    ("tables", .array(listing.tables.map { table, entry in
+                        .object([("table", RecordCodec.json(table)), ("index", RecordCodec.json(entry))])
+                    })),
+                    ("objects", .array(listing.objects.map(RecordCodec.json))),
+                    ("tables_count", .integer(Int64(listing.end.tables))), ("rows", .integer(listing.end.rows)),
+                ]))
+            return
+        }
+        let h = listing.header
+        print("archive:  \(file) (\(formatBytes(listing.fileSize)))")
+        print("format:   \(FormatVersion.formatName) \(h.version), created \(h.createdAt) by \(h.producer)")
+        var source = "\(h.source.backend) database \(h.source.database)"
+        if let version = h.source.serverVersion { source += " (version \(version))" }
+        print("source:   \(source)")
+        print("contents: \(listing.end.tables) tables, \(listing.end.rows) rows, \(listing.objects.count) views/triggers")
+        print("")
+        let nameWidth = min(40, max(5, listing.tables.map { $0.schema.name.count }.max() ?? 5))
+        print(pad("TABLE", nameWidth) + "  " + lpad("ROWS", 10) + "  " + lpad("COMPRESSED", 10) + "  " + lpad("RAW", 10) + "  COLUMNS")
+        for (table, entry) in listing.tables {
+            let columns = table.columns.map { c -> String in
+                var s = "\(c.name) \(c.type.rawValue)"
+                if !c.nullable { s += "!" }
+                if table.primaryKey.contains(c.name) { s += "*" }
+                return s
+            }.joined(separator: ", ")
+            print(
+                pad(table.name, nameWidth) + "  " + lpad("\(entry.rows)", 10) + "  " + lpad(formatBytes(entry.compressedBytes), 10)
+                    + "  " + lpad(formatBytes(entry.uncompressedBytes), 10) + "  " + columns)
+        }
+        for object in listing.objects {
+            print("\(object.type) \(object.name)" + (object.table.map { " on \($0)" } ?? ""))
+        }
+        print("")
+        print("(! = NOT NULL, * = primary key)")
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+
+    private func lpad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
 }

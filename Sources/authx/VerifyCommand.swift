@@ -1,7 +1,58 @@
 import ArgumentParser
+import AuthExport
 
-/// `authx verify` (placeholder until its issue lands).
+/// `authx verify FILE`: checks an archive offline.
 struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Not implemented yet.")
-    func run() throws { throw CleanExit.message("authx verify is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check an archive offline: integrity (gzip framing, CRCs, checksums, counts, truncation) and conformance (arity, types, nullability).",
+        discussion: "Exit status 0 when the archive is valid, 1 when a problem was found, 3 when it cannot be read."
+    )
+
+    @Argument(help: "The archive file, or - for standard input.")
+    var file: String
+
+    @Flag(help: "Print a machine-readable JSON report on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but problems.")
+    var quiet = false
+
+    @Option(help: "Stop after this many problems.")
+    var maxProblems = 20
+
+    func run() throws {
+        var options = ArchiveVerifier.Options()
+        options.maxProblems = max(1, maxProblems)
+        let progress = ProgressPrinter.handler(quiet: quiet || json)
+        let report: ArchiveVerifier.Report
+        do {
+            report = try ArchiveVerifier(path: file, options: options).run(progress: progress?.1)
+        } catch {
+            progress?.0.finish()
+            throw error
+        }
+        progress?.0.finish()
+        if json {
+            printJSON(
+                .object([
+                    ("path", .string(file)), ("valid", .bool(report.isValid)), ("complete", .bool(report.complete)),
+                    ("format_version", report.header.map { .string($0.version) } ?? .null),
+                    ("tables", .array(report.tables.map { t in
+                        .object([("name", .string(t.name)), ("rows", .integer(t.rows)), ("checked", .bool(t.checked))])
+                    })),
+                    ("rows", .integer(report.rows)), ("bytes", .integer(report.bytes)),
+                    ("problems", .array(report.problems.map(\.json))),
+                ]))
+        } else if report.isValid {
+            if !quiet {
+                print("\(file): OK: \(report.tables.count) tables, \(report.rows) rows, \(formatBytes(report.bytes))")
+            }
+        } else {
+            for problem in report.problems { printError("\(problem)") }
+            if report.problems.isEmpty { printError("\(file): incomplete archive") }
+            printError("\(file): INVALID (\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found)")
+        }
+        if !report.isValid { throw CLIErrors.invalid }
+    }
 }

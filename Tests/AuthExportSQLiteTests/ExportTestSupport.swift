@@ -88,3 +88,76 @@ struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+extension ExportTestSupport {
+    /// The fixture SQL `Fixtures/databases/NAME.sql`.
+    static func fixtureSQL(_ name: String) -> String {
+        repositoryRoot() + "/Fixtures/databases/\(name).sql"
+    }
+
+    /// Builds `Fixtures/databases/NAME.sql` into `directory/NAME.sqlite` with the sqlite3 tool.
+    static func buildFixture(_ name: String, in directory: ExportTempDirectory) throws -> String {
+        let path = directory.file("\(name).sqlite")
+        let sql = try String(contentsOfFile: fixtureSQL(name), encoding: .utf8)
+        _ = try sqlite3(["-bail", path], input: sql)
+        return path
+    }
+
+    /// Exports `database` to `directory/NAME.authx.gz`; returns the summary and the archive read back.
+    static func export(
+        _ database: String, in directory: ExportTempDirectory, options: SQLiteExportOptions = .init(),
+        name: String = "export"
+    ) throws -> (SQLiteExportSummary, ExportArchiveDump) {
+        var options = options
+        options.threads = 2
+        let path = directory.file("\(name).authx.gz")
+        let summary = try SQLiteExporter.export(source: database, to: .file(path: path, overwrite: true), options: options)
+        return (summary, try ExportArchiveDump(path: path))
+    }
+
+    /// Compares every value of every exported table with what `sqlite3 -json` prints for the source, after
+    /// turning each archive value back into the stored SQLite value. Returns the number of cells compared.
+    @discardableResult
+    static func expectSameValues(
+        _ dump: ExportArchiveDump, database: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Int {
+        let db = try SQLiteConnection(path: database, mode: .readOnly)
+        defer { try? db.close() }
+        let schema = try SchemaReader.read(db)
+        var compared = 0
+        for archived in dump.tables {
+            let table = try #require(schema.tables.first { $0.name == archived.name }, sourceLocation: sourceLocation)
+            let expected = try SQLiteJSONOracle.rows(database: database, table: table)
+            #expect(archived.rows.count == expected.count, "table \(table.name): row count", sourceLocation: sourceLocation)
+            #expect(archived.end["rows"] as? Int == expected.count, "table \(table.name): table_end rows",
+                sourceLocation: sourceLocation)
+            let representations = try archived.columns.map { try ColumnRepresentation(column: $0) }
+            for (r, (row, oracle)) in zip(archived.rows, expected).enumerated() {
+                for (c, value) in row.enumerated() {
+                    let stored = try representations[c].storedValue(for: value)
+                    let cell = SQLiteJSONOracle.cell(stored)
+                    #expect(
+                        SQLiteJSONOracle.same(cell, oracle[c]),
+                        "table \(table.name), row \(r + 1), column \(archived.columns[c].name): archive \(cell), source \(oracle[c])",
+                        sourceLocation: sourceLocation)
+                    compared += 1
+                }
+            }
+        }
+        return compared
+    }
+}
+
+extension ExportArchiveDump.Table {
+    /// The column named `name`.
+    func column(_ name: String) throws -> Column {
+        guard let column = columns.first(where: { $0.name == name }) else { throw TestFailure("no column \(name)") }
+        return column
+    }
+
+    /// The values of column `name`, in row order.
+    func values(_ name: String) throws -> [Value] {
+        guard let index = columns.firstIndex(where: { $0.name == name }) else { throw TestFailure("no column \(name)") }
+        return rows.map { $0[index] }
+    }
+}

@@ -309,6 +309,35 @@ import Testing
         #expect(throws: RepresentationError.self) { try native.storedValue(for: .integer(1)) }
     }
 
+    /// The one-pass spelling check the exporter uses agrees with "compact, respell, compare" on every sample.
+    @Test func spellingCheckAgreesWithRoundTrip() throws {
+        let samples = [
+            #"{"a":1,"b":[true,null]}"#, #"{"a": 1, "b": [true, null]}"#, #"{"a" : 1}"#, #"{"a":1, "b":2}"#,
+            #"["x, y: z", {}, []]"#, #"["x, y: z",{},[]]"#, #" {"a": 1}"#, #"{"a": 1} "#, "null", "5", "-1.5e-05",
+            #""Z\u00fcrich""#, #""Zürich""#, #""Z\u00FCrich""#, #""\ud83e\udd8a""#, #""🦊""#, #""\ud83e""#,
+            #""a\nb""#, #""a\u000ab""#, #""\u001f""#, #""\/""#, #""\u0041""#, "\"\u{7f}\"", #""\u007f""#,
+            #"{"nickname": "小陈"}"#, #"{"nickname": "\u5c0f\u9648"}"#, "[1,\t2]", #"{"a":"b\"c\\d"}"#,
+            #"{"a": "b\"c\\d"}"#, "[\n1]", #"{"k": {"n": [1, 2.5, "three", null, true]}}"#,
+        ]
+        let pairs: [(ColumnEncoding, TextForms.JSONSpelling)] = [
+            (.text, .compact), (.jsonPython, .python), (.jsonPythonUTF8, .pythonUTF8),
+        ]
+        for sample in samples {
+            var text = sample
+            var compact: [UInt8] = []
+            let valid = text.withUTF8 { ColumnRepresentation.appendCompactJSON(UnsafeRawBufferPointer($0), to: &compact) }
+            guard valid else { continue }  // the writer rejects invalid JSON before any spelling matters
+            for (encoding, spelling) in pairs {
+                let rep = try ColumnRepresentation(type: .json, encoding: encoding, declaredType: "TEXT")
+                let roundTrips = text.withUTF8 { original in
+                    compact.withUnsafeBytes { rep.jsonRoundTrips(UnsafeRawBufferPointer(original), compact: $0) }
+                }
+                let spelled = text.withUTF8 { TextForms.isSpelled(UnsafeRawBufferPointer($0), as: spelling) }
+                #expect(roundTrips == spelled, "\(sample) as \(encoding): round trip \(roundTrips), spelling check \(spelled)")
+            }
+        }
+    }
+
     // MARK: real SQLite storage
 
     /// Values written by SQL into a column of each declared type are read, converted to logical values,

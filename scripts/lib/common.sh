@@ -72,3 +72,13 @@ ensure_debian_packages() {
         _authx_pkg_installed "$pkg" || die "package still missing after install: $pkg"
     done
 }
+
+# authx_supports BIN SUBCOMMAND: true when BIN exists and really has SUBCOMMAND
+# (`BIN SUB --help` exits 0 AND its usage line names the subcommand: the CLI
+# skeleton answers any `--help` with its root help and exit 0).
+authx_supports() {
+    local bin=$1 sub=$2 out
+    [ -x "$bin" ] || return 1
+    out=$(timeout 30 "$bin" "$sub" --help 2>&1) || return 1
+    printf '%s\n' "$out" | grep -Eiq "usage:[[:space:]]*[^[:space:]]*authx[[:space:]]+$sub([[:space:]]|$)"
+}

@@ -61,8 +61,8 @@ s.close()' 2>/dev/null) && [ -n "$port" ]; then
         return 0
     fi
     # Fallback without python: probe random high ports.
-    local i
-    for i in $(seq 1 200); do
+    local _
+    for _ in $(seq 1 200); do
         port=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             printf '%s\n' "$port"
@@ -196,8 +196,8 @@ _pg_stop_server() {
     # Reap our child (runuser -> postgres) so nothing is left <defunct>.
     if [ -n "${PG_CLUSTER_PID:-}" ]; then
         if kill -0 "$PG_CLUSTER_PID" 2>/dev/null; then
-            local i
-            for i in $(seq 1 50); do
+            local _
+            for _ in $(seq 1 50); do
                 kill -0 "$PG_CLUSTER_PID" 2>/dev/null || break
                 sleep 0.1
             done
@@ -221,9 +221,12 @@ pg_cluster_stop() {
 # Create a fresh, empty database in the running cluster and print its URL.
 #     url=$(pg_cluster_create_db mydb)
 pg_cluster_create_db() {
-    local name="$1"
+    local name="$1" enc
     [ -n "${PG_CLUSTER_PORT:-}" ] || { _pg_log "no cluster running"; return 1; }
     "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres -d postgres \
-        -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" -c "CREATE DATABASE \"$name\"" >&2 || return 1
-    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$name"
+        -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS \"${name//\"/\"\"}\" WITH (FORCE)" \
+        -c "CREATE DATABASE \"${name//\"/\"\"}\"" >&2 || return 1
+    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$name")
+    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$enc"
 }

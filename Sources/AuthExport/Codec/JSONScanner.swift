@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A strict, allocation-free JSON scanner over one line of bytes (RFC 8259, UTF-8 only).
 ///
 /// It validates as it goes (grammar, UTF-8, escapes, nesting depth) and returns tokens as byte ranges, so
@@ -503,4 +507,13 @@ package func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         i += length
     }
     return true
+}
+
+/// The index of the first `\n` in `bytes`, or `bytes.count` when there is none (memchr).
+@inline(__always)
+func findNewline(_ bytes: UnsafeRawBufferPointer) -> Int {
+    guard let base = bytes.baseAddress, bytes.count > 0,
+        let hit = memchr(base, 0x0A, bytes.count)
+    else { return bytes.count }
+    return UnsafeRawPointer(hit) - base
 }

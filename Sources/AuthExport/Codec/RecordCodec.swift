@@ -84,13 +84,14 @@ package enum RecordCodec {
         .object([
             ("kind", "end"), ("tables", .integer(Int64(end.tables))), ("rows", .integer(end.rows)),
             ("sha256", .string(end.sha256)),
-            ("index", .array(end.index.map { e in
-                .object([
-                    ("table", .string(e.table)), ("offset", .integer(e.offset)),
-                    ("compressed_bytes", .integer(e.compressedBytes)),
-                    ("uncompressed_bytes", .integer(e.uncompressedBytes)), ("rows", .integer(e.rows)),
-                ])
-            })),
+            ("index", .array(end.index.map(json))),
+        ])
+    }
+
+    package static func json(_ e: ArchiveEnd.IndexEntry) -> JSONValue {
+        .object([
+            ("table", .string(e.table)), ("offset", .integer(e.offset)), ("compressed_bytes", .integer(e.compressedBytes)),
+            ("uncompressed_bytes", .integer(e.uncompressedBytes)), ("rows", .integer(e.rows)),
         ])
     }
 

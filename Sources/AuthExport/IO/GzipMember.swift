@@ -152,6 +152,13 @@ package final class MemberDecompressor {
         let trailerStart = member.count - GzipMember.trailerSize
         let expectedCRC = GzipMember.readUInt32LE(member, at: trailerStart)
         let expectedSize = Int(GzipMember.readUInt32LE(member, at: trailerStart + 4))
+        // Deflate cannot expand data more than 1032:1, so a larger ISIZE is corrupt: reject it before allocating.
+        let deflateBytes = member.count - GzipMember.headerSize - GzipMember.trailerSize
+        guard expectedSize <= deflateBytes * 1032 + 1024 else {
+            throw Problem(
+                message: "gzip member ISIZE \(expectedSize) is impossible for \(deflateBytes) bytes of deflate data",
+                offset: trailerStart + 4)
+        }
         guard expectedSize <= maxSize else {
             throw Problem(
                 message: "gzip member declares \(expectedSize) decompressed bytes, more than the limit of \(maxSize)",

@@ -3,11 +3,43 @@ import Glibc
 #endif
 import Crypto
 
+/// Where an ``ArchiveReader`` gets its gzip members from: in order, inflated, with the file checksum so far.
+protocol MemberSource: AnyObject {
+    /// Moves to the next member; false at a clean end of file.
+    func nextMember() throws -> Bool
+    /// File offset of the current member.
+    var memberOffset: Int64 { get }
+    /// File offset just after the current member.
+    var memberEnd: Int64 { get }
+    /// The current member's bytes as stored.
+    var raw: [UInt8] { get }
+    /// The current member's decompressed bytes.
+    var content: [UInt8] { get }
+    /// Row lines of the current member already checked on a worker thread, if any.
+    var rowChecks: RowChecks? { get }
+    /// SHA-256 (hex) of every file byte before the current member.
+    func checksumBeforeCurrentMember() -> String
+    /// Whether nothing follows the current member.
+    func isAtEndOfFile() throws -> Bool
+}
+
+/// The outcome of checking a member's row lines against a table schema ahead of time.
+struct RowChecks: Sendable {
+    /// The schema the rows were checked against (from the archive index); the reader uses the results only if the
+    /// table record it actually read is equal.
+    var schema: TableSchema
+    /// Problems by line index within the member; lines not listed conform.
+    var failures: [Int: RowFailure]
+}
+
 /// Reads an archive file member by member: framing checks, inflation, and the running file checksum.
-final class MemberReader {
+final class MemberReader: MemberSource {
     let path: String
     private let fd: Int32
     private let ownsFD: Bool
+    /// In-memory archive bytes (tests), read instead of `fd` when set.
+    private var memory: [UInt8]?
+    private var memoryPosition = 0
     private let maxMemberSize: Int
     private let decompressor = MemberDecompressor()
 
@@ -19,6 +51,8 @@ final class MemberReader {
     private(set) var raw: [UInt8] = []
     /// Decompressed content of the current member.
     var content: [UInt8] = []
+    var rowChecks: RowChecks? { nil }
+    var memberEnd: Int64 { offset }
     /// SHA-256 of all members before the current one.
     private var hashBefore = SHA256()
     private var previousRawPending = false
@@ -42,7 +76,28 @@ final class MemberReader {
         }
     }
 
+    /// Reads an archive held in memory.
+    init(bytes: [UInt8], name: String, maxMemberSize: Int) {
+        path = name
+        self.maxMemberSize = maxMemberSize
+        fd = -1
+        ownsFD = false
+        memory = bytes
+    }
+
     deinit { if ownsFD { close(fd) } }
+
+    private func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let memory else { return try FileIO.readFully(fd, into: buffer, path: path) }
+        let n = min(buffer.count, memory.count - memoryPosition)
+        if n > 0 {
+            memory.withUnsafeBytes { source in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[memoryPosition..<memoryPosition + n]))
+            }
+        }
+        memoryPosition += n
+        return n
+    }
 
     private func error(_ code: ArchiveError.Code, _ message: String, at offset: Int64) -> ArchiveError {
         ArchiveError(code, message, location: .init(path: path, byteOffset: offset))
@@ -56,7 +111,7 @@ final class MemberReader {
         }
         memberOffset = offset
         var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
-        let got = try header.withUnsafeMutableBytes { (b) in try FileIO.readFully(fd, into: b, path: path) }
+        let got = try header.withUnsafeMutableBytes { (b) in try readFully(into: b) }
         if got == 0 { return false }
         if got < GzipMember.headerSize || header[0] != 0x1F || header[1] != 0x8B {
             if header[0] == 0x1F && (got < 2 || header[1] == 0x8B) {
@@ -74,11 +129,21 @@ final class MemberReader {
             throw error(.badCompression, "gzip member size \(size) exceeds the limit", at: offset + 16)
         }
         raw = header
-        raw.reserveCapacity(size)
         let rest = size - GzipMember.headerSize
-        raw.append(contentsOf: repeatElement(0, count: rest))
-        let read = try raw.withUnsafeMutableBytes { (b) in
-            try FileIO.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: b[GzipMember.headerSize...]), path: path)
+        // Read in chunks, so a corrupt size field cannot make us allocate more than the file holds.
+        var read = 0
+        while read < rest {
+            let chunk = min(rest - read, 1 << 20)
+            let before = raw.count
+            raw.append(contentsOf: repeatElement(0, count: chunk))
+            let got = try raw.withUnsafeMutableBytes { (b) in
+                try readFully(into: UnsafeMutableRawBufferPointer(rebasing: b[before...]))
+            }
+            read += got
+            if got < chunk {
+                raw.removeLast(chunk - got)
+                break
+            }
         }
         if read < rest {
             throw error(.truncated, "file ends inside a gzip member (\(rest - read) bytes missing)", at: offset + Int64(GzipMember.headerSize + read))
@@ -103,7 +168,7 @@ final class MemberReader {
     /// True when the file has no bytes after the current member.
     func isAtEndOfFile() throws -> Bool {
         var byte: UInt8 = 0
-        let n = try withUnsafeMutableBytes(of: &byte) { (b) in try FileIO.readFully(fd, into: b, path: path) }
+        let n = try withUnsafeMutableBytes(of: &byte) { (b) in try readFully(into: b) }
         return n == 0
     }
 }

@@ -220,6 +220,7 @@ struct ColumnScan {
             var json: [Candidate] = []
             add(.json, .text, into: &json)
             add(.json, .jsonPython, into: &json)
+            add(.json, .jsonPythonUTF8, into: &json)
             jsonCandidates = json
         }
     }

@@ -18,6 +18,10 @@ public struct SQLiteExportOptions: Sendable {
     public var progress: ProgressHandler?
     /// Polled between rows; when it returns true the export stops, discards the archive and throws.
     public var isCancelled: (@Sendable () -> Bool)?
+    /// How many leading rows of each table decide its column types before its rows are written (every later
+    /// value is still checked, and a misfit restarts the export with a full scan). 0 always scans each table in
+    /// full first (two passes). Standard output always gets the full scan. Default 10,000.
+    public var sampleRows = 10_000
     /// The program named in the archive header.
     public var producer = "authx"
 

@@ -67,35 +67,53 @@ public enum SQLiteExporter {
         let header = ArchiveHeader(
             createdAt: utcNow(), producer: options.producer,
             source: .init(backend: "sqlite", database: resolved.databaseName, serverVersion: SQLiteConnection.libraryVersion))
-        let writer: ArchiveWriter
-        switch destination {
-        case .file(let path, let overwrite):
-            writer = try ArchiveWriter(path: path, overwrite: overwrite, header: header, options: writerOptions)
-        case .fileDescriptor(let fd):
-            writer = try ArchiveWriter(fileDescriptor: fd, header: header, options: writerOptions)
+        func makeWriter() throws -> ArchiveWriter {
+            switch destination {
+            case .file(let path, let overwrite):
+                return try ArchiveWriter(path: path, overwrite: overwrite, header: header, options: writerOptions)
+            case .fileDescriptor(let fd):
+                return try ArchiveWriter(fileDescriptor: fd, header: header, options: writerOptions)
+            }
         }
-        var exporter = TableExporter(db: db, writer: writer, options: options)
-        do {
-            var tables: [SQLiteExportSummary.Table] = []
-            for table in ordered {
-                tables.append(try exporter.export(table, sequence: schema.sequences[table.name]))
+        // Types are chosen from a sample and checked on every value as it is written; if a later value does not
+        // fit, the archive (not yet published) is discarded and the export starts over with a full scan first.
+        // Standard output cannot be taken back, so it always gets the full scan first.
+        var mode: TableExporter.Mode = .exact
+        if case .file = destination, options.sampleRows > 0 { mode = .sampled(rows: options.sampleRows) }
+        var notes: [ExportWarning] = []
+        while true {
+            let writer = try makeWriter()
+            var exporter = TableExporter(db: db, writer: writer, options: options, mode: mode)
+            do {
+                var tables: [SQLiteExportSummary.Table] = []
+                for table in ordered {
+                    tables.append(try exporter.export(table, sequence: schema.sequences[table.name]))
+                }
+                let selectedNames = Set(ordered.map(\.name))
+                let objects = schema.objects.filter { $0.type != "trigger" || $0.table.map(selectedNames.contains) ?? true }
+                for object in objects { try writer.append(object) }
+                try db.execute("COMMIT")
+                committed = true
+                let archive = try writer.finish()
+                var skipped = schema.skipped.map { ExportWarning(table: $0.name, message: $0.reason) }
+                for table in schema.tables where !selectedNames.contains(table.name) {
+                    skipped.append(ExportWarning(table: table.name, message: "excluded by --table/--exclude-table"))
+                }
+                return SQLiteExportSummary(
+                    archive: archive, tables: tables, objects: objects, skippedTables: skipped,
+                    warnings: notes + exporter.warnings, seconds: monotonicSeconds() - started)
+            } catch let misfit as SampleMisfit {
+                writer.abort()
+                notes.append(
+                    ExportWarning(
+                        table: misfit.table, column: misfit.column,
+                        message: "a value after the first \(options.sampleRows) rows changed the column's type "
+                            + "(\(misfit.reason)); exported again with a full scan first"))
+                mode = .exact
+            } catch {
+                writer.abort()
+                throw error
             }
-            let selectedNames = Set(ordered.map(\.name))
-            let objects = schema.objects.filter { $0.type != "trigger" || $0.table.map(selectedNames.contains) ?? true }
-            for object in objects { try writer.append(object) }
-            try db.execute("COMMIT")
-            committed = true
-            let archive = try writer.finish()
-            var skipped = schema.skipped.map { ExportWarning(table: $0.name, message: $0.reason) }
-            for table in schema.tables where !selectedNames.contains(table.name) {
-                skipped.append(ExportWarning(table: table.name, message: "excluded by --table/--exclude-table"))
-            }
-            return SQLiteExportSummary(
-                archive: archive, tables: tables, objects: objects, skippedTables: skipped,
-                warnings: exporter.warnings, seconds: monotonicSeconds() - started)
-        } catch {
-            writer.abort()
-            throw error
         }
     }
 

@@ -1,20 +1,41 @@
 import AuthExport
 
-/// Exports tables one by one: a scan that decides the column types, then the rows through the writer's fast
-/// path. Both passes run in the caller's read transaction and read rows in the same (archive) order.
+/// A value read after the sample contradicts the types chosen from it: the export must start over with a full
+/// scan. Only thrown in ``TableExporter/Mode/sampled``.
+struct SampleMisfit: Error {
+    var table: String
+    var column: String?
+    var reason: String
+}
+
+/// Exports tables one by one, inside the caller's read transaction, rows in archive order.
+///
+/// Two ways to choose the column types:
+/// - ``Mode/exact``: a first pass scans every value, then a second pass writes the rows.
+/// - ``Mode/sampled``: the types are chosen from the first rows (a short query), and every value written is
+///   checked against the decision as it goes (it must decode exactly, and meet the decision's guards). A value that
+///   does not fit throws ``SampleMisfit`` and the caller starts over in exact mode. When every value fits, the
+///   result is identical to exact mode: a narrower type would have had to fit the sample too.
 struct TableExporter {
+    enum Mode {
+        case exact
+        case sampled(rows: Int)
+    }
+
     let db: SQLiteConnection
     let writer: ArchiveWriter
     let options: SQLiteExportOptions
+    let mode: Mode
     var warnings: [ExportWarning] = []
     /// Approximate bytes read from the database so far (for progress).
     var bytesRead: Int64 = 0
     private var scratch: [UInt8] = []
 
-    init(db: SQLiteConnection, writer: ArchiveWriter, options: SQLiteExportOptions) {
+    init(db: SQLiteConnection, writer: ArchiveWriter, options: SQLiteExportOptions, mode: Mode) {
         self.db = db
         self.writer = writer
         self.options = options
+        self.mode = mode
         scratch.reserveCapacity(1024)
     }
 
@@ -23,25 +44,131 @@ struct TableExporter {
 
     mutating func export(_ table: SourceTable, sequence: Int64?) throws -> SQLiteExportSummary.Table {
         let query = Self.selectSQL(table)
-        // Pass 1: scan every value to choose the column types.
-        let scan = try scanTable(table, query: query)
+        var sampled = false
+        let scan: TableScan
+        switch mode {
+        case .exact:
+            scan = try scanTable(table, query: query.sql)
+        case .sampled(let rows):
+            scan = try scanTable(table, query: query.sql + " LIMIT \(rows)")
+            sampled = scan.rows == rows  // a shorter table was scanned whole
+        }
         var plans: [ColumnPlan] = []
+        var columnWarnings: [[ExportWarning]] = []
         for (i, columnScan) in scan.columns.enumerated() {
-            let override = options.typeOverrides.last { $0.table == table.name && $0.column == columnScan.column.name }
+            var found: [ExportWarning] = []
             plans.append(
                 try TypeInference.plan(
-                    columnScan, table: table, override: override?.type, selectIndex: Int32(i + query.firstColumn),
-                    describe: scan.describe, warnings: &warnings))
+                    columnScan, table: table, override: override(table, columnScan.column), selectIndex: Int32(i + query.firstColumn),
+                    describe: scan.describe, warnings: &found))
+            columnWarnings.append(found)
         }
-        if let sequence, let alias = table.columns.firstIndex(where: \.isRowIDAlias),
-            scan.columns[alias].integers > 0, sequence > scan.columns[alias].maxInteger
+        // After a sample: columns whose decision could still change with more values ("any", or no value seen
+        // yet) are scanned in full while their rows are written, and decided again at the end.
+        var fullScans: [ColumnScan] = []
+        var fullScanColumns: [Int] = []
+        if sampled {
+            for (i, plan) in plans.enumerated() where plan.column.type == .any || !plan.fromValues {
+                fullScanColumns.append(i)
+                fullScans.append(
+                    ColumnScan(
+                        column: table.columns[i], zone: options.assumeTimeZone,
+                        forcedType: override(table, table.columns[i])))
+            }
+        }
+        let schema = TableSchema(
+            name: table.name, columns: plans.map(\.column), primaryKey: table.primaryKey,
+            uniqueConstraints: table.uniqueConstraints, foreignKeys: table.foreignKeys, indexes: table.indexes,
+            checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID)
+
+        try writer.beginTable(schema)
+        var total: Int64? = sampled ? nil : scan.rows
+        if sampled && options.progress != nil {
+            total = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
+        }
+        report(.tableStarted, table.name, rows: 0, total: total)
+        let statement = try db.prepare(query.sql)
+        // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
+        let reader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
+        reader.start()
+        defer { reader.finish() }
+        var rows: Int64 = 0
+        let emitPlans = plans.map { EmitPlan($0, verify: sampled) }
+        var keys: [Int64: String] = [:]
+        try emitPlans.withUnsafeBufferPointer { plansBuffer in
+            while let batch = try reader.next() {
+                try batch.withView { view in
+                    for r in 0..<batch.rows {
+                        let row = view.row(r)
+                        do {
+                            try writer.appendRow { encoder in
+                                for i in plansBuffer.indices { try emit(plansBuffer, i, row, &encoder) }
+                            }
+                        } catch let error as ArchiveError where sampled && error.code == .invalidValue {
+                            throw SampleMisfit(table: table.name, column: error.location.column, reason: error.message)
+                        }
+                        if !fullScanColumns.isEmpty {
+                            var flagged = false
+                            for k in fullScans.indices {
+                                observe(&fullScans[k], row, Int32(fullScanColumns[k] + query.firstColumn), ordinal: rows)
+                                if fullScans[k].recordedFailure {
+                                    fullScans[k].recordedFailure = false
+                                    flagged = true
+                                }
+                            }
+                            if flagged { keys[rows] = query.hasRowID ? "rowid \(row.integer(0))" : "row \(rows + 1)" }
+                        }
+                        rows += 1
+                        if rows % Self.checkInterval == 0 {
+                            try checkCancelled()
+                            report(.rows, table.name, rows: rows, total: total)
+                        }
+                    }
+                }
+                reader.recycle(batch)
+            }
+        }
+        if !sampled && rows != scan.rows {
+            // Cannot happen inside one read transaction; guards against a broken snapshot.
+            throw ArchiveError(
+                .io, "the table changed during the export (\(scan.rows) rows scanned, \(rows) read)",
+                location: .init(table: table.name))
+        }
+        // Columns scanned in full: the decision must not have changed.
+        for (i, full) in zip(fullScanColumns, fullScans) {
+            var found: [ExportWarning] = []
+            let describe: TypeInference.RowDescriber = { ordinal in keys[ordinal] ?? "row \(ordinal + 1)" }
+            let decided = try TypeInference.plan(
+                full, table: table, override: override(table, full.column), selectIndex: plans[i].selectIndex,
+                describe: describe, warnings: &found)
+            guard decided.column == plans[i].column else {
+                throw SampleMisfit(table: table.name, column: full.column.name, reason: "the full scan chose another type")
+            }
+            columnWarnings[i] = found
+        }
+        try writer.endTable()
+        warnings += columnWarnings.flatMap { $0 }
+        try tableWarnings(table, sequence: sequence)
+        report(.tableFinished, table.name, rows: rows, total: rows)
+        return SQLiteExportSummary.Table(name: table.name, rows: rows, columns: schema.columns)
+    }
+
+    private func override(_ table: SourceTable, _ column: SourceColumn) -> LogicalType? {
+        options.typeOverrides.last { $0.table == table.name && $0.column == column.name }?.type
+    }
+
+    private mutating func tableWarnings(_ table: SourceTable, sequence: Int64?) throws {
+        if let sequence, let alias = table.columns.first(where: \.isRowIDAlias),
+            let highest = try db.query("SELECT max(" + SQLStatementText.quote(alias.name) + ") FROM "
+                + SQLStatementText.quote(table.name)).first?.first?.integer,
+            sequence > highest
         {
             warnings.append(
                 ExportWarning(
                     table: table.name,
-                    message: "sqlite_sequence is \(sequence), above the highest \(table.columns[alias].name) "
-                        + "\(scan.columns[alias].maxInteger) (rows were deleted); format 1.0 has no field for it, so a "
-                        + "restored AUTOINCREMENT continues from the highest value"))
+                    message: "sqlite_sequence is \(sequence), above the highest \(alias.name) \(highest) (rows were "
+                        + "deleted); format 1.0 has no field for it, so a restored AUTOINCREMENT continues from the "
+                        + "highest value"))
         }
         if !table.generatedColumns.isEmpty {
             warnings.append(
@@ -50,71 +177,73 @@ struct TableExporter {
                     message: "generated column(s) \(table.generatedColumns.joined(separator: ", ")) are computed by "
                         + "the table's SQL and not exported as data"))
         }
-        let schema = TableSchema(
-            name: table.name, columns: plans.map(\.column), primaryKey: table.primaryKey,
-            uniqueConstraints: table.uniqueConstraints, foreignKeys: table.foreignKeys, indexes: table.indexes,
-            checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID)
-
-        // Pass 2: the rows.
-        try writer.beginTable(schema)
-        report(.tableStarted, table.name, rows: 0, total: scan.rows)
-        let statement = try db.prepare(query.sql)
-        let cursor = ExportCursor(statement)
-        var rows: Int64 = 0
-        while try cursor.step() {
-            try writer.appendRow { encoder in
-                for plan in plans { try emit(plan, cursor, &encoder) }
-            }
-            rows += 1
-            if rows % Self.checkInterval == 0 {
-                try checkCancelled()
-                report(.rows, table.name, rows: rows, total: scan.rows)
-            }
-        }
-        guard rows == scan.rows else {
-            // Cannot happen inside one read transaction; guards against a broken snapshot.
-            throw ArchiveError(
-                .io, "the table changed during the export (\(scan.rows) rows scanned, \(rows) read)",
-                location: .init(table: table.name))
-        }
-        try writer.endTable()
-        report(.tableFinished, table.name, rows: rows, total: rows)
-        return SQLiteExportSummary.Table(name: table.name, rows: rows, columns: schema.columns)
     }
 
     // MARK: Rows
 
+    /// The parts of a ``ColumnPlan`` the row loop needs.
+    struct EmitPlan {
+        var emitter: CellEmitter
+        var index: Int32
+        var representation: ColumnRepresentation
+        var name: String
+        var guards: ValueGuards
+        /// Check each value against the decision (after a sample): exact JSON spelling, REAL decimals, guards.
+        var verify: Bool
+        /// How a json column's text is spelled.
+        var jsonSpelling: TextForms.JSONSpelling
+
+        init(_ plan: ColumnPlan, verify: Bool) {
+            emitter = plan.emitter
+            index = plan.selectIndex
+            representation = plan.representation
+            name = plan.column.name
+            guards = plan.guards
+            self.verify = verify
+            switch plan.representation.encoding {
+            case .jsonPython: jsonSpelling = .python
+            case .jsonPythonUTF8: jsonSpelling = .pythonUTF8
+            default: jsonSpelling = .compact
+            }
+        }
+    }
+
     @inline(__always)
-    private mutating func emit(_ plan: ColumnPlan, _ cursor: ExportCursor, _ encoder: inout RowEncoder) throws {
-        let i = plan.selectIndex
+    private mutating func emit<Row: RowSource>(
+        _ plans: UnsafeBufferPointer<EmitPlan>, _ p: Int, _ cursor: Row, _ encoder: inout RowEncoder
+    ) throws {
+        let i = plans[p].index
         let storage = cursor.storageClass(i)
         if storage == StorageClass.null {
             try encoder.appendNull()
             return
         }
-        switch plan.emitter {
+        switch plans[p].emitter {
         case .integer:
-            guard storage == StorageClass.integer else { throw changed(plan) }
+            guard storage == StorageClass.integer else { throw misfit(plans[p], "storage class changed") }
             bytesRead += 8
             try encoder.appendInteger(cursor.integer(i))
         case .real:
-            guard storage == StorageClass.real else { throw changed(plan) }
+            guard storage == StorageClass.real else { throw misfit(plans[p], "storage class changed") }
             bytesRead += 8
             try encoder.appendReal(cursor.real(i))
         case .text:
-            guard storage == StorageClass.text else { throw changed(plan) }
+            guard storage == StorageClass.text else { throw misfit(plans[p], "storage class changed") }
             let text = cursor.text(i)
             bytesRead += Int64(text.count)
             try encoder.appendText(utf8: text)
         case .bytes:
-            guard storage == StorageClass.blob else { throw changed(plan) }
+            guard storage == StorageClass.blob else { throw misfit(plans[p], "storage class changed") }
             let blob = cursor.blob(i)
             bytesRead += Int64(blob.count)
             try encoder.appendBytes(blob)
         case .boolean:
-            guard storage == StorageClass.integer else { throw changed(plan) }
+            let value = cursor.integer(i)
+            guard storage == StorageClass.integer, value == 0 || value == 1 else {
+                throw misfit(plans[p], "not 0 or 1")
+            }
             bytesRead += 8
-            try encoder.appendBoolean(cursor.integer(i) == 1)
+            try encoder.appendBoolean(value == 1)
         case .any:
             switch storage {
             case StorageClass.integer:
@@ -135,7 +264,9 @@ struct TableExporter {
         case .converted, .json:
             let stored = cursor.ref(i)
             scratch.removeAll(keepingCapacity: true)
-            switch plan.representation.decode(stored, into: &scratch) {
+            let decoded = plans[p].representation.decode(stored, into: &scratch)
+            if plans[p].verify { try verify(plans[p], stored, decoded) }
+            switch decoded {
             case .text(let inScratch)?:
                 if inScratch {
                     try scratch.withUnsafeBytes { try encoder.appendText(utf8: $0) }
@@ -153,15 +284,37 @@ struct TableExporter {
             case .boolean(let b)?:
                 try encoder.appendBoolean(b)
             default:
-                throw changed(plan)
+                throw misfit(plans[p], "does not decode")
             }
         }
     }
 
-    private func changed(_ plan: ColumnPlan) -> ArchiveError {
-        ArchiveError(
-            .invalidValue, "a value no longer fits the column's \(plan.column.type.rawValue) type chosen by the scan",
-            location: .init(column: plan.column.name))
+    /// After a sample: checks what decoding alone does not (exact JSON spelling, REAL decimals, guards).
+    private mutating func verify(_ plan: EmitPlan, _ stored: StoredValueRef, _ decoded: DecodedCell?) throws {
+        guard decoded != nil else { throw misfit(plan, "does not decode") }
+        switch stored {
+        case .integer(let value):
+            if let range = plan.guards.integerRange, !range.contains(value) { throw misfit(plan, "implausible unix time") }
+        case .real(let value):
+            // A REAL reproduces through NUMERIC affinity only when not integral within int64.
+            if value.isNaN || SQLiteAffinity.exactInteger(value) != nil || (plan.emitter == .json && !value.isFinite) {
+                throw misfit(plan, "REAL not reproducible")
+            }
+        case .text(let bytes):
+            if plan.guards.rfcShapedHex, bytes.count == 32, !TypeHints.isRFCShaped(hex32: bytes) {
+                throw misfit(plan, "hex not RFC-shaped")
+            }
+            // The writer validates the JSON; what it cannot see is whether the spelling is reproducible.
+            if plan.emitter == .json, !TextForms.isSpelled(bytes, as: plan.jsonSpelling) {
+                throw misfit(plan, "JSON spelling not reproducible")
+            }
+        default:
+            break
+        }
+    }
+
+    private func misfit(_ plan: EmitPlan, _ reason: String) -> ArchiveError {
+        ArchiveError(.invalidValue, "value no longer fits the column's type (\(reason))", location: .init(column: plan.name))
     }
 
     private func checkCancelled() throws(ArchiveError) {
@@ -187,36 +340,36 @@ struct TableExporter {
         }
     }
 
-    private mutating func scanTable(_ table: SourceTable, query: SelectQuery) throws -> TableScan {
+    private mutating func observe<Row: RowSource>(_ scan: inout ColumnScan, _ cursor: Row, _ i: Int32, ordinal: Int64) {
+        switch cursor.storageClass(i) {
+        case StorageClass.integer: scan.observeInteger(cursor.integer(i), ordinal: ordinal)
+        case StorageClass.real: scan.observeReal(cursor.real(i), ordinal: ordinal)
+        case StorageClass.text: scan.observeText(cursor.text(i), ordinal: ordinal, scratch: &scratch)
+        case StorageClass.blob: scan.observeBlob(cursor.blob(i), ordinal: ordinal)
+        default: scan.observeNull()
+        }
+    }
+
+    private mutating func scanTable(_ table: SourceTable, query: String) throws -> TableScan {
         var columns = table.columns.map { column in
-            ColumnScan(
-                column: column, zone: options.assumeTimeZone,
-                forcedType: options.typeOverrides.last { $0.table == table.name && $0.column == column.name }?.type)
+            ColumnScan(column: column, zone: options.assumeTimeZone, forcedType: override(table, column))
         }
         var keys: [Int64: String] = [:]
-        let statement = try db.prepare(query.sql)
+        let statement = try db.prepare(query)
         let cursor = ExportCursor(statement)
         var ordinal: Int64 = 0
-        let first = Int32(query.firstColumn)
+        let hasRowID = table.rowIDName != nil
+        let first: Int32 = hasRowID ? 1 : 0
         while try cursor.step() {
             var flagged = false
             for c in columns.indices {
-                let i = first + Int32(c)
-                switch cursor.storageClass(i) {
-                case StorageClass.integer: columns[c].observeInteger(cursor.integer(i), ordinal: ordinal)
-                case StorageClass.real: columns[c].observeReal(cursor.real(i), ordinal: ordinal)
-                case StorageClass.text: columns[c].observeText(cursor.text(i), ordinal: ordinal, scratch: &scratch)
-                case StorageClass.blob: columns[c].observeBlob(cursor.blob(i), ordinal: ordinal)
-                default: columns[c].observeNull()
-                }
+                observe(&columns[c], cursor, first + Int32(c), ordinal: ordinal)
                 if columns[c].recordedFailure {
                     columns[c].recordedFailure = false
                     flagged = true
                 }
             }
-            if flagged {
-                keys[ordinal] = query.hasRowID ? "rowid \(cursor.integer(0))" : "row \(ordinal + 1)"
-            }
+            if flagged { keys[ordinal] = hasRowID ? "rowid \(cursor.integer(0))" : "row \(ordinal + 1)" }
             ordinal += 1
             if ordinal % (Self.checkInterval * 8) == 0 { try checkCancelled() }
         }

@@ -21,6 +21,19 @@ struct ColumnPlan {
     var emitter: CellEmitter
     /// Index of the value in the SELECT list.
     var selectIndex: Int32
+    /// Conditions the decision relied on beyond "the value decodes", which values read after a sample must
+    /// meet too: the plausible range of unix times, RFC-shaped hex uuids.
+    var guards = ValueGuards()
+    /// Whether the decision came from values (false: from the declaration alone, no value seen).
+    var fromValues = true
+}
+
+/// Conditions on values that a type decision relied on (see ``ColumnPlan/guards``).
+struct ValueGuards {
+    /// Integers must lie in this range (unix times inferred from plausible values).
+    var integerRange: ClosedRange<Int64>?
+    /// 32-hex-digit uuids must carry an RFC version and variant.
+    var rfcShapedHex = false
 }
 
 /// A problem or decision worth telling the user about, attached to a table and column.
@@ -109,8 +122,25 @@ enum TypeInference {
             column.precision = hints.precision
             column.scale = hints.scale
         }
-        return ColumnPlan(column: column, representation: representation, emitter: emitter, selectIndex: selectIndex)
+        var guards = ValueGuards()
+        if override == nil {
+            if representation.encoding == .unixSeconds { guards.integerRange = plausibleSeconds }
+            if representation.encoding == .unixMillis { guards.integerRange = plausibleMillis }
+            if type == .uuid, representation.encoding == .hex32 || representation.encoding == .hex32Upper,
+                !hints.declaredUUID, !(hints.declaredUUIDLength && hints.uuidName)
+            {
+                guards.rfcShapedHex = true
+            }
+        }
+        return ColumnPlan(
+            column: column, representation: representation, emitter: emitter, selectIndex: selectIndex,
+            guards: guards, fromValues: scan.classCount > 0)
     }
+
+    /// Unix times in seconds taken as timestamps without being told: 1900-01-01 to 2100-01-01.
+    static let plausibleSeconds: ClosedRange<Int64> = -2_208_988_800...4_102_444_800
+    /// Unix times in milliseconds taken as timestamps without being told: 1973-03-03 to 2100-01-01.
+    static let plausibleMillis: ClosedRange<Int64> = 100_000_000_000...4_102_444_800_000
 
     // MARK: Inference
 
@@ -147,8 +177,8 @@ enum TypeInference {
             if scan.reals > 0 { classes.append("REAL") }
             if scan.texts > 0 { classes.append("TEXT") }
             if scan.blobs > 0 { classes.append("BLOB") }
-            if (hints.declaredUUID || hints.declaredUUIDLength || hints.uuidName), scan.texts > 0,
-                scan.integers + scan.reals > 0, scan.alive(.uuid) != nil
+            if hints.declaredUUID || (hints.declaredUUIDLength && hints.uuidName), scan.texts > 0,
+                scan.integers + scan.reals > 0
             {
                 let rows = scan.firstNumberOrdinals.map(describe).joined(separator: ", ")
                 let more = scan.integers + scan.reals > Int64(scan.firstNumberOrdinals.count) ? ", …" : ""
@@ -157,8 +187,9 @@ enum TypeInference {
                         + "SQLite's NUMERIC affinity turned digit-only hex into numbers, and the original uuid "
                         + "cannot be recovered exactly (rows: \(rows)\(more)); the column is exported as type any, "
                         + "values unchanged — fix these rows in the source")
-            } else if hints.dateOrTime || hints.json || hints.boolean || hints.decimal || hints.declaredUUID {
-                warn("declared \(declared) but holds \(classes.joined(separator: ", ")) values; exported as type any")
+            } else {
+                warn("declared \(declared) but holds \(classes.joined(separator: ", ")) values; exported as type any, "
+                    + "each value with its storage class")
             }
             return (.any, nil, .any)
         }
@@ -196,7 +227,9 @@ enum TypeInference {
         }
         if let date = scan.alive(.date) { return (.date, date.representation, .converted) }
         if hints.timeOfDay, let time = scan.alive(.time) { return (.time, time.representation, .converted) }
-        if let json = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) { return (.json, json.representation, .json) }
+        if let json = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) ?? scan.alive(.json, .jsonPythonUTF8) {
+            return (.json, json.representation, .json)
+        }
 
         // Kept as text: say why when the declaration promised more.
         if hints.json {
@@ -257,8 +290,8 @@ enum TypeInference {
     /// unix_seconds when every integer is a plausible time in seconds (1900-2100), unix_millis when every one is
     /// in milliseconds (1973-2100); nil otherwise.
     private static func unixEncoding(_ scan: ColumnScan) -> ColumnEncoding? {
-        if scan.minInteger >= -2_208_988_800 && scan.maxInteger <= 4_102_444_800 { return .unixSeconds }
-        if scan.minInteger >= 100_000_000_000 && scan.maxInteger <= 4_102_444_800_000 { return .unixMillis }
+        if plausibleSeconds.contains(scan.minInteger) && plausibleSeconds.contains(scan.maxInteger) { return .unixSeconds }
+        if plausibleMillis.contains(scan.minInteger) && plausibleMillis.contains(scan.maxInteger) { return .unixMillis }
         return nil
     }
 
@@ -324,6 +357,10 @@ enum TypeInference {
             }
             return (.decimal, text.representation, .converted)
         case .uuid:
+            if numbers > 0 {
+                let first = [scan.firstOrdinalByClass[1], scan.firstOrdinalByClass[2]].compactMap { $0 }.min()
+                throw misfit(nil, first, "a uuid, found a number (NUMERIC affinity turned digit-only hex into a number; the uuid cannot be recovered)")
+            }
             if scan.blobs > 0 {
                 guard numbers + scan.texts == 0, scan.allBlobs16 else {
                     throw misfit(scan.allBlobs16 ? (scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 3) : 7, nil,
@@ -331,7 +368,6 @@ enum TypeInference {
                 }
                 return (.uuid, rep(.uuid, .blob16, scan), .converted)
             }
-            guard numbers == 0 else { throw misfit(scan.integers > 0 ? 1 : 2, nil, "uuid text (this value is a number: NUMERIC affinity lost the uuid)") }
             let candidate = scan.alive(.uuid, .hex32) ?? scan.alive(.uuid, .hex32Upper) ?? scan.alive(.uuid, .uuidText)
                 ?? scan.alive(.uuid, .uuidTextUpper)
             guard let candidate else {
@@ -340,11 +376,16 @@ enum TypeInference {
             return (.uuid, candidate.representation, .converted)
         case .timestamp:
             if scan.integers > 0 {
-                guard scan.reals + scan.texts + scan.blobs == 0, let encoding = unixEncoding(scan) else {
+                // Forced: seconds when every value is a time in years 0001-9999 as seconds, else milliseconds.
+                let seconds = scan.minInteger >= CivilDateTime.minEpochSeconds
+                    && scan.maxInteger <= CivilDateTime.maxEpochSeconds
+                let millis = scan.minInteger >= CivilDateTime.minEpochSeconds * 1000
+                    && scan.maxInteger <= CivilDateTime.maxEpochSeconds * 1000 + 999
+                guard scan.reals + scan.texts + scan.blobs == 0, seconds || millis else {
                     throw misfit(scan.reals > 0 ? 2 : scan.texts > 0 ? 3 : scan.blobs > 0 ? 4 : 1, nil,
-                        "unix times in seconds (1900-2100) or milliseconds (1973-2100), all in one unit")
+                        "unix times in seconds or milliseconds within years 0001-9999")
                 }
-                return (.timestamp, rep(.timestamp, encoding, scan), .converted)
+                return (.timestamp, rep(.timestamp, seconds ? .unixSeconds : .unixMillis, scan), .converted)
             }
             guard numbers + scan.blobs == 0 else { throw misfit(scan.reals > 0 ? 2 : 4, nil, "timestamp text or unix times") }
             for encoding in [ColumnEncoding.naiveText, .naiveISO, .isoZ, .isoOffset] {
@@ -364,7 +405,9 @@ enum TypeInference {
             throw misfit(nil, scan.failure(type)?.firstFailure, type == .date ? "YYYY-MM-DD text" : "HH:MM:SS[.ffffff] text")
         case .json:
             guard scan.blobs == 0, scan.realsFitJSON else { throw misfit(scan.blobs > 0 ? 4 : 6, nil, "JSON text") }
-            if let c = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) { return (.json, c.representation, .json) }
+            if let c = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) ?? scan.alive(.json, .jsonPythonUTF8) {
+                return (.json, c.representation, .json)
+            }
             if scan.texts == 0 { return (.json, rep(.json, .jsonPython, scan), .json) }
             throw misfit(nil, scan.failure(.json)?.firstFailure,
                 "JSON text spelled compactly or as Python's json.dumps does, so it can be reproduced byte for byte")

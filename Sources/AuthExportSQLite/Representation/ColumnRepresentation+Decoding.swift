@@ -121,8 +121,12 @@ extension ColumnRepresentation {
                 return false
             }
             if zone.isUTC {
-                local.appendDateTime(separator: ASCIIByte.letterT, to: &out)
+                // The canonical form is the same text with `T` and a `Z`.
+                let start = out.count
+                out.append(contentsOf: s)
+                out[start + 10] = ASCIIByte.letterT
                 out.append(ASCIIByte.letterZ)
+                _ = local
                 return true
             }
             guard let utc = zone.utc(fromLocal: local.epochSeconds),
@@ -170,11 +174,8 @@ extension ColumnRepresentation {
     /// encoding from its compact form `compact`.
     package func jsonRoundTrips(_ original: UnsafeRawBufferPointer, compact: UnsafeRawBufferPointer) -> Bool {
         switch encoding {
-        case .jsonPython:
-            var spelled: [UInt8] = []
-            spelled.reserveCapacity(original.count)
-            TextForms.appendPythonJSON(compact: compact, to: &spelled)
-            return spelled.elementsEqual(original)
+        case .jsonPython, .jsonPythonUTF8:
+            return TextForms.matchesPythonJSON(compact: compact, original: original, asciiOnly: encoding == .jsonPython)
         default:
             return compact.elementsEqual(original)
         }

@@ -163,10 +163,11 @@ extension ColumnRepresentation {
         {
             return number
         }
-        if encoding == .jsonPython {
+        if encoding == .jsonPython || encoding == .jsonPythonUTF8 {
             var spelled: [UInt8] = []
             spelled.reserveCapacity(compact.count + compact.count / 4)
-            compact.withUnsafeBytes { TextForms.appendPythonJSON(compact: $0, to: &spelled) }
+            let ascii = encoding == .jsonPython
+            compact.withUnsafeBytes { TextForms.appendPythonJSON(compact: $0, asciiOnly: ascii, to: &spelled) }
             return .text(spelled)
         }
         return .text(compact)

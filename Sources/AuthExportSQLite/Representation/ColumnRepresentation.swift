@@ -5,6 +5,9 @@ extension ColumnEncoding {
     /// `JSONField`): `", "` / `": "` separators, non-ASCII escaped as `\uXXXX`. Reproducible byte for byte
     /// from the json value. Proposed addition to spec/FORMAT.md#column-encodings.
     package static let jsonPython = ColumnEncoding("json_python")
+    /// json stored as text the way Python's `json.dumps(..., ensure_ascii=False)` writes it: `", "` / `": "`
+    /// separators, characters outside ASCII as themselves. Proposed addition to spec/FORMAT.md#column-encodings.
+    package static let jsonPythonUTF8 = ColumnEncoding("json_python_utf8")
 }
 
 /// How one SQLite column stores the values of a logical type, and the exact conversions both ways.
@@ -102,7 +105,7 @@ package struct ColumnRepresentation: Hashable, Sendable {
         case .boolean: return [.int01]
         case .uuid: return [.uuidText, .uuidTextUpper, .hex32, .hex32Upper, .blob16]
         case .timestamp: return [.isoZ, .naiveText, .naiveISO, .isoOffset, .unixSeconds, .unixMillis]
-        case .json: return [.text, .jsonPython]
+        case .json: return [.text, .jsonPython, .jsonPythonUTF8]
         case .decimal: return [.text, .numericAffinity]
         case .date, .time: return [.text]
         case .integer, .real, .text, .bytes, .any: return [.native]
