@@ -8,7 +8,7 @@ import Testing
 /// project's ORM-style fixtures: every table must come back with the same rows, values and storage classes, byte
 /// for byte, the same schema SQL, and exporting the restored database must give identical table checksums.
 @Suite struct RestoreRoundTripTests {
-    /// The corpus databases (`../shared/corpus/pgloader` from the repository root, or `AUTHX_CORPUS`).
+    /// The corpus databases (`../shared/corpus/pgloader` from the repository root, or under `AUTHX_CORPUS_DIR`).
     static let corpusDatabases = [
         "Chinook_Sqlite.sqlite", "Chinook_Sqlite_AutoIncrementPKs.sqlite", "bad-utf8.db", "cli_with.db",
         "collision.db", "matviews.sqlite", "sqlite.db", "storage.sqlite", "test_pk.db", "type-mismatch.db",
@@ -46,7 +46,8 @@ import Testing
         let archive = dir.file("first.authx.gz")
         var exportOptions = SQLiteExportOptions()
         exportOptions.threads = 1
-        let exported = try SQLiteExporter.export(source: source, to: .file(path: archive, overwrite: false), options: exportOptions)
+        let exported = try SQLiteExporter.export(
+            source: source, to: .file(path: archive, overwrite: false), options: exportOptions)
         let restored = dir.file("restored.db")
         let summary = try SQLiteRestore.restore(archive: archive, to: restored, options: .init())
         #expect(summary.rows == exported.archive.rows)
@@ -68,7 +69,8 @@ import Testing
         #expect(try RestoreTestSupport.query(restored, "PRAGMA integrity_check").first?.first?.string == "ok")
 
         let second = dir.file("second.authx.gz")
-        _ = try SQLiteExporter.export(source: restored, to: .file(path: second, overwrite: false), options: exportOptions)
+        _ = try SQLiteExporter.export(
+            source: restored, to: .file(path: second, overwrite: false), options: exportOptions)
         let first = try tableChecksums(archive)
         let again = try tableChecksums(second)
         #expect(!first.isEmpty)
@@ -89,7 +91,7 @@ import Testing
     static func corpusDirectory() throws -> String {
         let root = RestoreTestSupport.repositoryRoot()
         var candidates = ["\(root)/../shared/corpus/pgloader", "\(root)/../../shared/corpus/pgloader"]
-        if let override = ProcessInfo.processInfo.environment["AUTHX_CORPUS"] {
+        if let override = ProcessInfo.processInfo.environment["AUTHX_CORPUS_DIR"] {
             candidates.insert("\(override)/pgloader", at: 0)
         }
         for candidate in candidates where FileManager.default.fileExists(atPath: "\(candidate)/sqlite.db") {
@@ -97,6 +99,6 @@ import Testing
         }
         throw RestoreTestFailure(
             "the test corpus is missing: expected ../shared/corpus/pgloader beside the repository "
-                + "(or set AUTHX_CORPUS to the corpus directory)")
+                + "(or set AUTHX_CORPUS_DIR to the corpus directory, as scripts/test does)")
     }
 }

@@ -135,7 +135,9 @@ struct DatabaseSnapshot: Equatable {
     func differences(from other: DatabaseSnapshot) -> [String] {
         var out: [String] = []
         if schema != other.schema {
-            out.append("schema differs:\n  " + schema.joined(separator: "\n  ") + "\nvs\n  " + other.schema.joined(separator: "\n  "))
+            out.append(
+                "schema differs:\n  " + schema.joined(separator: "\n  ") + "\nvs\n  "
+                    + other.schema.joined(separator: "\n  "))
         }
         for name in Set(tables.keys).union(other.tables.keys).sorted() {
             let a = tables[name] ?? []
@@ -147,7 +149,8 @@ struct DatabaseSnapshot: Equatable {
             if a.count != b.count { out.append("table \(name): \(a.count) rows vs \(b.count)") }
             for (i, (ra, rb)) in zip(a, b).enumerated() where ra != rb {
                 for (c, (va, vb)) in zip(ra, rb).enumerated() where va != vb {
-                    out.append("table \(name) row \(i + 1) column \(c): \(va.storageClass) \(va) vs \(vb.storageClass) \(vb)")
+                    out.append(
+                        "table \(name) row \(i + 1) column \(c): \(va.storageClass) \(va) vs \(vb.storageClass) \(vb)")
                 }
                 if out.count > 20 { return out }
             }
@@ -201,7 +204,7 @@ enum RestoreTestSupport {
         return try connection.query(sql)
     }
 
-    /// `typeof(column)` and the value of each row, as text: `integer:1`, `text:abc`…
+    /// Each value of the query's rows with its storage class, such as `integer:1` or `text:abc`.
     static func typed(_ path: String, _ sql: String) throws -> [[String]] {
         try query(path, sql).map { row in
             row.map { value in

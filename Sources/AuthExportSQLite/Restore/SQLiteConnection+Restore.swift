@@ -29,7 +29,9 @@ extension SQLiteConnection {
                     return
                 }
                 let consumed = tail.map { $0 - chars } ?? buffer.count
-                let rest = String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed...]), as: UTF8.self)
+                let rest = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed...]),
+                    as: UTF8.self)
                 let restIsEmpty = !rest.utf8.contains(0) && SQLiteSyntax.tokenize(rest).allSatisfy { $0.text == ";" }
                 if statement == nil || !restIsEmpty {
                     failure = SQLiteError(
