@@ -605,6 +605,58 @@ import Testing
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256"])
     }
 
+    @Test func viewsMayReferToLaterViewsAndStatisticsComeBack() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let stat = TableSchema(
+            name: "sqlite_stat1",
+            columns: [
+                Column(name: "tbl", type: .any), Column(name: "idx", type: .any), Column(name: "stat", type: .any),
+            ],
+            sql: "CREATE TABLE sqlite_stat1(tbl,idx,stat)")
+        let archive = dir.file("a.authx.gz")
+        try RestoreTestSupport.writeArchive(
+            at: archive, backend: "sqlite",
+            tables: [
+                (Self.users, Self.userRows),
+                (
+                    stat,
+                    [[.text("users"), .text("ix_users_created"), .text("3 1")], [.text("gone"), .null, .text("9")]]
+                ),
+            ],
+            objects: [
+                SchemaObject(type: "view", name: "v2", sql: "CREATE VIEW v2 AS SELECT id FROM v1"),
+                SchemaObject(type: "view", name: "v1", sql: "CREATE VIEW v1 AS SELECT id FROM users"),
+            ])
+        let target = dir.file("t.db")
+        _ = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
+        #expect(try RestoreTestSupport.query(target, "SELECT count(*) FROM v2").first?.first == .integer(3))
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT * FROM sqlite_stat1") == [
+                ["text:users", "text:ix_users_created", "text:3 1"]
+            ])
+    }
+
+    @Test func thePlanOfAPostgresArchiveShowsTheGeneratedDDLAndWarnings() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let archive = dir.file("pg.authx.gz")
+        try RestoreTestSupport.writeArchive(
+            at: archive, backend: "postgresql", tables: [(Self.accounts, []), (Self.sessions, [])])
+        let plan = try SQLiteRestore.plan(archive: archive, options: .init())
+        #expect(plan.contains(#""id" INTEGER PRIMARY KEY AUTOINCREMENT"#))
+        #expect(plan.contains(#""profile" TEXT DEFAULT '{}' CHECK (json_valid("profile"))"#))
+        #expect(
+            plan.contains(
+                #"CONSTRAINT "sessions_account_fk" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON DELETE CASCADE"#
+            ))
+        #expect(
+            plan.contains(
+                #"CREATE INDEX "sessions_live_idx" ON "sessions" ("expires_at") WHERE (expires_at IS NOT NULL);"#))
+        #expect(plan.contains("-- warning: table accounts: CHECK accounts_email_check"))
+        #expect(try dir.listing() == ["pg.authx.gz", "pg.authx.gz.sha256"])
+    }
+
     @Test func progressReportsEachTable() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }
