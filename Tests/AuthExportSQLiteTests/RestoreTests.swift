@@ -541,6 +541,32 @@ import Testing
         try connection.close()
     }
 
+    @Test(arguments: [[[Value.integer(1), .text("a")], [.integer(3), .text("b")]], []])
+    func theTablesSequenceValueSetsTheAutoincrementCounter(rows: [[Value]]) throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        var tickets = Self.tickets
+        tickets.sequenceValue = 10
+        var plain = TableSchema(
+            name: "plain", columns: [Column(name: "id", type: .integer, nullable: false)], primaryKey: ["id"],
+            sql: "CREATE TABLE plain (id INTEGER PRIMARY KEY)")
+        plain.sequenceValue = 99
+        let archive = dir.file("a.authx.gz")
+        try RestoreTestSupport.writeArchive(
+            at: archive, backend: "sqlite", tables: [(tickets, rows), (plain, [[.integer(1)]])])
+        let target = dir.file("t.db")
+        _ = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT name, seq FROM sqlite_sequence") == [
+                ["text:tickets", "integer:10"]
+            ])
+        let connection = try SQLiteConnection(path: target, mode: .readWrite)
+        try connection.execute("INSERT INTO tickets (title) VALUES ('c'); INSERT INTO plain DEFAULT VALUES")
+        #expect(try connection.query("SELECT max(id) FROM tickets").first?.first == .integer(11))
+        #expect(try connection.query("SELECT max(id) FROM plain").first?.first == .integer(2))
+        try connection.close()
+    }
+
     @Test func tableFilterAndSchemaOnly() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }

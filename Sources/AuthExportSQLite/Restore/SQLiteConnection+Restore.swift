@@ -1,6 +1,11 @@
 internal import CSQLite
 
 extension SQLiteConnection {
+    /// The number of rows the last INSERT, UPDATE or DELETE changed.
+    ///
+    /// The corresponding C function is `sqlite3_changes64`.
+    var changes: Int64 { sqlite3_changes64(db) }
+
     /// Runs one schema statement that came from an archive (`CREATE TABLE`, `INDEX`, `VIEW` or `TRIGGER`).
     ///
     /// The text must be exactly one statement (trailing `;`, spaces and comments allowed; nothing after a NUL

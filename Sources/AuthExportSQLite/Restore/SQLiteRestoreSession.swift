@@ -48,6 +48,8 @@ final class SQLiteRestoreSession {
     /// `table.column` → how many values were kept in a storage class the column's affinity would not give.
     private var keptStorageClasses: [String: Int] = [:]
     private var verifyCosts: [(name: String, cost: Int64)] = []
+    /// AUTOINCREMENT tables of the archive with their `sequence` value.
+    private var sequenceValues: [(table: String, value: Int64)] = []
 
     /// Rows between two progress events.
     private static let progressInterval: Int64 = 65_536
@@ -195,6 +197,11 @@ final class SQLiteRestoreSession {
         }
         try executeArchiveSQL(sql, what: "table \(schema.name)")
         plan.append(sql + ";")
+        if let value = schema.sequenceValue, !options.schemaOnly,
+            SQLiteSyntax.tokenize(sql).contains(where: { $0.isKeyword("AUTOINCREMENT") })
+        {
+            sequenceValues.append((schema.name, value))
+        }
         restoredTables.append(schema.name)
         restoredTableSet.insert(schema.name.lowercased())
 
@@ -429,12 +436,37 @@ final class SQLiteRestoreSession {
     // MARK: Finishing
 
     private func finish() throws {
+        try applySequenceValues()
         try applyInternalTables()
         try createObjects()
         plan.append("COMMIT;")
         plan.append("PRAGMA foreign_key_check;")
         plan.append("PRAGMA integrity_check;")
         try executeInternal("COMMIT")
+    }
+
+    /// Sets each AUTOINCREMENT table's counter to the archive's `sequence` value (the source's
+    /// `sqlite_sequence.seq`, or a PostgreSQL sequence's last value), which may be above the largest restored key
+    /// because rows were deleted; never below the largest key.
+    private func applySequenceValues() throws {
+        let tables = sequenceValues.filter { restoredTableSet.contains($0.table.lowercased()) }
+        guard !tables.isEmpty else { return }
+        let hasSequenceTable = try tableExists("sqlite_sequence")
+        guard mode == .plan || hasSequenceTable else { return }
+        for (table, value) in tables {
+            plan.append("-- sqlite_sequence: \(table) continues after \(value)")
+            guard mode == .restore else { continue }
+            let update = try wrap { () throws(SQLiteError) in
+                try connection.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?")
+            }
+            try bindAndStep(update, [.integer(value), .text(Array(table.utf8))], table: "sqlite_sequence")
+            if connection.changes == 0 {
+                let insert = try wrap { () throws(SQLiteError) in
+                    try connection.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)")
+                }
+                try bindAndStep(insert, [.text(Array(table.utf8)), .integer(value)], table: "sqlite_sequence")
+            }
+        }
     }
 
     /// Writes the archive's `sqlite_sequence` (AUTOINCREMENT counters, which may be above the largest key) and
