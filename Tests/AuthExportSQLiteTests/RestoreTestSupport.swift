@@ -49,6 +49,30 @@ enum StoredCell: Hashable, CustomStringConvertible {
         }
     }
 
+    /// A total order on rows: cell by cell, storage class first, then the value (bit pattern for REAL, bytes).
+    static func precedes(_ a: [StoredCell], _ b: [StoredCell]) -> Bool {
+        for (x, y) in zip(a, b) where x != y {
+            if x.rank != y.rank { return x.rank < y.rank }
+            switch (x, y) {
+            case (.integer(let p), .integer(let q)): return p < q
+            case (.real(let p), .real(let q)): return p < q
+            case (.text(let p), .text(let q)), (.blob(let p), .blob(let q)): return p.lexicographicallyPrecedes(q)
+            default: return false
+            }
+        }
+        return a.count < b.count
+    }
+
+    private var rank: Int {
+        switch self {
+        case .null: return 0
+        case .integer: return 1
+        case .real: return 2
+        case .text: return 3
+        case .blob: return 4
+        }
+    }
+
     /// `typeof()` of the value.
     var storageClass: String {
         switch self {
@@ -83,7 +107,7 @@ struct DatabaseSnapshot: Equatable {
         let connection = try SQLiteConnection(path: path, mode: .readOnly)
         defer { try? connection.close() }
         schema = try connection.query(
-            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type, name"
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_stat%' ORDER BY type, name"
         ).map { row in row.map { $0.string ?? "" }.joined(separator: " | ") }
         tables = [:]
         let names = try connection.query(
@@ -99,7 +123,10 @@ struct DatabaseSnapshot: Equatable {
             while try statement.step() {
                 rows.append((0..<statement.columnCount).map { StoredCell(statement.value(at: $0)) })
             }
-            if withoutRowID { rows.sort { $0.description < $1.description } }
+            // Rows compare as a multiset: a table without an INTEGER PRIMARY KEY has no row identity SQLite keeps
+            // (its rowids change on VACUUM, and `sqlite3 .dump` does not keep them), and sqlite_sequence's row order
+            // is the order tables first got rows.
+            rows.sort { StoredCell.precedes($0, $1) }
             tables[name] = rows
         }
     }
@@ -108,7 +135,9 @@ struct DatabaseSnapshot: Equatable {
     func differences(from other: DatabaseSnapshot) -> [String] {
         var out: [String] = []
         if schema != other.schema {
-            out.append("schema differs:\n  " + schema.joined(separator: "\n  ") + "\nvs\n  " + other.schema.joined(separator: "\n  "))
+            out.append(
+                "schema differs:\n  " + schema.joined(separator: "\n  ") + "\nvs\n  "
+                    + other.schema.joined(separator: "\n  "))
         }
         for name in Set(tables.keys).union(other.tables.keys).sorted() {
             let a = tables[name] ?? []
@@ -120,7 +149,8 @@ struct DatabaseSnapshot: Equatable {
             if a.count != b.count { out.append("table \(name): \(a.count) rows vs \(b.count)") }
             for (i, (ra, rb)) in zip(a, b).enumerated() where ra != rb {
                 for (c, (va, vb)) in zip(ra, rb).enumerated() where va != vb {
-                    out.append("table \(name) row \(i + 1) column \(c): \(va.storageClass) \(va) vs \(vb.storageClass) \(vb)")
+                    out.append(
+                        "table \(name) row \(i + 1) column \(c): \(va.storageClass) \(va) vs \(vb.storageClass) \(vb)")
                 }
                 if out.count > 20 { return out }
             }
@@ -174,7 +204,7 @@ enum RestoreTestSupport {
         return try connection.query(sql)
     }
 
-    /// `typeof(column)` and the value of each row, as text: `integer:1`, `text:abc`…
+    /// Each value of the query's rows with its storage class, such as `integer:1` or `text:abc`.
     static func typed(_ path: String, _ sql: String) throws -> [[String]] {
         try query(path, sql).map { row in
             row.map { value in

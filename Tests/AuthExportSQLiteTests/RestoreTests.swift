@@ -29,7 +29,8 @@ import Testing
                 Column(name: "id", type: .uuid, nullable: false, sourceType: "CHAR(32)", encoding: .hex32),
                 Column(name: "email", type: .text, nullable: false, sourceType: "VARCHAR(255)"),
                 Column(name: "is_active", type: .boolean, nullable: false, sourceType: "BOOLEAN", encoding: .int01),
-                Column(name: "created_at", type: .timestamp, nullable: false, sourceType: "DATETIME", encoding: .naiveText),
+                Column(
+                    name: "created_at", type: .timestamp, nullable: false, sourceType: "DATETIME", encoding: .naiveText),
                 Column(name: "prefs", type: .json, sourceType: "JSON", encoding: .text),
                 Column(name: "avatar", type: .bytes, sourceType: "BLOB"),
                 Column(name: "score", type: .decimal, sourceType: "NUMERIC(10, 2)", encoding: .numericAffinity),
@@ -37,7 +38,9 @@ import Testing
             ],
             primaryKey: ["id"], uniqueConstraints: [UniqueConstraint(columns: ["email"])],
             indexes: [
-                Index(name: "ix_users_created", columns: ["created_at"], sql: "CREATE INDEX ix_users_created ON users (created_at)")
+                Index(
+                    name: "ix_users_created", columns: ["created_at"],
+                    sql: "CREATE INDEX ix_users_created ON users (created_at)")
             ],
             sql: usersSQL)
     }
@@ -64,7 +67,9 @@ import Testing
         try RestoreTestSupport.writeArchive(
             at: archive, backend: "sqlite", tables: [(Self.users, Self.userRows)],
             objects: [
-                SchemaObject(type: "view", name: "active_users", sql: "CREATE VIEW active_users AS SELECT id FROM users WHERE is_active"),
+                SchemaObject(
+                    type: "view", name: "active_users",
+                    sql: "CREATE VIEW active_users AS SELECT id FROM users WHERE is_active"),
                 SchemaObject(
                     type: "trigger", name: "users_touch", table: "users",
                     sql: "CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END"),
@@ -76,15 +81,18 @@ import Testing
         #expect(summary.warnings.isEmpty, "\(summary.warnings)")
 
         let rows = try RestoreTestSupport.typed(target, "SELECT * FROM users ORDER BY rowid")
-        #expect(rows[0] == [
-            "text:7c9e6679742540de944be07fc1f90ae7", "text:ada@example.com", "integer:1",
-            "text:2024-05-01 10:00:00.123456", #"text:{"a":1}"#, "blob:010200", "real:12.5", "text:0042",
-        ])
+        #expect(
+            rows[0] == [
+                "text:7c9e6679742540de944be07fc1f90ae7", "text:ada@example.com", "integer:1",
+                "text:2024-05-01 10:00:00.123456", #"text:{"a":1}"#, "blob:010200", "real:12.5", "text:0042",
+            ])
         // JSON 5 in a JSON (NUMERIC affinity) column is the number SQLite stored; "7" a NUMERIC integer.
-        #expect(rows[1] == [
-            "text:0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10".replacingOccurrences(of: "-", with: ""), "text:bob@example.com",
-            "integer:0", "text:2024-05-01 10:00:00", "integer:5", "null", "integer:7", "integer:5",
-        ])
+        #expect(
+            rows[1] == [
+                "text:0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10".replacingOccurrences(of: "-", with: ""),
+                "text:bob@example.com",
+                "integer:0", "text:2024-05-01 10:00:00", "integer:5", "null", "integer:7", "integer:5",
+            ])
         #expect(rows[2][3] == "text:1999-12-31 23:59:59.5")
         #expect(rows[2][4] == "text:null")
         #expect(rows[2][5] == "blob:")
@@ -92,7 +100,8 @@ import Testing
         let misc = try RestoreTestSupport.query(target, "SELECT typeof(misc), hex(misc) FROM users WHERE rowid = 3")
         #expect(misc == [[.text(Array("text".utf8)), .text(Array("FF41".utf8))]])
 
-        let schema = try RestoreTestSupport.query(target, "SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+        let schema = try RestoreTestSupport.query(
+            target, "SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
         #expect(schema.map { $0[0].string ?? "" } == ["active_users", "ix_users_created", "users", "users_touch"])
         #expect(schema[2][1].string == Self.usersSQL)
         #expect(try RestoreTestSupport.mode(target) == 0o600)
@@ -132,17 +141,20 @@ import Testing
         let restored = try RestoreTestSupport.query(
             target, "SELECT typeof(v), typeof(n), typeof(r), typeof(s), typeof(u) FROM t ORDER BY id"
         ).map { $0.map { $0.string ?? "?" } }
-        #expect(restored == [
-            ["text", "text", "real", "integer", "text"],
-            ["real", "real", "text", "real", "text"],
-            ["integer", "text", "real", "text", "blob"],
-        ])
+        #expect(
+            restored == [
+                ["text", "text", "real", "integer", "text"],
+                ["real", "real", "text", "real", "text"],
+                ["integer", "text", "real", "text", "blob"],
+            ])
         let values = try RestoreTestSupport.typed(target, "SELECT v, n, r, s, u FROM t WHERE id = 1")
         #expect(values == [["text:42", "text: 7 ", "real:3.0", "integer:5", "text:00000000000000000000000000000042"]])
         let zero = try RestoreTestSupport.query(target, "SELECT n FROM t WHERE id = 2")
         if case .real(let d)? = zero.first?.first { #expect(d.sign == .minus) } else { Issue.record("expected a REAL") }
         // The original CREATE statement is back, and the database is sound.
-        #expect(try RestoreTestSupport.query(target, "SELECT sql FROM sqlite_schema WHERE name = 't'").first?.first?.string == sql)
+        #expect(
+            try RestoreTestSupport.query(target, "SELECT sql FROM sqlite_schema WHERE name = 't'").first?.first?.string
+                == sql)
         // integrity_check reports exactly what it reports on such a source: the kept storage classes, nothing else.
         let integrity = try RestoreTestSupport.query(target, "PRAGMA integrity_check").compactMap { $0.first?.string }
         #expect(integrity.allSatisfy { $0.contains(" value in t.") }, "\(integrity)")
@@ -156,19 +168,32 @@ import Testing
         TableSchema(
             name: "accounts",
             columns: [
-                Column(name: "id", type: .integer, nullable: false, sourceType: "bigint", encoding: .native, autoIncrement: true),
-                Column(name: "email", type: .text, nullable: false, sourceType: "character varying(255)", maxLength: 255),
-                Column(name: "is_admin", type: .boolean, nullable: false, sourceType: "boolean", encoding: .native, defaultSQL: "false"),
+                Column(
+                    name: "id", type: .integer, nullable: false, sourceType: "bigint", encoding: .native,
+                    autoIncrement: true),
+                Column(
+                    name: "email", type: .text, nullable: false, sourceType: "character varying(255)", maxLength: 255),
+                Column(
+                    name: "is_admin", type: .boolean, nullable: false, sourceType: "boolean", encoding: .native,
+                    defaultSQL: "false"),
                 Column(
                     name: "created_at", type: .timestamp, nullable: false, sourceType: "timestamp with time zone",
                     encoding: .native, defaultSQL: "now()"),
                 Column(name: "profile", type: .json, sourceType: "jsonb", encoding: .native, defaultSQL: "'{}'::jsonb"),
-                Column(name: "balance", type: .decimal, sourceType: "numeric(10,2)", encoding: .native, precision: 10, scale: 2),
-                Column(name: "token", type: .uuid, nullable: false, sourceType: "uuid", encoding: .native, defaultSQL: "gen_random_uuid()"),
+                Column(
+                    name: "balance", type: .decimal, sourceType: "numeric(10,2)", encoding: .native, precision: 10,
+                    scale: 2),
+                Column(
+                    name: "token", type: .uuid, nullable: false, sourceType: "uuid", encoding: .native,
+                    defaultSQL: "gen_random_uuid()"),
                 Column(name: "nickname", type: .text, sourceType: "text", defaultSQL: "'anon'::text"),
             ],
             primaryKey: ["id"], uniqueConstraints: [UniqueConstraint(name: "accounts_email_key", columns: ["email"])],
-            indexes: [Index(name: "accounts_lower_email", columns: [], hasExpressions: true, sql: "CREATE INDEX accounts_lower_email ON public.accounts USING btree (lower((email)::text))")],
+            indexes: [
+                Index(
+                    name: "accounts_lower_email", columns: [], hasExpressions: true,
+                    sql: "CREATE INDEX accounts_lower_email ON public.accounts USING btree (lower((email)::text))")
+            ],
             checks: [
                 CheckConstraint(name: "accounts_balance_check", expression: "(balance >= 0)"),
                 CheckConstraint(name: "accounts_email_check", expression: "((email)::text <> ''::text)"),
@@ -224,10 +249,14 @@ import Testing
                 ),
             ],
             objects: [
-                SchemaObject(type: "view", name: "admins", sql: "CREATE VIEW admins AS SELECT id, email FROM accounts WHERE is_admin"),
+                SchemaObject(
+                    type: "view", name: "admins",
+                    sql: "CREATE VIEW admins AS SELECT id, email FROM accounts WHERE is_admin"),
                 SchemaObject(
                     type: "trigger", name: "accounts_audit", table: "accounts",
-                    sql: "CREATE TRIGGER accounts_audit AFTER UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION audit()"),
+                    sql:
+                        "CREATE TRIGGER accounts_audit AFTER UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION audit()"
+                ),
             ])
         let target = dir.file("pg.db")
         let summary = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
@@ -239,23 +268,30 @@ import Testing
         #expect(warnings.contains("accounts_audit"))
         #expect(!warnings.contains("accounts_balance_check"))
 
-        #expect(try RestoreTestSupport.typed(target, "SELECT * FROM accounts ORDER BY id") == [
-            [
-                "integer:1", "text:ada@example.com", "integer:1", "text:2024-05-01T10:00:00.123456Z",
-                #"text:{"theme":"dark","n":[1,2]}"#, "real:12.5", "text:7c9e6679-7425-40de-944b-e07fc1f90ae7", "null",
-            ],
-            [
-                "integer:7", "text:bob@example.com", "integer:0", "text:2024-05-02T00:00:00Z", "text:null", "integer:0",
-                "text:0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10", "text:b",
-            ],
-        ])
-        #expect(try RestoreTestSupport.typed(target, "SELECT * FROM sessions") == [
-            ["text:11111111-2222-4333-8444-555555555555", "integer:7", "null", "blob:dead"]
-        ])
-        let objects = try RestoreTestSupport.query(target, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
-        #expect(objects.map { "\($0[0].string ?? "") \($0[1].string ?? "")" } == [
-            "table accounts", "view admins", "table sessions", "index sessions_account_id_idx", "index sessions_live_idx",
-        ])
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT * FROM accounts ORDER BY id") == [
+                [
+                    "integer:1", "text:ada@example.com", "integer:1", "text:2024-05-01T10:00:00.123456Z",
+                    #"text:{"theme":"dark","n":[1,2]}"#, "real:12.5", "text:7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                    "null",
+                ],
+                [
+                    "integer:7", "text:bob@example.com", "integer:0", "text:2024-05-02T00:00:00Z", "text:null",
+                    "integer:0",
+                    "text:0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10", "text:b",
+                ],
+            ])
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT * FROM sessions") == [
+                ["text:11111111-2222-4333-8444-555555555555", "integer:7", "null", "blob:dead"]
+            ])
+        let objects = try RestoreTestSupport.query(
+            target, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+        #expect(
+            objects.map { "\($0[0].string ?? "") \($0[1].string ?? "")" } == [
+                "table accounts", "view admins", "table sessions", "index sessions_account_id_idx",
+                "index sessions_live_idx",
+            ])
 
         // The generated schema enforces what the PostgreSQL one did, and fills defaults SQLite-style.
         let connection = try SQLiteConnection(path: target, mode: .readWrite)
@@ -396,7 +432,9 @@ import Testing
 
         _ = try SQLiteRestore.restore(archive: archive, to: target, options: options)
         #expect(try RestoreTestSupport.query(target, "SELECT count(*) FROM users").first?.first == .integer(3))
-        #expect(try RestoreTestSupport.query(target, "SELECT count(*) FROM sqlite_schema WHERE name = 'old'").first?.first == .integer(0))
+        #expect(
+            try RestoreTestSupport.query(target, "SELECT count(*) FROM sqlite_schema WHERE name = 'old'").first?.first
+                == .integer(0))
         #expect(try RestoreTestSupport.mode(target) == 0o600)
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256", "t.db"])
     }
@@ -456,9 +494,10 @@ import Testing
             at: archive, backend: "postgresql", tables: [(schema, [[.integer(1), .text("a"), .boolean(true)]])])
         let target = dir.file("t.db")
         _ = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
-        #expect(try RestoreTestSupport.typed(target, "SELECT * FROM \"we\"\"ird); DROP TABLE x; --\"") == [
-            ["integer:1", "text:a", "integer:1"]
-        ])
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT * FROM \"we\"\"ird); DROP TABLE x; --\"") == [
+                ["integer:1", "text:a", "integer:1"]
+            ])
     }
 
     // MARK: sqlite_sequence, filters, schema only, plan, progress
@@ -492,10 +531,39 @@ import Testing
         let target = dir.file("t.db")
         let summary = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
         #expect(summary.tables == 1)
-        #expect(try RestoreTestSupport.typed(target, "SELECT name, seq FROM sqlite_sequence") == [["text:tickets", "integer:10"]])
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT name, seq FROM sqlite_sequence") == [
+                ["text:tickets", "integer:10"]
+            ])
         let connection = try SQLiteConnection(path: target, mode: .readWrite)
         try connection.execute("INSERT INTO tickets (title) VALUES ('c')")
         #expect(connection.lastInsertRowID == 11)
+        try connection.close()
+    }
+
+    @Test(arguments: [[[Value.integer(1), .text("a")], [.integer(3), .text("b")]], []])
+    func theTablesSequenceValueSetsTheAutoincrementCounter(rows: [[Value]]) throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        var tickets = Self.tickets
+        tickets.sequenceValue = 10
+        var plain = TableSchema(
+            name: "plain", columns: [Column(name: "id", type: .integer, nullable: false)], primaryKey: ["id"],
+            sql: "CREATE TABLE plain (id INTEGER PRIMARY KEY)")
+        plain.sequenceValue = 99
+        let archive = dir.file("a.authx.gz")
+        try RestoreTestSupport.writeArchive(
+            at: archive, backend: "sqlite", tables: [(tickets, rows), (plain, [[.integer(1)]])])
+        let target = dir.file("t.db")
+        _ = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT name, seq FROM sqlite_sequence") == [
+                ["text:tickets", "integer:10"]
+            ])
+        let connection = try SQLiteConnection(path: target, mode: .readWrite)
+        try connection.execute("INSERT INTO tickets (title) VALUES ('c'); INSERT INTO plain DEFAULT VALUES")
+        #expect(try connection.query("SELECT max(id) FROM tickets").first?.first == .integer(11))
+        #expect(try connection.query("SELECT max(id) FROM plain").first?.first == .integer(2))
         try connection.close()
     }
 
@@ -517,9 +585,11 @@ import Testing
         let summary = try SQLiteRestore.restore(archive: archive, to: filtered, options: options)
         #expect(summary.tables == 1)
         #expect(summary.rows == 1)
-        #expect(try RestoreTestSupport.query(filtered, "SELECT name FROM sqlite_schema ORDER BY name").map { $0[0].string } == [
-            "sqlite_sequence", "tickets",
-        ])
+        #expect(
+            try RestoreTestSupport.query(filtered, "SELECT name FROM sqlite_schema ORDER BY name").map { $0[0].string }
+                == [
+                    "sqlite_sequence", "tickets",
+                ])
 
         options = SQLiteRestoreOptions()
         options.schemaOnly = true
@@ -527,7 +597,9 @@ import Testing
         let second = try SQLiteRestore.restore(archive: archive, to: schemaOnly, options: options)
         #expect(second.rows == 0)
         #expect(try RestoreTestSupport.query(schemaOnly, "SELECT count(*) FROM users").first?.first == .integer(0))
-        #expect(try RestoreTestSupport.query(schemaOnly, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'").first?.first == .integer(1))
+        #expect(
+            try RestoreTestSupport.query(schemaOnly, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'").first?
+                .first == .integer(1))
 
         options = SQLiteRestoreOptions()
         options.tables = TableFilter(include: ["nope"])
@@ -545,7 +617,10 @@ import Testing
         let plan = try SQLiteRestore.plan(archive: archive, options: .init())
         #expect(plan.hasPrefix("-- authx restore plan: sqlite database test (3.40.1)"))
         #expect(plan.contains(Self.usersSQL + ";"))
-        #expect(plan.contains(#"INSERT INTO "users" ("id", "email", "is_active", "created_at", "prefs", "avatar", "score", "misc") VALUES (?, ?, ?, ?, ?, ?, ?, ?);"#))
+        #expect(
+            plan.contains(
+                #"INSERT INTO "users" ("id", "email", "is_active", "created_at", "prefs", "avatar", "score", "misc") VALUES (?, ?, ?, ?, ?, ?, ?, ?);"#
+            ))
         #expect(plan.contains("id: TEXT (uuid, hex32)"))
         #expect(plan.contains("CREATE INDEX ix_users_created ON users (created_at);"))
         #expect(plan.contains("CREATE VIEW v AS SELECT id FROM users;"))
@@ -556,19 +631,73 @@ import Testing
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256"])
     }
 
+    @Test func viewsMayReferToLaterViewsAndStatisticsComeBack() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let stat = TableSchema(
+            name: "sqlite_stat1",
+            columns: [
+                Column(name: "tbl", type: .any), Column(name: "idx", type: .any), Column(name: "stat", type: .any),
+            ],
+            sql: "CREATE TABLE sqlite_stat1(tbl,idx,stat)")
+        let archive = dir.file("a.authx.gz")
+        try RestoreTestSupport.writeArchive(
+            at: archive, backend: "sqlite",
+            tables: [
+                (Self.users, Self.userRows),
+                (
+                    stat,
+                    [[.text("users"), .text("ix_users_created"), .text("3 1")], [.text("gone"), .null, .text("9")]]
+                ),
+            ],
+            objects: [
+                SchemaObject(type: "view", name: "v2", sql: "CREATE VIEW v2 AS SELECT id FROM v1"),
+                SchemaObject(type: "view", name: "v1", sql: "CREATE VIEW v1 AS SELECT id FROM users"),
+            ])
+        let target = dir.file("t.db")
+        _ = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
+        #expect(try RestoreTestSupport.query(target, "SELECT count(*) FROM v2").first?.first == .integer(3))
+        #expect(
+            try RestoreTestSupport.typed(target, "SELECT * FROM sqlite_stat1") == [
+                ["text:users", "text:ix_users_created", "text:3 1"]
+            ])
+    }
+
+    @Test func thePlanOfAPostgresArchiveShowsTheGeneratedDDLAndWarnings() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let archive = dir.file("pg.authx.gz")
+        try RestoreTestSupport.writeArchive(
+            at: archive, backend: "postgresql", tables: [(Self.accounts, []), (Self.sessions, [])])
+        let plan = try SQLiteRestore.plan(archive: archive, options: .init())
+        #expect(plan.contains(#""id" INTEGER PRIMARY KEY AUTOINCREMENT"#))
+        #expect(plan.contains(#""profile" TEXT DEFAULT '{}' CHECK (json_valid("profile"))"#))
+        #expect(
+            plan.contains(
+                #"CONSTRAINT "sessions_account_fk" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON DELETE CASCADE"#
+            ))
+        #expect(
+            plan.contains(
+                #"CREATE INDEX "sessions_live_idx" ON "sessions" ("expires_at") WHERE (expires_at IS NOT NULL);"#))
+        #expect(plan.contains("-- warning: table accounts: CHECK accounts_email_check"))
+        #expect(try dir.listing() == ["pg.authx.gz", "pg.authx.gz.sha256"])
+    }
+
     @Test func progressReportsEachTable() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }
         let archive = dir.file("a.authx.gz")
         try RestoreTestSupport.writeArchive(
-            at: archive, backend: "sqlite", tables: [(Self.users, Self.userRows), (Self.tickets, [[.integer(1), .text("a")]])])
+            at: archive, backend: "sqlite",
+            tables: [(Self.users, Self.userRows), (Self.tickets, [[.integer(1), .text("a")]])])
         let events = EventLog()
         var options = SQLiteRestoreOptions()
         options.progress = { event in events.add("\(event.kind) \(event.table) \(event.rowsDone)") }
         _ = try SQLiteRestore.restore(archive: archive, to: dir.file("t.db"), options: options)
-        #expect(events.all == [
-            "tableStarted users 0", "tableFinished users 3", "tableStarted tickets 0", "tableFinished tickets 1",
-        ])
+        #expect(
+            events.all == [
+                "tableStarted users 0", "tableFinished users 3", "tableStarted tickets 0", "tableFinished tickets 1",
+            ])
     }
 }
 

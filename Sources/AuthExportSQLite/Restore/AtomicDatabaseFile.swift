@@ -1,9 +1,9 @@
 import AuthExport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A database file built beside its target and moved into place only when complete.
@@ -81,7 +81,9 @@ final class AtomicDatabaseFile {
         let synced = fsync(fd)
         let syncErrno = errno
         close(fd)
-        guard synced == 0 else { throw Self.ioError("cannot sync the new database", path: temporaryPath, errno: syncErrno) }
+        guard synced == 0 else {
+            throw Self.ioError("cannot sync the new database", path: temporaryPath, errno: syncErrno)
+        }
         if overwrite {
             try Self.checkTarget(target, overwrite: true)
             guard rename(temporaryPath, target) == 0 else {

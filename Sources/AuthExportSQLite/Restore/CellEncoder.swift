@@ -64,7 +64,8 @@ struct CellEncoder {
         case (.any, _): form = .storageClass
         case (.integer, _): form = .integer
         case (.real, _): form = .real
-        case (.text, _), (.date, _), (.time, _), (.uuid, .uuidText), (.timestamp, .isoZ), (.decimal, .text): form = .text
+        case (.text, _), (.date, _), (.time, _), (.uuid, .uuidText), (.timestamp, .isoZ), (.decimal, .text):
+            form = .text
         case (.bytes, _): form = .bytes
         case (.boolean, _): form = .boolean01
         case (.uuid, .hex32): form = .uuidHex32(uppercase: false)
@@ -82,7 +83,7 @@ struct CellEncoder {
         planDescription = Self.describe(column, representation)
     }
 
-    /// What the writer stores, for the plan: `TEXT (hex32)`, `INTEGER (int01)`…
+    /// What the encoder stores, for the plan, such as `TEXT (uuid, hex32)`.
     let planDescription: String
 
     private static func describe(_ column: AuthExport.Column, _ representation: ColumnRepresentation) -> String {
@@ -135,7 +136,8 @@ struct CellEncoder {
                 var high: UInt8 = 0
                 var isHigh = true
                 for (i, c) in uuid.enumerated() where i != 8 && i != 13 && i != 18 && i != 23 {
-                    let nibble = (c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : (c | 0x20) &- UInt8(ascii: "a") &+ 10) & 0x0F
+                    let nibble =
+                        (c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : (c | 0x20) &- UInt8(ascii: "a") &+ 10) & 0x0F
                     if isHigh {
                         high = nibble
                     } else {
@@ -145,10 +147,12 @@ struct CellEncoder {
                 }
                 batch.cells.append(.blob(start: start, count: 16))
             }
-        case (.naiveTimestamp(let separator), .text(var s)) where s.utf8.count >= 20 && s.utf8.last == UInt8(ascii: "Z"):
+        case (.naiveTimestamp(let separator), .text(var s))
+        where s.utf8.count >= 20 && s.utf8.last == UInt8(ascii: "Z"):
             s.withUTF8 { text in
                 let start = batch.bytes.count
-                batch.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(text)[..<(text.count - 1)]))
+                batch.bytes.append(
+                    contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(text)[..<(text.count - 1)]))
                 batch.bytes[start + 10] = separator
                 batch.cells.append(.text(start: start, count: text.count - 1))
             }

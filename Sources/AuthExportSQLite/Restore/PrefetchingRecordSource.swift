@@ -40,7 +40,9 @@ final class PrefetchingRecordSource: RestoreInputSource {
     private(set) var location: ArchiveError.Location
     private(set) var bytesRead: Int64 = 0
 
-    /// Starts reading `input` on a new thread. It must not be used by anyone else afterwards.
+    /// Starts reading `input` on a new thread.
+    ///
+    /// The input must not be used by anyone else afterwards.
     init(input: RestoreInputReader, path: String) {
         self.path = path
         self.location = .init(path: path)
@@ -101,7 +103,8 @@ final class PrefetchingRecordSource: RestoreInputSource {
                 return
             }
             let location = input.location
-            items.append(Item(input: next, line: location.line, byteOffset: location.byteOffset, bytesRead: input.bytesRead))
+            items.append(
+                Item(input: next, line: location.line, byteOffset: location.byteOffset, bytesRead: input.bytesRead))
             if items.count >= batchRecords || input.batch.bytes.count >= batchBytes {
                 guard queue.push(.records(items), bytes: size(items, input)) else { return }
                 items = []

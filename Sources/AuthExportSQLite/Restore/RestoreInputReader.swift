@@ -100,7 +100,8 @@ final class RestoreInputReader: RestoreInputSource {
         for column in schema.columns {
             let declared = Self.declaredType(column, isSQLiteSource: isSQLiteSource, tableHasSQL: schema.sql != nil)
             do {
-                encoders.append(try CellEncoder(column: column, declaredType: declared, table: schema.name, warnings: &scratch))
+                encoders.append(
+                    try CellEncoder(column: column, declaredType: declared, table: schema.name, warnings: &scratch))
             } catch {
                 throw error.filling(reader.location)
             }

@@ -104,7 +104,8 @@ struct RestoreVerifier {
                     let rows = try connection.query("PRAGMA integrity_check(\(SQLiteSyntax.quote(name)))")
                     findings.integrity += rows.compactMap { $0.first?.string }.filter { $0 != "ok" }
                 }
-                for row in try connection.query("SELECT * FROM pragma_foreign_key_check(?)", [.text(Array(name.utf8))]) {
+                for row in try connection.query("SELECT * FROM pragma_foreign_key_check(?)", [.text(Array(name.utf8))])
+                {
                     guard let table = row[0].string, let parent = row[2].string else { continue }
                     findings.violations.append(Violation(table: table, rowid: row[1].integer, parent: parent))
                 }
@@ -121,7 +122,8 @@ struct RestoreVerifier {
                 if !warnings.contains(note) { warnings.append(note) }
                 continue
             }
-            if let i = dangling.firstIndex(where: { $0.table == violation.table && $0.first.parent == violation.parent }) {
+            if let i = dangling.firstIndex(where: { $0.table == violation.table && $0.first.parent == violation.parent }
+            ) {
                 dangling[i].count += 1
             } else {
                 dangling.append((violation.table, 1, violation))

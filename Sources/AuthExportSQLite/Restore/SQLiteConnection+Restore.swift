@@ -1,6 +1,11 @@
 internal import CSQLite
 
 extension SQLiteConnection {
+    /// The number of rows the last INSERT, UPDATE or DELETE changed.
+    ///
+    /// The corresponding C function is `sqlite3_changes64`.
+    var changes: Int64 { sqlite3_changes64(db) }
+
     /// Runs one schema statement that came from an archive (`CREATE TABLE`, `INDEX`, `VIEW` or `TRIGGER`).
     ///
     /// The text must be exactly one statement (trailing `;`, spaces and comments allowed; nothing after a NUL
@@ -29,7 +34,9 @@ extension SQLiteConnection {
                     return
                 }
                 let consumed = tail.map { $0 - chars } ?? buffer.count
-                let rest = String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed...]), as: UTF8.self)
+                let rest = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed...]),
+                    as: UTF8.self)
                 let restIsEmpty = !rest.utf8.contains(0) && SQLiteSyntax.tokenize(rest).allSatisfy { $0.text == ";" }
                 if statement == nil || !restIsEmpty {
                     failure = SQLiteError(

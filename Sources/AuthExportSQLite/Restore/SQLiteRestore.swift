@@ -8,9 +8,10 @@ import AuthExport
 /// database the application had. From an archive of a PostgreSQL database, SQLite DDL is generated (see
 /// ``plan(archive:options:)`` to read it first).
 ///
-/// The database is built in a temporary file beside the target, in one transaction with indexes created after
-/// the data, checked with `PRAGMA foreign_key_check` and `PRAGMA integrity_check`, and renamed into place only
-/// when all of that succeeded. On any error the target is untouched and no temporary file is left.
+/// The database is built in a temporary file beside the target, in one transaction with each table's indexes
+/// created after its data, checked with `PRAGMA foreign_key_check` and `PRAGMA quick_check` (or the full
+/// `PRAGMA integrity_check`, see ``SQLiteRestoreOptions/fullIntegrityCheck``), and renamed into place only when
+/// all of that succeeded. On any error the target is untouched and no temporary file is left.
 ///
 /// ```swift
 /// var options = SQLiteRestoreOptions()
@@ -61,7 +62,8 @@ public enum SQLiteRestore {
             try session.run()
             try connection.close()
             var verifier = RestoreVerifier(
-                path: file.temporaryPath, tables: session.tablesToVerify, restoredTableNames: session.restoredTableNames,
+                path: file.temporaryPath, tables: session.tablesToVerify,
+                restoredTableNames: session.restoredTableNames,
                 keptStorageClasses: session.storageClassesKept, fullIntegrityCheck: options.fullIntegrityCheck,
                 threads: checkThreads, archivePath: archivePath)
             try verifier.run()
@@ -104,4 +106,3 @@ public enum SQLiteRestore {
     /// The page cache used during a load, in KiB: large enough that UNIQUE keys are built in memory.
     static let loadCacheKiB = 256 * 1024
 }
-

@@ -9,10 +9,13 @@ import AuthExport
 /// let summary = try SQLiteRestore.restore(archive: "app.authx.gz", to: "restored.db", options: options)
 /// ```
 public struct SQLiteRestoreOptions: Sendable {
-    /// Whether an existing target file may be replaced (`--force`). The old file is replaced atomically, only once
-    /// the new database is complete and checked.
+    /// Whether an existing target file may be replaced (`--force`).
+    ///
+    /// The old file is replaced atomically, only once the new database is complete and checked.
     public var overwrite = false
-    /// Which tables to restore (`--table`, `--exclude-table`). Rows of other tables are still read and verified.
+    /// Which tables to restore (`--table`, `--exclude-table`).
+    ///
+    /// Rows of other tables are still read and verified.
     public var tables = TableFilter()
     /// Whether to create the schema only (`--schema-only`): tables, indexes, views and triggers, no rows.
     public var schemaOnly = false

@@ -48,6 +48,8 @@ final class SQLiteRestoreSession {
     /// `table.column` → how many values were kept in a storage class the column's affinity would not give.
     private var keptStorageClasses: [String: Int] = [:]
     private var verifyCosts: [(name: String, cost: Int64)] = []
+    /// AUTOINCREMENT tables of the archive with their `sequence` value.
+    private var sequenceValues: [(table: String, value: Int64)] = []
 
     /// Rows between two progress events.
     private static let progressInterval: Int64 = 65_536
@@ -64,8 +66,9 @@ final class SQLiteRestoreSession {
 
     // MARK: Running
 
-    /// Reads every record and builds the database (or the plan). The caller commits nothing: the session runs
-    /// `BEGIN` and `COMMIT` itself and leaves the connection open.
+    /// Reads every record and builds the database (or the plan).
+    ///
+    /// The caller commits nothing: the session runs `BEGIN` and `COMMIT` itself and leaves the connection open.
     ///
     /// - Throws: `ArchiveError` with the archive location (and table, row, column) of the first problem; SQLite
     ///   failures are wrapped as its `underlying` error.
@@ -77,8 +80,9 @@ final class SQLiteRestoreSession {
         }
         self.header = header
         isSQLiteSource = header.source.backend == "sqlite"
-        plan.append("-- authx restore plan: \(header.source.backend) database \(header.source.database)"
-            + (header.source.serverVersion.map { " (\($0))" } ?? "") + ", archive format \(header.version)")
+        plan.append(
+            "-- authx restore plan: \(header.source.backend) database \(header.source.database)"
+                + (header.source.serverVersion.map { " (\($0))" } ?? "") + ", archive format \(header.version)")
         plan.append("BEGIN;")
         var ended = false
         while let input = try source.next() {
@@ -103,7 +107,9 @@ final class SQLiteRestoreSession {
                 ended = true
             }
         }
-        guard ended else { throw ArchiveError(.truncated, "the archive ends before its end record", location: source.location) }
+        guard ended else {
+            throw ArchiveError(.truncated, "the archive ends before its end record", location: source.location)
+        }
         let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
         if !unmatched.isEmpty {
             warnings.append("no table matches --table \(unmatched.joined(separator: ", "))")
@@ -191,6 +197,11 @@ final class SQLiteRestoreSession {
         }
         try executeArchiveSQL(sql, what: "table \(schema.name)")
         plan.append(sql + ";")
+        if let value = schema.sequenceValue, !options.schemaOnly,
+            SQLiteSyntax.tokenize(sql).contains(where: { $0.isKeyword("AUTOINCREMENT") })
+        {
+            sequenceValues.append((schema.name, value))
+        }
         restoredTables.append(schema.name)
         restoredTableSet.insert(schema.name.lowercased())
 
@@ -217,7 +228,8 @@ final class SQLiteRestoreSession {
             guard let target = targetColumns[column.name.lowercased()] else {
                 throw ArchiveError(
                     .badRecord, "the archive's column is not in the table's CREATE statement",
-                    location: .init(path: source.location.path, line: source.location.line, table: schema.name,
+                    location: .init(
+                        path: source.location.path, line: source.location.line, table: schema.name,
                         column: column.name))
             }
             if target.hidden == 2 || target.hidden == 3 {
@@ -228,7 +240,8 @@ final class SQLiteRestoreSession {
             }
             let writer: CellEncoder
             do {
-                writer = try CellEncoder(column: column, declaredType: target.type, table: schema.name, warnings: &warnings)
+                writer = try CellEncoder(
+                    column: column, declaredType: target.type, table: schema.name, warnings: &warnings)
             } catch {
                 throw error.filling(source.location)
             }
@@ -260,10 +273,12 @@ final class SQLiteRestoreSession {
             plan.append("-- rows of \(schema.name): " + insertSQL + ";")
             plan.append("--   " + described.joined(separator: "; "))
         }
-        let withoutRowID = try wrap { () throws(SQLiteError) in
-            try connection.query(
-                "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", [.text(Array(schema.name.utf8))])
-        }.first?.first?.integer == 1
+        let withoutRowID =
+            try wrap { () throws(SQLiteError) in
+                try connection.query(
+                    "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+                    [.text(Array(schema.name.utf8))])
+            }.first?.first?.integer == 1
         current = TableLoad(
             schema: schema, isSelected: true, isInternal: false, insert: insert, parameters: parameters,
             convertingAffinities: convertingAffinities, withoutRowID: withoutRowID)
@@ -352,7 +367,8 @@ final class SQLiteRestoreSession {
             throw insertError(error, table)
         }
         if !converted.isEmpty {
-            let keyValues: [SQLiteValue] = table.withoutRowID ? primaryKeyPositions(table.schema).map { row.value(at: $0) } : []
+            let keyValues: [SQLiteValue] =
+                table.withoutRowID ? primaryKeyPositions(table.schema).map { row.value(at: $0) } : []
             table.conversions.append(
                 AffinityConversion(
                     rowid: connection.lastInsertRowID, keyValues: keyValues, columns: converted,
@@ -410,7 +426,9 @@ final class SQLiteRestoreSession {
             plan.append(index.sql + ";")
         }
         deferredIndexes = []
-        let btrees = 1 + table.schema.indexes.count + table.schema.uniqueConstraints.count + (table.schema.primaryKey.isEmpty ? 0 : 1)
+        let btrees =
+            1 + table.schema.indexes.count + table.schema.uniqueConstraints.count
+            + (table.schema.primaryKey.isEmpty ? 0 : 1)
         verifyCosts.append((table.schema.name, max(1, table.rows) * Int64(btrees)))
         report(.tableFinished, table: table.schema.name, rows: table.rows)
     }
@@ -418,12 +436,37 @@ final class SQLiteRestoreSession {
     // MARK: Finishing
 
     private func finish() throws {
+        try applySequenceValues()
         try applyInternalTables()
         try createObjects()
         plan.append("COMMIT;")
         plan.append("PRAGMA foreign_key_check;")
         plan.append("PRAGMA integrity_check;")
         try executeInternal("COMMIT")
+    }
+
+    /// Sets each AUTOINCREMENT table's counter to the archive's `sequence` value (the source's
+    /// `sqlite_sequence.seq`, or a PostgreSQL sequence's last value), which may be above the largest restored key
+    /// because rows were deleted; never below the largest key.
+    private func applySequenceValues() throws {
+        let tables = sequenceValues.filter { restoredTableSet.contains($0.table.lowercased()) }
+        guard !tables.isEmpty else { return }
+        let hasSequenceTable = try tableExists("sqlite_sequence")
+        guard mode == .plan || hasSequenceTable else { return }
+        for (table, value) in tables {
+            plan.append("-- sqlite_sequence: \(table) continues after \(value)")
+            guard mode == .restore else { continue }
+            let update = try wrap { () throws(SQLiteError) in
+                try connection.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?")
+            }
+            try bindAndStep(update, [.integer(value), .text(Array(table.utf8))], table: "sqlite_sequence")
+            if connection.changes == 0 {
+                let insert = try wrap { () throws(SQLiteError) in
+                    try connection.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)")
+                }
+                try bindAndStep(insert, [.text(Array(table.utf8)), .integer(value)], table: "sqlite_sequence")
+            }
+        }
     }
 
     /// Writes the archive's `sqlite_sequence` (AUTOINCREMENT counters, which may be above the largest key) and
@@ -481,7 +524,8 @@ final class SQLiteRestoreSession {
             try statement.stepOnceAndReset()
         } catch {
             throw ArchiveError(
-                .io, "cannot write \(table): \(error.message)", location: .init(path: source.location.path, table: table),
+                .io, "cannot write \(table): \(error.message)",
+                location: .init(path: source.location.path, table: table),
                 underlying: error)
         }
     }
@@ -502,13 +546,16 @@ final class SQLiteRestoreSession {
 
     private func tableExists(_ name: String) throws -> Bool {
         try wrap { () throws(SQLiteError) in
-            try !connection.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(Array(name.utf8))])
-                .isEmpty
+            try !connection.query(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(Array(name.utf8))]
+            )
+            .isEmpty
         }
     }
 
-    /// Creates views and triggers in archive order. Views may refer to views that come later, so a view that
-    /// fails is retried after the others. Objects of a PostgreSQL archive are PostgreSQL SQL: they are created
+    /// Creates views and triggers in archive order.
+    ///
+    /// Views may refer to views that come later, so a view that fails is retried after the others. Objects of a PostgreSQL archive are PostgreSQL SQL: they are created
     /// when SQLite accepts them and otherwise reported in the warnings.
     private func createObjects() throws {
         var pending: [SchemaObject] = []
@@ -532,7 +579,8 @@ final class SQLiteRestoreSession {
             guard SQLiteSyntax.schemaStatementKind(object.sql) == expected else {
                 if isSQLiteSource {
                     throw ArchiveError(
-                        .badRecord, "\(object.type) \(object.name): its sql is not a CREATE \(object.type.uppercased())",
+                        .badRecord,
+                        "\(object.type) \(object.name): its sql is not a CREATE \(object.type.uppercased())",
                         location: .init(path: source.location.path))
                 }
                 warnings.append("\(object.type) \(object.name): not SQLite SQL; skipped")
@@ -554,7 +602,8 @@ final class SQLiteRestoreSession {
             }
             if failed.count == pending.count {
                 for object in failed {
-                    let reason = (lastError[object.name]?.underlying as? SQLiteError)?.message ?? "not accepted by SQLite"
+                    let reason =
+                        (lastError[object.name]?.underlying as? SQLiteError)?.message ?? "not accepted by SQLite"
                     if isSQLiteSource && options.tables.selectsAll {
                         throw lastError[object.name]
                             ?? ArchiveError(.badRecord, "\(object.type) \(object.name) cannot be created")
@@ -591,7 +640,8 @@ final class SQLiteRestoreSession {
         let columnIndexes = Set(table.conversions.flatMap(\.columns))
         let names = columnIndexes.sorted().map { table.schema.columns[$0].name }
         guard let originalSQL = try currentSQL(table.schema.name),
-            let neutralSQL = SQLiteSyntax.replacingColumnTypes(in: originalSQL, columns: Set(names.map { $0.lowercased() }), with: "BLOB")
+            let neutralSQL = SQLiteSyntax.replacingColumnTypes(
+                in: originalSQL, columns: Set(names.map { $0.lowercased() }), with: "BLOB")
         else {
             warnings.append(
                 "table \(table.schema.name): \(table.conversions.count) value(s) in column(s) "
@@ -610,7 +660,11 @@ final class SQLiteRestoreSession {
                 "UPDATE \(SQLiteSyntax.quote(table.schema.name)) SET \(assignments.joined(separator: ", ")) WHERE \(condition)"
             let statement = try wrap { () throws(SQLiteError) in try connection.prepare(sql) }
             var bindings = conversion.values
-            if table.withoutRowID { bindings += conversion.keyValues } else { bindings.append(.integer(conversion.rowid)) }
+            if table.withoutRowID {
+                bindings += conversion.keyValues
+            } else {
+                bindings.append(.integer(conversion.rowid))
+            }
             try bindAndStep(statement, bindings, table: table.schema.name)
         }
         try rewriteSchemaSQL(table: table.schema.name, sql: originalSQL)
@@ -627,13 +681,15 @@ final class SQLiteRestoreSession {
 
     private func currentSQL(_ table: String) throws -> String? {
         try wrap { () throws(SQLiteError) in
-            try connection.query("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(Array(table.utf8))])
+            try connection.query(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [.text(Array(table.utf8))])
         }.first?.first?.string
     }
 
     private func rewriteSchemaSQL(table: String, sql: String) throws {
         let version =
-            try wrap { () throws(SQLiteError) in try connection.query("PRAGMA schema_version") }.first?.first?.integer ?? 0
+            try wrap { () throws(SQLiteError) in try connection.query("PRAGMA schema_version") }.first?.first?.integer
+            ?? 0
         try executeInternal("PRAGMA writable_schema = ON")
         let update = try wrap { () throws(SQLiteError) in
             try connection.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?")
@@ -651,7 +707,8 @@ final class SQLiteRestoreSession {
         do {
             try connection.executeSchemaStatement(sql)
         } catch {
-            let code: ArchiveError.Code = error.resultCode == SQLITE_AUTH || error.resultCode == SQLITE_ERROR ? .badRecord : .io
+            let code: ArchiveError.Code =
+                error.resultCode == SQLITE_AUTH || error.resultCode == SQLITE_ERROR ? .badRecord : .io
             throw ArchiveError(
                 code, "\(what): SQLite refused its SQL: \(error.message)", location: .init(path: source.location.path),
                 underlying: error)
@@ -668,7 +725,8 @@ final class SQLiteRestoreSession {
             return try body()
         } catch {
             throw ArchiveError(
-                .io, "SQLite: \(error.message)", location: .init(path: source.location.path, table: current?.schema.name),
+                .io, "SQLite: \(error.message)",
+                location: .init(path: source.location.path, table: current?.schema.name),
                 underlying: error)
         }
     }
@@ -731,4 +789,3 @@ extension StringProtocol {
         return String(s)
     }
 }
-

@@ -6,8 +6,10 @@ public struct SQLiteRestoreSummary: Sendable {
     public var rows: Int64
     /// The database file written.
     public var target: String
-    /// Things the caller should know about that did not stop the restore, one line each: objects that could not be
-    /// carried over from a PostgreSQL archive, tables skipped, values stored differently. Never contains row values.
+    /// Things the caller should know about that did not stop the restore, one line each.
+    ///
+    /// Objects that could not be carried over from a PostgreSQL archive, tables skipped, values kept in a storage
+    /// class their column's affinity would not give. Never contains row values.
     public var warnings: [String]
 
     /// Creates a summary.

@@ -97,7 +97,8 @@ enum SQLiteSchemaBuilder {
             for (clause, action) in [("ON DELETE", key.onDelete), ("ON UPDATE", key.onUpdate)] {
                 guard let normalized = referentialAction(action) else {
                     throw ArchiveError(
-                        .badRecord, "foreign key \(key.name ?? key.columns.joined(separator: ", ")): unknown action \(action)",
+                        .badRecord,
+                        "foreign key \(key.name ?? key.columns.joined(separator: ", ")): unknown action \(action)",
                         location: .init(table: table.name))
                 }
                 if normalized != "NO ACTION" { definition += " \(clause) \(normalized)" }
@@ -189,7 +190,9 @@ enum SQLiteSchemaBuilder {
             core = Array(tokens[..<cast])
         }
         // Unwrap parentheses around the whole expression.
-        while core.count >= 2, core.first?.text == "(", core.last?.text == ")" { core = Array(core.dropFirst().dropLast()) }
+        while core.count >= 2, core.first?.text == "(", core.last?.text == ")" {
+            core = Array(core.dropFirst().dropLast())
+        }
         let lowered = core.map { $0.kind == .word ? $0.text.lowercased() : $0.text }
         switch lowered {
         case ["true"], ["false"]:

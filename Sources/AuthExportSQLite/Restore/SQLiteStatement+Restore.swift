@@ -2,13 +2,19 @@ internal import CSQLite
 
 /// Raw binding calls for the restore's hot loop: each returns SQLite's result code, checked once per row.
 extension SQLiteStatement {
-    /// Binds SQL NULL. The corresponding C function is `sqlite3_bind_null`.
+    /// Binds SQL NULL.
+    ///
+    /// The corresponding C function is `sqlite3_bind_null`.
     func bindNull(at index: Int32) -> Int32 { sqlite3_bind_null(stmt, index) }
 
-    /// Binds an INTEGER. The corresponding C function is `sqlite3_bind_int64`.
+    /// Binds an INTEGER.
+    ///
+    /// The corresponding C function is `sqlite3_bind_int64`.
     func bindInteger(_ value: Int64, at index: Int32) -> Int32 { sqlite3_bind_int64(stmt, index, value) }
 
-    /// Binds a REAL. The corresponding C function is `sqlite3_bind_double`.
+    /// Binds a REAL.
+    ///
+    /// The corresponding C function is `sqlite3_bind_double`.
     func bindReal(_ value: Double, at index: Int32) -> Int32 { sqlite3_bind_double(stmt, index, value) }
 
     /// Binds a Swift string as TEXT with its UTF-8 byte length (NUL bytes survive).
@@ -17,8 +23,10 @@ extension SQLiteStatement {
         return value.withUTF8 { bindText(UnsafeRawBufferPointer($0), at: index) }
     }
 
-    /// Binds `count` bytes at `pointer` as TEXT without copying: they must stay valid until the statement is
-    /// stepped and reset. The corresponding C function is `sqlite3_bind_text` with `SQLITE_STATIC`.
+    /// Binds `count` bytes at `pointer` as TEXT without copying.
+    ///
+    /// The bytes must stay valid until the statement is stepped and reset. The corresponding C function is
+    /// `sqlite3_bind_text` with `SQLITE_STATIC`.
     func bindStaticText(_ pointer: UnsafeRawPointer?, count: Int, at index: Int32) -> Int32 {
         // A zero-length TEXT must still be TEXT, not NULL: SQLite needs a non-null pointer.
         let base = pointer ?? UnsafeRawPointer(bitPattern: 1)
@@ -31,8 +39,10 @@ extension SQLiteStatement {
         return sqlite3_bind_blob(stmt, index, pointer, Int32(count), csqlite_static())
     }
 
-    /// Runs an INSERT-like statement to completion and resets it for the next row (bindings are all replaced by the
-    /// next row, so they are not cleared). The corresponding C functions are `sqlite3_step` and `sqlite3_reset`.
+    /// Runs an INSERT-like statement to completion and resets it for the next row.
+    ///
+    /// Bindings are not cleared: the next row replaces them all. The corresponding C functions are `sqlite3_step`
+    /// and `sqlite3_reset`.
     func stepOnceAndReset() throws(SQLiteError) {
         let rc = sqlite3_step(stmt)
         if rc != SQLITE_DONE && rc != SQLITE_ROW {
@@ -43,7 +53,9 @@ extension SQLiteStatement {
         sqlite3_reset(stmt)
     }
 
-    /// The number of parameters. The corresponding C function is `sqlite3_bind_parameter_count`.
+    /// The number of parameters.
+    ///
+    /// The corresponding C function is `sqlite3_bind_parameter_count`.
     var parameterCount: Int32 { sqlite3_bind_parameter_count(stmt) }
 
     private func connectionError(_ rc: Int32) -> SQLiteError {

@@ -42,7 +42,9 @@ enum SQLiteSyntax {
         }
     }
 
-    /// Splits `sql` into tokens, skipping whitespace and comments. Never fails: unterminated quotes end the text.
+    /// Splits `sql` into tokens, skipping whitespace and comments.
+    ///
+    /// Never fails: an unterminated quote ends at the end of the text.
     static func tokenize(_ sql: String) -> [Token] {
         let bytes = Array(sql.utf8)
         var tokens: [Token] = []
@@ -58,8 +60,9 @@ enum SQLiteSyntax {
                 while i < bytes.count && bytes[i] != 0x0A { i += 1 }
             case UInt8(ascii: "/") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "*"):
                 i += 2
-                while i < bytes.count && !(bytes[i] == UInt8(ascii: "*") && i + 1 < bytes.count
-                    && bytes[i + 1] == UInt8(ascii: "/"))
+                while i < bytes.count
+                    && !(bytes[i] == UInt8(ascii: "*") && i + 1 < bytes.count
+                        && bytes[i + 1] == UInt8(ascii: "/"))
                 {
                     i += 1
                 }
