@@ -1,7 +1,9 @@
 import AuthExport
 
 /// A value read after the sample contradicts the types chosen from it: the export must start over with a full
-/// scan. Only thrown in ``TableExporter/Mode/sampled``.
+/// scan.
+///
+/// Only thrown in ``TableExporter/Mode/sampled``.
 struct SampleMisfit: Error {
     var table: String
     var column: String?
@@ -59,7 +61,8 @@ struct TableExporter {
             var found: [ExportWarning] = []
             plans.append(
                 try TypeInference.plan(
-                    columnScan, table: table, override: override(table, columnScan.column), selectIndex: Int32(i + query.firstColumn),
+                    columnScan, table: table, override: override(table, columnScan.column),
+                    selectIndex: Int32(i + query.firstColumn),
                     describe: scan.describe, warnings: &found))
             columnWarnings.append(found)
         }
@@ -110,7 +113,8 @@ struct TableExporter {
                         if !fullScanColumns.isEmpty {
                             var flagged = false
                             for k in fullScans.indices {
-                                observe(&fullScans[k], row, Int32(fullScanColumns[k] + query.firstColumn), ordinal: rows)
+                                observe(
+                                    &fullScans[k], row, Int32(fullScanColumns[k] + query.firstColumn), ordinal: rows)
                                 if fullScans[k].recordedFailure {
                                     fullScans[k].recordedFailure = false
                                     flagged = true
@@ -142,7 +146,8 @@ struct TableExporter {
                 full, table: table, override: override(table, full.column), selectIndex: plans[i].selectIndex,
                 describe: describe, warnings: &found)
             guard decided.column == plans[i].column else {
-                throw SampleMisfit(table: table.name, column: full.column.name, reason: "the full scan chose another type")
+                throw SampleMisfit(
+                    table: table.name, column: full.column.name, reason: "the full scan chose another type")
             }
             columnWarnings[i] = found
         }
@@ -282,7 +287,9 @@ struct TableExporter {
         guard decoded != nil else { throw misfit(plan, "does not decode") }
         switch stored {
         case .integer(let value):
-            if let range = plan.guards.integerRange, !range.contains(value) { throw misfit(plan, "implausible unix time") }
+            if let range = plan.guards.integerRange, !range.contains(value) {
+                throw misfit(plan, "implausible unix time")
+            }
         case .real(let value):
             // A REAL reproduces through NUMERIC affinity only when not integral within int64.
             if value.isNaN || SQLiteAffinity.exactInteger(value) != nil || (plan.emitter == .json && !value.isFinite) {
@@ -302,7 +309,8 @@ struct TableExporter {
     }
 
     private func misfit(_ plan: EmitPlan, _ reason: String) -> ArchiveError {
-        ArchiveError(.invalidValue, "value no longer fits the column's type (\(reason))", location: .init(column: plan.name))
+        ArchiveError(
+            .invalidValue, "value no longer fits the column's type (\(reason))", location: .init(column: plan.name))
     }
 
     private func checkCancelled() throws(ArchiveError) {
@@ -312,7 +320,8 @@ struct TableExporter {
     }
 
     private func report(_ kind: ProgressEvent.Kind, _ table: String, rows: Int64, total: Int64?) {
-        options.progress?(ProgressEvent(kind: kind, table: table, rowsDone: rows, rowsTotal: total, bytesDone: bytesRead))
+        options.progress?(
+            ProgressEvent(kind: kind, table: table, rowsDone: rows, rowsTotal: total, bytesDone: bytesRead))
     }
 
     // MARK: Scan
