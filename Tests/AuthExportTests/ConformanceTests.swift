@@ -39,7 +39,7 @@ import AuthExport
     /// Known failures that only show when `authx verify` reads with several threads (more than one CPU).
     static let knownParallelFailures: [String: String] = [
         "row-leading-space-bad-cell":
-            "B2: worker threads only check lines whose first byte is '[', so a row with leading whitespace is not checked"
+            "B2: worker threads check only lines whose first byte is '[': a row after whitespace goes unchecked"
     ]
 
     static func knownFailure(_ name: String, _ mode: Mode) -> String? {
@@ -123,7 +123,8 @@ import AuthExport
             if let tables = json["tables"] as? [[String: Any]] {
                 self.tables = try tables.map { t in
                     TableExpectation(
-                        name: try #require(t["name"] as? String), rows: try #require((t["rows"] as? NSNumber)?.int64Value),
+                        name: try #require(t["name"] as? String),
+                        rows: try #require((t["rows"] as? NSNumber)?.int64Value),
                         values: (t["values"] as? [[Any]])?.map { row in row.map { $0 as? String } })
                 }
             }
@@ -159,7 +160,8 @@ import AuthExport
             message = error.message
             let l = error.location
             fields = [
-                "line": l.line.map { .integer($0) } ?? .absent, "byte_offset": l.byteOffset.map { .integer($0) } ?? .absent,
+                "line": l.line.map { .integer($0) } ?? .absent,
+                "byte_offset": l.byteOffset.map { .integer($0) } ?? .absent,
                 "table": l.table.map { .string($0) } ?? .absent, "row": l.row.map { .integer($0) } ?? .absent,
                 "column": l.column.map { .string($0) } ?? .absent,
             ]
@@ -168,7 +170,9 @@ import AuthExport
         init(json problem: [String: Any]) {
             code = problem["code"] as? String ?? "?"
             message = problem["message"] as? String ?? ""
-            func integer(_ key: String) -> Expect { (problem[key] as? NSNumber).map { .integer($0.int64Value) } ?? .absent }
+            func integer(_ key: String) -> Expect {
+                (problem[key] as? NSNumber).map { .integer($0.int64Value) } ?? .absent
+            }
             func string(_ key: String) -> Expect { (problem[key] as? String).map { .string($0) } ?? .absent }
             fields = [
                 "line": integer("line"), "byte_offset": integer("byte_offset"), "table": string("table"),
@@ -229,13 +233,17 @@ import AuthExport
         #expect(Self.invalidNames.count >= 60, "Fixtures/invalid is missing or nearly empty")
         for directory in ["valid", "invalid"] {
             let files = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures + "/" + directory)
-            let archives = Set(files.filter { $0.hasSuffix(".authx.gz") }.map { String($0.dropLast(".authx.gz".count)) })
-            let expectations = Set(files.filter { $0.hasSuffix(".expected.json") }.map { String($0.dropLast(".expected.json".count)) })
+            let archives = Set(
+                files.filter { $0.hasSuffix(".authx.gz") }.map { String($0.dropLast(".authx.gz".count)) })
+            let expectations = Set(
+                files.filter { $0.hasSuffix(".expected.json") }.map { String($0.dropLast(".expected.json".count)) })
             #expect(archives == expectations, "\(directory): archives and expected.json files must pair up")
             #expect(files.count == archives.count * 2, "\(directory): unexpected files \(files.sorted())")
         }
         for name in Self.knownFailures.keys.sorted() + Self.knownParallelFailures.keys.sorted() {
-            #expect(Self.invalidNames.contains(name) || Self.validNames.contains(name), "known failure \(name) is no fixture")
+            #expect(
+                Self.invalidNames.contains(name) || Self.validNames.contains(name),
+                "known failure \(name) is no fixture")
         }
     }
 
@@ -286,8 +294,9 @@ import AuthExport
         for (number, (row, want)) in zip(rows, expected).enumerated() {
             try #require(row.count == want.count, "table \(table), row \(number + 1): \(row.count) cells")
             for (column, (value, cell)) in zip(row, want).enumerated() where !matches(value, cell) {
+                let got = spell(value) ?? "null"
                 Issue.record(
-                    "table \(table), row \(number + 1), cell \(column + 1): got \(spell(value) ?? "null"), expected \(cell ?? "null")")
+                    "table \(table), row \(number + 1), cell \(column + 1): got \(got), expected \(cell ?? "null")")
             }
         }
     }
@@ -369,8 +378,11 @@ import AuthExport
     static let binary = root + "/.build/debug/authx"
 
     /// Fixtures without special reader options (the CLI has none).
-    static let cliNames = validNames.map { "valid/" + $0 }
-        + invalidNames.filter { !((try? Fixture($0, in: "invalid"))?.hasReaderOptions ?? false) }.map { "invalid/" + $0 }
+    static let cliNames =
+        validNames.map { "valid/" + $0 }
+        + invalidNames.filter { !((try? Fixture($0, in: "invalid"))?.hasReaderOptions ?? false) }.map {
+            "invalid/" + $0
+        }
 
     @Test(arguments: cliNames)
     func authxVerify(_ qualified: String) throws {
@@ -393,7 +405,8 @@ import AuthExport
             return
         }
         let json = try #require(
-            try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any], "no JSON report: \(result.stderr)")
+            try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any],
+            "no JSON report: \(result.stderr)")
         let problems = json["problems"] as? [[String: Any]] ?? []
         try Self.check(fixture.name, .cli) {
             if parts[0] == "valid" {
@@ -416,16 +429,17 @@ import AuthExport
         let dir = try TemporaryDirectory()
         let result = try Self.run(["python3", Self.root + "/scripts/make-fixtures", dir.path])
         try #require(result.status == 0, "make-fixtures failed: \(result.stderr)")
+        let generator = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         for directory in ["valid", "invalid"] {
             let fresh = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/" + directory).sorted()
-            let committed = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures + "/" + directory).sorted()
+            let committed = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures + "/" + directory)
+                .sorted()
             #expect(fresh == committed, "\(directory): run scripts/make-fixtures to regenerate the fixtures")
             for file in fresh where committed.contains(file) {
                 let a = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + directory + "/" + file))
                 let b = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/" + directory + "/" + file))
                 #expect(
-                    a == b,
-                    "\(directory)/\(file) differs from what scripts/make-fixtures writes (\(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)); a different zlib makes different deflate bytes)")
+                    a == b, "\(directory)/\(file) is not what make-fixtures writes (\(generator)); is zlib different?")
             }
         }
     }
@@ -450,7 +464,8 @@ import AuthExport
         let columns = LogicalType.allCases.map { Column(name: "c_\($0.rawValue)", type: $0, nullable: true) }
         try writer.beginTable(
             TableSchema(
-                name: "all", columns: [Column(name: "id", type: .integer, nullable: false)] + columns, primaryKey: ["id"],
+                name: "all", columns: [Column(name: "id", type: .integer, nullable: false)] + columns,
+                primaryKey: ["id"],
                 indexes: [Index(name: "ix", columns: ["c_text"])], checks: [CheckConstraint(expression: "id > 0")]))
         let rows: [[Value]] = [
             [
@@ -463,7 +478,10 @@ import AuthExport
                 .text("00000000-0000-0000-0000-000000000000"), .json(#"{"$":1}"#), .text("0001-01-01T00:00:00Z"),
                 .text("9999-12-31"), .text("00:00:00.5"), .real(.infinity),
             ],
-            [.null, .null, .real(1e300), .null, .null, .null, .null, .json("[1,{\"a\":null}]"), .null, .null, .null, .null],
+            [
+                .null, .null, .real(1e300), .null, .null, .null, .null, .json("[1,{\"a\":null}]"), .null, .null, .null,
+                .null,
+            ],
         ]
         for (i, row) in rows.enumerated() { try writer.append([.integer(Int64(i + 1))] + row) }
         try writer.endTable()
@@ -485,7 +503,8 @@ import AuthExport
     /// The worked example in spec/FORMAT.md §13 is the `tiny` fixture, byte for byte.
     @Test func specExampleIsUpToDate() throws {
         let spec = try String(contentsOfFile: Self.root + "/spec/FORMAT.md", encoding: .utf8)
-        let begin = try #require(spec.range(of: "<!-- BEGIN GENERATED EXAMPLE"), "spec/FORMAT.md has no generated example")
+        let begin = try #require(
+            spec.range(of: "<!-- BEGIN GENERATED EXAMPLE"), "spec/FORMAT.md has no generated example")
         let end = try #require(spec.range(of: "<!-- END GENERATED EXAMPLE -->"))
         let embedded = String(spec[begin.lowerBound..<end.upperBound]) + "\n"
         let result = try Self.run(["python3", Self.root + "/scripts/make-fixtures", "--example"])
