@@ -196,6 +196,12 @@ enum ArchiveCheck {
     /// Checks: every gzip member decompresses (`gzip -t`); the `.sha256` file matches the file; the end record's
     /// sha256 covers every byte before the end member; each table_end's sha256 and row count match its rows.
     static func verify(_ path: String) throws {
+        // The library's verifier (authx verify): integrity and conformance of every row.
+        let report = try ArchiveVerifier(path: path).run()
+        guard report.isValid else {
+            throw TestFailure("authx verify: \(report.problems.map(\.description).joined(separator: "; "))")
+        }
+        // And independently, with command-line tools.
         _ = try ExportTestSupport.run("/bin/gzip", ["-t", path])
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let whole = try sha256(data)

@@ -23,6 +23,33 @@ import Testing
         let cells = try ExportTestSupport.expectSameValues(dump, database: database)
         #expect(cells > 0)
         #expect(dump.end["rows"] as? Int == dump.tables.reduce(0) { $0 + $1.rows.count })
+        try ArchiveCheck.verify(directory.file("export.authx.gz"))
+        // The library's reader gives back the same values as the independent dump.
+        let reader = try ArchiveReader(path: directory.file("export.authx.gz"))
+        var tableIndex = -1
+        var rowIndex = 0
+        while let record = try reader.next() {
+            switch record {
+            case .table:
+                tableIndex += 1
+                rowIndex = 0
+            case .row(let values):
+                let expected = dump.tables[tableIndex].rows[rowIndex]
+                #expect(values.count == expected.count)
+                for (a, b) in zip(values, expected) {
+                    if case .real(let x) = a, case .real(let y) = b {
+                        #expect(x.bitPattern == y.bitPattern || (x.isNaN && y.isNaN))
+                    } else if case .json = a {
+                        #expect(a == b, "table \(dump.tables[tableIndex].name), row \(rowIndex + 1)")
+                    } else {
+                        #expect(a == b, "table \(dump.tables[tableIndex].name), row \(rowIndex + 1)")
+                    }
+                }
+                rowIndex += 1
+            default:
+                break
+            }
+        }
     }
 
     /// Choosing types from a sample (checking every later value, starting over on a misfit) gives exactly the
