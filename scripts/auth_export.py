@@ -337,6 +337,7 @@ def table_record(
     checks: list[dict] | None = None,
     sql: str | None = None,
     without_rowid: bool = False,
+    sequence: int | None = None,
     **extra: Any,
 ) -> dict:
     out: dict[str, Any] = {
@@ -348,6 +349,8 @@ def table_record(
         out["sql"] = sql
     if without_rowid:
         out["without_rowid"] = True
+    if sequence is not None:
+        out["sequence"] = sequence
     out.update(extra)
     return out
 
