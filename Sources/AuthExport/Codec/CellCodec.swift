@@ -149,13 +149,21 @@ package enum CellCodec {
     ///
     /// With `materialize == false` it only validates and returns `.null`.
     package static func decode(_ scanner: inout JSONScanner, _ column: Column, materialize: Bool) throws(Failure) -> Value {
+        try decode(&scanner, type: column.type, nullable: column.nullable, materialize: materialize)
+    }
+
+    /// Reads the cell at the scanner's position as a value of `type`.
+    @inline(__always)
+    package static func decode(_ scanner: inout JSONScanner, type: LogicalType, nullable: Bool, materialize: Bool)
+        throws(Failure) -> Value
+    {
         let token: JSONScanner.Token
         do { token = try scanner.scanValue() } catch { throw .json(error) }
         if token.kind == .null {
-            guard column.nullable else { throw .null }
+            guard nullable else { throw .null }
             return .null
         }
-        switch column.type {
+        switch type {
         case .boolean:
             switch token.kind {
             case .true: return .boolean(true)
@@ -171,17 +179,17 @@ package enum CellCodec {
             guard case .string = token.kind else { throw .mismatch(expectation(for: .text)) }
             return materialize ? .text(scanner.string(token)) : .null
         case .decimal, .uuid, .timestamp, .date, .time:
-            guard case .string(false) = token.kind else { throw .mismatch(expectation(for: column.type)) }
+            guard case .string(false) = token.kind else { throw .mismatch(expectation(for: type)) }
             let raw = scanner.raw(token)
             let valid: Bool
-            switch column.type {
+            switch type {
             case .decimal: valid = CanonicalForms.isDecimal(raw)
             case .uuid: valid = CanonicalForms.isUUID(raw)
             case .timestamp: valid = CanonicalForms.isTimestamp(raw)
             case .date: valid = CanonicalForms.isDate(raw)
             default: valid = CanonicalForms.isTime(raw)
             }
-            guard valid else { throw .mismatch(expectation(for: column.type)) }
+            guard valid else { throw .mismatch(expectation(for: type)) }
             return materialize ? .text(String(decoding: raw, as: UTF8.self)) : .null
         case .bytes:
             return .bytes(try decodeBase64(scanner, token, materialize: materialize, type: .bytes))

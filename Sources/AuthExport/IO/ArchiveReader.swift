@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
 
 /// Reads an archive record by record, checking everything as it streams.
@@ -22,11 +25,14 @@ public final class ArchiveReader {
         public var maxLineBytes: Int = ReaderLimits.defaultMaxLineBytes
         /// The deepest JSON nesting accepted (default 128).
         public var maxDepth: Int = ReaderLimits.defaultMaxDepth
+        /// Threads that inflate members (and, when verifying, check rows) ahead of the reader. With more than one,
+        /// a regular file is read in parallel; standard input is always read on the calling thread. Default 1.
+        public var threads: Int = 1
         /// Creates the default options.
         public init() {}
     }
 
-    private let members: MemberReader
+    private let members: any MemberSource
     private let options: Options
     private let path: String
     /// When false, rows are validated but not turned into values (verification).
@@ -47,6 +53,9 @@ public final class ArchiveReader {
     private var index: [ArchiveEnd.IndexEntry] = []
     private var tableNames = Set<String>()
     private var memberLineIndex = 0
+    private var rowDecoder: RowDecoder?
+    /// Whether the current member's worker-side row checks used the current table's schema (decided once).
+    private var rowChecksVerdict: Bool?
 
     /// The header, once read.
     public private(set) var header: ArchiveHeader?
@@ -59,8 +68,32 @@ public final class ArchiveReader {
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        self.members = try MemberReader(path: path, maxMemberSize: options.maxLineBytes + ReaderLimits.memberTarget)
+        let maxMember = options.maxLineBytes + ReaderLimits.memberTarget
+        if options.threads > 1, path != "-", let fd = Self.openRegularFile(path) {
+            // The index, when readable, tells which table each member belongs to, so workers can check rows.
+            // It is only a hint: every record is still checked in order, and the index itself at the end.
+            var starts: [Int64: TableSchema] = [:]
+            if let listing = try? ArchiveListing(path: path, options: options) {
+                for (schema, entry) in listing.tables { starts[entry.offset] = schema }
+            }
+            self.members = ParallelMemberSource(
+                path: path, fd: fd, maxMemberSize: maxMember, maxDepth: options.maxDepth, tableStarts: starts,
+                threads: options.threads)
+        } else {
+            self.members = try MemberReader(path: path, maxMemberSize: maxMember)
+        }
         self.location = .init(path: path)
+    }
+
+    private static func openRegularFile(_ path: String) -> Int32? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     /// Reads an archive held in memory (for tests and fuzzing).
@@ -72,7 +105,7 @@ public final class ArchiveReader {
     }
 
     /// Bytes of the file consumed so far.
-    public var bytesRead: Int64 { members.offset }
+    public var bytesRead: Int64 { members.memberEnd }
 
     /// The current table's schema while reading its rows.
     public var table: TableSchema? { currentTable }
@@ -92,11 +125,12 @@ public final class ArchiveReader {
             guard !finished else { return nil }
             if lineStart >= members.content.count {
                 guard try members.nextMember() else {
-                    location = .init(path: path, line: lineNumber, byteOffset: members.offset)
+                    location = .init(path: path, line: lineNumber, byteOffset: members.memberEnd)
                     throw fail(.truncated, seenHeader ? "file ends before the end record (truncated archive)" : "empty file, expected an auth_export archive")
                 }
                 lineStart = 0
                 memberLineIndex = 0
+                rowChecksVerdict = nil
                 if members.content.isEmpty {
                     location = .init(path: path, line: lineNumber + 1, byteOffset: members.memberOffset)
                     throw fail(.badRecord, "empty gzip member")
@@ -106,14 +140,14 @@ public final class ArchiveReader {
                     throw fail(.badRecord, "gzip member does not end with a complete line")
                 }
                 if currentTable != nil {
-                    tableCompressed += members.offset - members.memberOffset
+                    tableCompressed += members.memberEnd - members.memberOffset
                     tableUncompressed += Int64(members.content.count)
                 }
             }
             let record = try members.content.withUnsafeBytes { buffer -> ArchiveRecord? in
                 let rest = UnsafeRawBufferPointer(rebasing: buffer[lineStart...])
                 // swift-format-ignore: NeverForceUnwrap
-                let newline = lineStart + rest.firstIndex(of: UInt8(ascii: "\n"))!  // the member ends with "\n"
+                let newline = lineStart + findNewline(rest)
                 let start = lineStart
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newline])
                 let isFirstInMember = memberLineIndex == 0
@@ -148,7 +182,16 @@ public final class ArchiveReader {
             tableHash.update(bufferPointer: withNewline)
             tableRows += 1
             location.row = tableRows
-            return .row(try parseRow(&scanner, table))
+            if !materializeRows, let checks = members.rowChecks, rowChecksApply(checks) {
+                if let failure = checks.failures[memberLineIndex - 1] { throw fail(failure) }
+                return .row([])
+            }
+            do throws(RowFailure) {
+                // swift-format-ignore: NeverForceUnwrap
+                return .row(try rowDecoder!.decode(line, materialize: materializeRows))  // set with currentTable
+            } catch {
+                throw fail(error)
+            }
         case UInt8(ascii: "{"):
             let json: JSONValue
             do {
@@ -169,48 +212,15 @@ public final class ArchiveReader {
         }
     }
 
-    private func parseRow(_ scanner: inout JSONScanner, _ table: TableSchema) throws -> [Value] {
-        scanner.position += 1
-        let columns = table.columns
-        var values: [Value] = []
-        if materializeRows { values.reserveCapacity(columns.count) }
-        for (i, column) in columns.enumerated() {
-            if i > 0 {
-                guard scanner.consume(UInt8(ascii: ",")) else {
-                    if scanner.consume(UInt8(ascii: "]")) {
-                        throw fail(.wrongArity, "row has \(i) cells, the table has \(columns.count) columns")
-                    }
-                    throw fail(.badJSON, "expected ',' or ']' (at byte \(scanner.position) of the line)")
-                }
-            } else {
-                scanner.skipWhitespace()
-                if scanner.peek() == UInt8(ascii: "]") {
-                    throw fail(.wrongArity, "row has 0 cells, the table has \(columns.count) columns")
-                }
-            }
-            do {
-                let value = try CellCodec.decode(&scanner, column, materialize: materializeRows)
-                if materializeRows { values.append(value) }
-            } catch {
-                switch error {
-                case .null: throw fail(.nullViolation, "null in a column that is not nullable", column: column.name)
-                case .mismatch(let message):
-                    throw fail(.typeMismatch, "\(message) (\(column.type.rawValue) column)", column: column.name)
-                case .json(let failure):
-                    throw fail(.badJSON, "\(failure.message) (at byte \(failure.column) of the line)", column: column.name)
-                }
-            }
-        }
-        if scanner.consume(UInt8(ascii: ",")) {
-            throw fail(.wrongArity, "row has more cells than the table's \(columns.count) columns")
-        }
-        do {
-            try scanner.expect(UInt8(ascii: "]"), "']'")
-            try scanner.expectEnd()
-        } catch {
-            throw fail(.badJSON, "\(error.message) (at byte \(error.column) of the line)")
-        }
-        return values
+    private func rowChecksApply(_ checks: RowChecks) -> Bool {
+        if let verdict = rowChecksVerdict { return verdict }
+        let verdict = checks.schema == currentTable
+        rowChecksVerdict = verdict
+        return verdict
+    }
+
+    private func fail(_ failure: RowFailure) -> ArchiveError {
+        fail(failure.code, failure.message, column: failure.column)
     }
 
     private func decode<T>(_ body: () throws(RecordCodec.Failure) -> T) throws -> T {
@@ -257,11 +267,13 @@ public final class ArchiveReader {
                 throw fail(.badRecord, "table \(table.name) appears twice")
             }
             currentTable = table
+            rowDecoder = RowDecoder(table: table, maxDepth: options.maxDepth)
+            rowChecksVerdict = nil
             location.table = table.name
             tableHash = SHA256()
             tableRows = 0
             tableFirstOffset = members.memberOffset
-            tableCompressed = members.offset - members.memberOffset
+            tableCompressed = members.memberEnd - members.memberOffset
             tableUncompressed = Int64(members.content.count)
             return .table(table)
         case "table_end":
@@ -327,7 +339,7 @@ public final class ArchiveReader {
             throw fail(.countMismatch, "end record index does not match the archive (\(bad))")
         }
         guard try members.isAtEndOfFile() else {
-            location.byteOffset = members.offset
+            location.byteOffset = members.memberEnd
             throw fail(.badCompression, "unexpected bytes after the end record")
         }
     }

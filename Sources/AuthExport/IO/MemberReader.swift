@@ -3,8 +3,37 @@ import Glibc
 #endif
 import Crypto
 
+/// Where an ``ArchiveReader`` gets its gzip members from: in order, inflated, with the file checksum so far.
+protocol MemberSource: AnyObject {
+    /// Moves to the next member; false at a clean end of file.
+    func nextMember() throws -> Bool
+    /// File offset of the current member.
+    var memberOffset: Int64 { get }
+    /// File offset just after the current member.
+    var memberEnd: Int64 { get }
+    /// The current member's bytes as stored.
+    var raw: [UInt8] { get }
+    /// The current member's decompressed bytes.
+    var content: [UInt8] { get }
+    /// Row lines of the current member already checked on a worker thread, if any.
+    var rowChecks: RowChecks? { get }
+    /// SHA-256 (hex) of every file byte before the current member.
+    func checksumBeforeCurrentMember() -> String
+    /// Whether nothing follows the current member.
+    func isAtEndOfFile() throws -> Bool
+}
+
+/// The outcome of checking a member's row lines against a table schema ahead of time.
+struct RowChecks: Sendable {
+    /// The schema the rows were checked against (from the archive index); the reader uses the results only if the
+    /// table record it actually read is equal.
+    var schema: TableSchema
+    /// Problems by line index within the member; lines not listed conform.
+    var failures: [Int: RowFailure]
+}
+
 /// Reads an archive file member by member: framing checks, inflation, and the running file checksum.
-final class MemberReader {
+final class MemberReader: MemberSource {
     let path: String
     private let fd: Int32
     private let ownsFD: Bool
@@ -22,6 +51,8 @@ final class MemberReader {
     private(set) var raw: [UInt8] = []
     /// Decompressed content of the current member.
     var content: [UInt8] = []
+    var rowChecks: RowChecks? { nil }
+    var memberEnd: Int64 { offset }
     /// SHA-256 of all members before the current one.
     private var hashBefore = SHA256()
     private var previousRawPending = false

@@ -14,8 +14,12 @@
 public struct ArchiveVerifier {
     /// What to check and how much to report.
     public struct Options: Sendable {
-        /// Limits applied while reading.
-        public var reader = ArchiveReader.Options()
+        /// Limits applied while reading; by default files are read with one thread per CPU.
+        public var reader: ArchiveReader.Options = {
+            var options = ArchiveReader.Options()
+            options.threads = ProcessInfoCPU.count
+            return options
+        }()
         /// How many problems to collect before stopping (default 20).
         public var maxProblems = 20
         /// Creates the default options.

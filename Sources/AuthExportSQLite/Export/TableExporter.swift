@@ -1,7 +1,9 @@
 import AuthExport
 
 /// A value read after the sample contradicts the types chosen from it: the export must start over with a full
-/// scan. Only thrown in ``TableExporter/Mode/sampled``.
+/// scan.
+///
+/// Only thrown in ``TableExporter/Mode/sampled``.
 struct SampleMisfit: Error {
     var table: String
     var column: String?
@@ -30,7 +32,6 @@ struct TableExporter {
     /// Approximate bytes read from the database so far (for progress).
     var bytesRead: Int64 = 0
     private var scratch: [UInt8] = []
-    private var jsonScratch: [UInt8] = []
 
     init(db: SQLiteConnection, writer: ArchiveWriter, options: SQLiteExportOptions, mode: Mode) {
         self.db = db
@@ -38,7 +39,6 @@ struct TableExporter {
         self.options = options
         self.mode = mode
         scratch.reserveCapacity(1024)
-        jsonScratch.reserveCapacity(1024)
     }
 
     /// How often (in rows) progress is reported and cancellation polled.
@@ -61,24 +61,28 @@ struct TableExporter {
             var found: [ExportWarning] = []
             plans.append(
                 try TypeInference.plan(
-                    columnScan, table: table, override: override(table, columnScan.column), selectIndex: Int32(i + query.firstColumn),
+                    columnScan, table: table, override: override(table, columnScan.column),
+                    selectIndex: Int32(i + query.firstColumn),
                     describe: scan.describe, warnings: &found))
             columnWarnings.append(found)
         }
         // After a sample: columns whose decision could still change with more values ("any", or no value seen
         // yet) are scanned in full while their rows are written, and decided again at the end.
-        var fullScans: [Int: ColumnScan] = [:]
+        var fullScans: [ColumnScan] = []
+        var fullScanColumns: [Int] = []
         if sampled {
             for (i, plan) in plans.enumerated() where plan.column.type == .any || !plan.fromValues {
-                fullScans[i] = ColumnScan(
-                    column: table.columns[i], zone: options.assumeTimeZone,
-                    forcedType: override(table, table.columns[i]))
+                fullScanColumns.append(i)
+                fullScans.append(
+                    ColumnScan(
+                        column: table.columns[i], zone: options.assumeTimeZone,
+                        forcedType: override(table, table.columns[i])))
             }
         }
         let schema = TableSchema(
             name: table.name, columns: plans.map(\.column), primaryKey: table.primaryKey,
             uniqueConstraints: table.uniqueConstraints, foreignKeys: table.foreignKeys, indexes: table.indexes,
-            checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID)
+            checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID, sequenceValue: sequence)
 
         try writer.beginTable(schema)
         var total: Int64? = sampled ? nil : scan.rows
@@ -87,35 +91,45 @@ struct TableExporter {
         }
         report(.tableStarted, table.name, rows: 0, total: total)
         let statement = try db.prepare(query.sql)
-        let cursor = ExportCursor(statement)
+        // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
+        let reader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
+        reader.start()
+        defer { reader.finish() }
         var rows: Int64 = 0
         let emitPlans = plans.map { EmitPlan($0, verify: sampled) }
         var keys: [Int64: String] = [:]
         try emitPlans.withUnsafeBufferPointer { plansBuffer in
-            while try cursor.step() {
-                do {
-                    try writer.appendRow { encoder in
-                        for i in plansBuffer.indices { try emit(plansBuffer, i, cursor, &encoder) }
-                    }
-                } catch let error as ArchiveError where sampled && error.code == .invalidValue {
-                    throw SampleMisfit(table: table.name, column: error.location.column, reason: error.message)
-                }
-                if !fullScans.isEmpty {
-                    var flagged = false
-                    for (i, _) in fullScans {
-                        observe(&fullScans[i]!, cursor, Int32(i + query.firstColumn), ordinal: rows)  // swift-format-ignore: NeverForceUnwrap
-                        if fullScans[i]!.recordedFailure {  // swift-format-ignore: NeverForceUnwrap
-                            fullScans[i]!.recordedFailure = false  // swift-format-ignore: NeverForceUnwrap
-                            flagged = true
+            while let batch = try reader.next() {
+                try batch.withView { view in
+                    for r in 0..<batch.rows {
+                        let row = view.row(r)
+                        do {
+                            try writer.appendRow { encoder in
+                                for i in plansBuffer.indices { try emit(plansBuffer, i, row, &encoder) }
+                            }
+                        } catch let error as ArchiveError where sampled && error.code == .invalidValue {
+                            throw SampleMisfit(table: table.name, column: error.location.column, reason: error.message)
+                        }
+                        if !fullScanColumns.isEmpty {
+                            var flagged = false
+                            for k in fullScans.indices {
+                                observe(
+                                    &fullScans[k], row, Int32(fullScanColumns[k] + query.firstColumn), ordinal: rows)
+                                if fullScans[k].recordedFailure {
+                                    fullScans[k].recordedFailure = false
+                                    flagged = true
+                                }
+                            }
+                            if flagged { keys[rows] = query.hasRowID ? "rowid \(row.integer(0))" : "row \(rows + 1)" }
+                        }
+                        rows += 1
+                        if rows % Self.checkInterval == 0 {
+                            try checkCancelled()
+                            report(.rows, table.name, rows: rows, total: total)
                         }
                     }
-                    if flagged { keys[rows] = query.hasRowID ? "rowid \(cursor.integer(0))" : "row \(rows + 1)" }
                 }
-                rows += 1
-                if rows % Self.checkInterval == 0 {
-                    try checkCancelled()
-                    report(.rows, table.name, rows: rows, total: total)
-                }
+                reader.recycle(batch)
             }
         }
         if !sampled && rows != scan.rows {
@@ -125,20 +139,21 @@ struct TableExporter {
                 location: .init(table: table.name))
         }
         // Columns scanned in full: the decision must not have changed.
-        for (i, full) in fullScans.sorted(by: { $0.key < $1.key }) {
+        for (i, full) in zip(fullScanColumns, fullScans) {
             var found: [ExportWarning] = []
             let describe: TypeInference.RowDescriber = { ordinal in keys[ordinal] ?? "row \(ordinal + 1)" }
             let decided = try TypeInference.plan(
                 full, table: table, override: override(table, full.column), selectIndex: plans[i].selectIndex,
                 describe: describe, warnings: &found)
             guard decided.column == plans[i].column else {
-                throw SampleMisfit(table: table.name, column: full.column.name, reason: "the full scan chose another type")
+                throw SampleMisfit(
+                    table: table.name, column: full.column.name, reason: "the full scan chose another type")
             }
             columnWarnings[i] = found
         }
         try writer.endTable()
         warnings += columnWarnings.flatMap { $0 }
-        try tableWarnings(table, sequence: sequence)
+        try tableWarnings(table)
         report(.tableFinished, table.name, rows: rows, total: rows)
         return SQLiteExportSummary.Table(name: table.name, rows: rows, columns: schema.columns)
     }
@@ -147,19 +162,7 @@ struct TableExporter {
         options.typeOverrides.last { $0.table == table.name && $0.column == column.name }?.type
     }
 
-    private mutating func tableWarnings(_ table: SourceTable, sequence: Int64?) throws {
-        if let sequence, let alias = table.columns.first(where: \.isRowIDAlias),
-            let highest = try db.query("SELECT max(" + SQLStatementText.quote(alias.name) + ") FROM "
-                + SQLStatementText.quote(table.name)).first?.first?.integer,
-            sequence > highest
-        {
-            warnings.append(
-                ExportWarning(
-                    table: table.name,
-                    message: "sqlite_sequence is \(sequence), above the highest \(alias.name) \(highest) (rows were "
-                        + "deleted); format 1.0 has no field for it, so a restored AUTOINCREMENT continues from the "
-                        + "highest value"))
-        }
+    private mutating func tableWarnings(_ table: SourceTable) throws {
         if !table.generatedColumns.isEmpty {
             warnings.append(
                 ExportWarning(
@@ -180,6 +183,8 @@ struct TableExporter {
         var guards: ValueGuards
         /// Check each value against the decision (after a sample): exact JSON spelling, REAL decimals, guards.
         var verify: Bool
+        /// How a json column's text is spelled.
+        var jsonSpelling: TextForms.JSONSpelling
 
         init(_ plan: ColumnPlan, verify: Bool) {
             emitter = plan.emitter
@@ -188,12 +193,17 @@ struct TableExporter {
             name = plan.column.name
             guards = plan.guards
             self.verify = verify
+            switch plan.representation.encoding {
+            case .jsonPython: jsonSpelling = .python
+            case .jsonPythonUTF8: jsonSpelling = .pythonUTF8
+            default: jsonSpelling = .compact
+            }
         }
     }
 
     @inline(__always)
-    private mutating func emit(
-        _ plans: UnsafeBufferPointer<EmitPlan>, _ p: Int, _ cursor: ExportCursor, _ encoder: inout RowEncoder
+    private mutating func emit<Row: RowSource>(
+        _ plans: UnsafeBufferPointer<EmitPlan>, _ p: Int, _ cursor: Row, _ encoder: inout RowEncoder
     ) throws {
         let i = plans[p].index
         let storage = cursor.storageClass(i)
@@ -277,7 +287,9 @@ struct TableExporter {
         guard decoded != nil else { throw misfit(plan, "does not decode") }
         switch stored {
         case .integer(let value):
-            if let range = plan.guards.integerRange, !range.contains(value) { throw misfit(plan, "implausible unix time") }
+            if let range = plan.guards.integerRange, !range.contains(value) {
+                throw misfit(plan, "implausible unix time")
+            }
         case .real(let value):
             // A REAL reproduces through NUMERIC affinity only when not integral within int64.
             if value.isNaN || SQLiteAffinity.exactInteger(value) != nil || (plan.emitter == .json && !value.isFinite) {
@@ -287,11 +299,9 @@ struct TableExporter {
             if plan.guards.rfcShapedHex, bytes.count == 32, !TypeHints.isRFCShaped(hex32: bytes) {
                 throw misfit(plan, "hex not RFC-shaped")
             }
-            if plan.emitter == .json {
-                jsonScratch.removeAll(keepingCapacity: true)
-                guard ColumnRepresentation.appendCompactJSON(bytes, to: &jsonScratch),
-                    jsonScratch.withUnsafeBytes({ plan.representation.jsonRoundTrips(bytes, compact: $0) })
-                else { throw misfit(plan, "JSON spelling not reproducible") }
+            // The writer validates the JSON; what it cannot see is whether the spelling is reproducible.
+            if plan.emitter == .json, !TextForms.isSpelled(bytes, as: plan.jsonSpelling) {
+                throw misfit(plan, "JSON spelling not reproducible")
             }
         default:
             break
@@ -299,7 +309,8 @@ struct TableExporter {
     }
 
     private func misfit(_ plan: EmitPlan, _ reason: String) -> ArchiveError {
-        ArchiveError(.invalidValue, "value no longer fits the column's type (\(reason))", location: .init(column: plan.name))
+        ArchiveError(
+            .invalidValue, "value no longer fits the column's type (\(reason))", location: .init(column: plan.name))
     }
 
     private func checkCancelled() throws(ArchiveError) {
@@ -309,7 +320,8 @@ struct TableExporter {
     }
 
     private func report(_ kind: ProgressEvent.Kind, _ table: String, rows: Int64, total: Int64?) {
-        options.progress?(ProgressEvent(kind: kind, table: table, rowsDone: rows, rowsTotal: total, bytesDone: bytesRead))
+        options.progress?(
+            ProgressEvent(kind: kind, table: table, rowsDone: rows, rowsTotal: total, bytesDone: bytesRead))
     }
 
     // MARK: Scan
@@ -325,7 +337,7 @@ struct TableExporter {
         }
     }
 
-    private mutating func observe(_ scan: inout ColumnScan, _ cursor: ExportCursor, _ i: Int32, ordinal: Int64) {
+    private mutating func observe<Row: RowSource>(_ scan: inout ColumnScan, _ cursor: Row, _ i: Int32, ordinal: Int64) {
         switch cursor.storageClass(i) {
         case StorageClass.integer: scan.observeInteger(cursor.integer(i), ordinal: ordinal)
         case StorageClass.real: scan.observeReal(cursor.real(i), ordinal: ordinal)

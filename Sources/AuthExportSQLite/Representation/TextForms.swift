@@ -3,14 +3,28 @@ enum TextForms {
     // MARK: UUID
 
     /// Appends the canonical uuid for 32 hex digits (`uppercase` says which letter case they must use;
-    /// digits fit both). Returns false when `s` is not 32 hex digits of that case.
+    /// digits fit both).
+    ///
+    /// Returns false when `s` is not 32 hex digits of that case.
     static func canonicalUUID(hex32 s: UnsafeRawBufferPointer, uppercase: Bool, into out: inout [UInt8]) -> Bool {
         guard s.count == 32 else { return false }
-        for i in 0..<32 {
-            guard let lower = hexLowercased(s[i], uppercase: uppercase) else { return false }
-            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(ASCIIByte.dash) }
-            out.append(lower)
+        // Built in a fixed buffer, appended once (this runs for every uuid of the database).
+        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &buffer) { b -> Bool in
+            var o = 0
+            for i in 0..<32 {
+                guard let lower = hexLowercased(s[i], uppercase: uppercase) else { return false }
+                if i == 8 || i == 12 || i == 16 || i == 20 {
+                    b[o] = ASCIIByte.dash
+                    o += 1
+                }
+                b[o] = lower
+                o += 1
+            }
+            return true
         }
+        guard ok else { return false }
+        withUnsafeBytes(of: &buffer) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<36])) }
         return true
     }
 
@@ -168,6 +182,7 @@ enum TextForms {
     /// Appends `compact` (canonical compact JSON, as the archive carries it) re-spelled the way Python's
     /// `json.dumps` writes it with its defaults: `", "` and `": "` separators, and every character outside
     /// printable ASCII escaped as `\uXXXX` (lowercase hex; surrogate pairs above U+FFFF).
+    ///
     /// With `asciiOnly` false it is `json.dumps(..., ensure_ascii=False)`: the same separators, and characters
     /// outside ASCII written as themselves (strings then spelled exactly as in the compact form).
     static func appendPythonJSON(compact: UnsafeRawBufferPointer, asciiOnly: Bool = true, to out: inout [UInt8]) {
@@ -217,6 +232,167 @@ enum TextForms {
                 i += length
             }
         }
+    }
+
+    /// Whether `original` is exactly what ``appendPythonJSON(compact:asciiOnly:to:)`` writes for `compact`,
+    /// compared as it goes (no buffer).
+    static func matchesPythonJSON(compact: UnsafeRawBufferPointer, original: UnsafeRawBufferPointer, asciiOnly: Bool)
+        -> Bool
+    {
+        var i = 0
+        var o = 0
+        let n = compact.count
+        let m = original.count
+        var inString = false
+        @inline(__always) func expect(_ b: UInt8) -> Bool {
+            guard o < m, original[o] == b else { return false }
+            o += 1
+            return true
+        }
+        @inline(__always) func expectEscape(_ unit: UInt32) -> Bool {
+            guard expect(UInt8(ascii: "\\")), expect(UInt8(ascii: "u")) else { return false }
+            for shift in stride(from: 12, through: 0, by: -4) {
+                guard expect(hexDigit(UInt8(unit >> UInt32(shift) & 0xF), uppercase: false)) else { return false }
+            }
+            return true
+        }
+        while i < n {
+            let b = compact[i]
+            if !inString {
+                guard expect(b) else { return false }
+                if b == UInt8(ascii: ",") || b == ASCIIByte.colon {
+                    guard expect(ASCIIByte.space) else { return false }
+                } else if b == UInt8(ascii: "\"") {
+                    inString = true
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                guard expect(b) else { return false }
+                inString = false
+                i += 1
+            case UInt8(ascii: "\\"):
+                let length = compact[i + 1] == UInt8(ascii: "u") ? 6 : 2
+                for k in i..<min(i + length, n) { guard expect(compact[k]) else { return false } }
+                i += length
+            case 0x20...0x7E:
+                guard expect(b) else { return false }
+                i += 1
+            case _ where !asciiOnly:
+                guard expect(b) else { return false }
+                i += 1
+            case 0x7F:
+                guard expectEscape(0x7F) else { return false }
+                i += 1
+            default:
+                let (scalar, length) = decodeUTF8(compact, at: i)
+                if scalar > 0xFFFF {
+                    let v = scalar - 0x10000
+                    guard expectEscape(0xD800 + (v >> 10)), expectEscape(0xDC00 + (v & 0x3FF)) else { return false }
+                } else {
+                    guard expectEscape(scalar) else { return false }
+                }
+                i += length
+            }
+        }
+        return o == m
+    }
+
+    /// How JSON text is spelled, for ``isSpelled(_:as:)``.
+    enum JSONSpelling {
+        /// Compact canonical: no whitespace; strings raw except `\"`, `\\` and control characters
+        /// (`\n \r \t \b \f`, else `\u00xx`).
+        case compact
+        /// Python `json.dumps` defaults: `", "` and `": "`; everything outside printable ASCII escaped (`\uxxxx`).
+        case python
+        /// Python `json.dumps(..., ensure_ascii=False)`: `", "` and `": "`; strings as in compact.
+        case pythonUTF8
+    }
+
+    /// Whether `text`, assumed to be valid JSON (the writer checks that), is spelled exactly as `spelling`
+    /// spells its value — so the value's compact form reproduces it byte for byte.
+    ///
+    /// One pass, no allocation.
+    static func isSpelled(_ text: UnsafeRawBufferPointer, as spelling: JSONSpelling) -> Bool {
+        let n = text.count
+        let spaced = spelling != .compact
+        let ascii = spelling == .python
+        var i = 0
+        var inString = false
+        while i < n {
+            let b = text[i]
+            if !inString {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: ","), ASCIIByte.colon:
+                    if spaced {
+                        guard i + 1 < n, text[i + 1] == ASCIIByte.space else { return false }
+                        i += 1
+                    }
+                case ASCIIByte.space, 0x09, 0x0A, 0x0D: return false
+                default: break
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                inString = false
+                i += 1
+            case UInt8(ascii: "\\"):
+                guard i + 1 < n else { return false }
+                switch text[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"),
+                    UInt8(ascii: "b"), UInt8(ascii: "f"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    guard i + 6 <= n, let unit = lowercaseHex4(text, i + 2) else { return false }
+                    // Escaped only where the spelling escapes: control characters without a short form, and
+                    // (ASCII spelling) everything from DEL up, surrogates in valid pairs.
+                    switch unit {
+                    case 0x08, 0x09, 0x0A, 0x0C, 0x0D: return false
+                    case 0x00..<0x20: i += 6
+                    case 0x7F..<0xD800, 0xE000...0xFFFF:
+                        guard ascii else { return false }
+                        i += 6
+                    case 0xD800..<0xDC00:
+                        guard ascii, i + 12 <= n, text[i + 6] == UInt8(ascii: "\\"), text[i + 7] == UInt8(ascii: "u"),
+                            let low = lowercaseHex4(text, i + 8), low >= 0xDC00, low < 0xE000
+                        else { return false }
+                        i += 12
+                    default: return false
+                    }
+                default: return false
+                }
+            case 0x00..<0x20: return false  // raw control characters are not valid JSON anyway
+            case 0x7F...:
+                guard !ascii else { return false }
+                i += 1
+            default:
+                i += 1
+            }
+        }
+        return true
+    }
+
+    /// Four lowercase hex digits at `at` (uppercase is not how either spelling writes them).
+    private static func lowercaseHex4(_ s: UnsafeRawBufferPointer, _ at: Int) -> UInt32? {
+        var value: UInt32 = 0
+        for k in at..<at + 4 {
+            let b = s[k]
+            let digit: UInt8
+            if ASCIIByte.isDigit(b) {
+                digit = b &- ASCIIByte.zero
+            } else if b >= UInt8(ascii: "a") && b <= UInt8(ascii: "f") {
+                digit = b &- UInt8(ascii: "a") &+ 10
+            } else {
+                return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
     }
 
     private static func appendUnicodeEscape(_ unit: UInt32, to out: inout [UInt8]) {

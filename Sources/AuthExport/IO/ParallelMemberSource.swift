@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+
+/// Inflates members and checks their rows on worker threads, delivering them in file order.
+///
+/// The calling thread reads the raw members (cheap) and keeps the file checksum; workers inflate each member and,
+/// when the archive's index says which table the member belongs to, check its row lines against that table's
+/// schema. The reader still runs every ordered check (record order, table and file checksums, counts) and uses a
+/// worker's row results only when the table record it actually read equals the schema the worker used.
+/// At most a few members are in flight, so memory stays bounded.
+final class ParallelMemberSource: MemberSource, @unchecked Sendable {
+    private struct Slot {
+        var memberOffset: Int64
+        var raw: [UInt8]
+        var hashBefore: SHA256
+        var schema: TableSchema?
+        // Filled by a worker:
+        var content: [UInt8] = []
+        var failures: [Int: RowFailure] = [:]
+        var error: ArchiveError?
+        var done = false
+    }
+
+    private let path: String
+    private let fd: Int32
+    private let maxMemberSize: Int
+    private let maxDepth: Int
+    private let tableStarts: [Int64: TableSchema]
+    private let condition = NSCondition()
+    private var slots: [Int: Slot] = [:]
+    private var queue: [Int] = []
+    private var nextRead = 0
+    private var nextDeliver = 0
+    private var readOffset: Int64 = 0
+    private var readHash = SHA256()
+    private var readSchema: TableSchema?
+    private var readFailed = false
+    private var stopping = false
+    private var liveWorkers = 0
+    private let maxInFlight: Int
+
+    private(set) var memberOffset: Int64 = 0
+    private(set) var memberEnd: Int64 = 0
+    private(set) var raw: [UInt8] = []
+    private(set) var content: [UInt8] = []
+    private(set) var rowChecks: RowChecks?
+    private var currentHashBefore = SHA256()
+
+    /// `tableStarts` maps the file offset of each table's first member to its schema (from the index).
+    init(path: String, fd: Int32, maxMemberSize: Int, maxDepth: Int, tableStarts: [Int64: TableSchema], threads: Int) {
+        self.path = path
+        self.fd = fd
+        self.maxMemberSize = maxMemberSize
+        self.maxDepth = maxDepth
+        self.tableStarts = tableStarts
+        self.maxInFlight = threads * 2 + 2
+        for _ in 0..<threads {
+            liveWorkers += 1
+            let thread = Thread { [unowned self] in self.work() }
+            thread.start()
+        }
+    }
+
+    deinit {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while liveWorkers > 0 { condition.wait() }
+        condition.unlock()
+        close(fd)
+    }
+
+    // MARK: Reading raw members (calling thread)
+
+    /// Reads raw members ahead until enough are in flight or the file ends. Problems are parked in order.
+    private func readAhead() {
+        while !readFailed {
+            condition.lock()
+            let inFlight = nextRead - nextDeliver
+            condition.unlock()
+            if inFlight >= maxInFlight { return }
+            let start = readOffset
+            var slot = Slot(memberOffset: start, raw: [], hashBefore: readHash, schema: nil)
+            do {
+                guard let raw = try readRawMember() else { return }
+                slot.raw = raw
+            } catch let error as ArchiveError {
+                slot.error = error
+                slot.done = true
+                readFailed = true
+            } catch {
+                slot.error = ArchiveError(.io, "\(error)", location: .init(path: path))
+                slot.done = true
+                readFailed = true
+            }
+            if let schema = tableStarts[start] {
+                readSchema = schema
+            } else if tableStarts.isEmpty || start == 0 {
+                readSchema = nil
+            }
+            slot.schema = readSchema
+            readHash.update(data: slot.raw)
+            condition.lock()
+            slots[nextRead] = slot
+            if !slot.done { queue.append(nextRead) }
+            nextRead += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private var sawEOF = false
+
+    /// One raw member, or nil at a clean end of file.
+    private func readRawMember() throws -> [UInt8]? {
+        var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
+        let got = try header.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: readOffset, path: path) }
+        if got == 0 {
+            sawEOF = true
+            return nil
+        }
+        func error(_ code: ArchiveError.Code, _ message: String, _ at: Int64) -> ArchiveError {
+            ArchiveError(code, message, location: .init(path: path, byteOffset: at))
+        }
+        if got < GzipMember.headerSize || header[0] != 0x1F || header[1] != 0x8B {
+            if header[0] == 0x1F && (got < 2 || header[1] == 0x8B) {
+                throw error(.truncated, "file ends inside a gzip member header", readOffset + Int64(got))
+            }
+            throw error(.badCompression, "expected a gzip member", readOffset)
+        }
+        let size: Int
+        switch header.withUnsafeBytes({ GzipMember.parseHeader($0) }) {
+        case .success(let s): size = s
+        case .failure(let p): throw error(.badCompression, p.message, readOffset + Int64(p.offset))
+        }
+        guard size <= maxMemberSize + maxMemberSize / 2 + 4096 else {
+            throw error(.badCompression, "gzip member size \(size) exceeds the limit", readOffset + 16)
+        }
+        var raw = [UInt8](repeating: 0, count: size)
+        let read = try raw.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: readOffset, path: path) }
+        if read < size {
+            throw error(.truncated, "file ends inside a gzip member (\(size - read) bytes missing)", readOffset + Int64(read))
+        }
+        readOffset += Int64(size)
+        return raw
+    }
+
+    // MARK: Workers
+
+    private func work() {
+        let decompressor = MemberDecompressor()
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if stopping {
+                liveWorkers -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let sequence = queue.removeFirst()
+            // swift-format-ignore: NeverForceUnwrap
+            var slot = slots[sequence]!  // queued sequences always have a slot
+            condition.unlock()
+            process(&slot, decompressor)
+            condition.lock()
+            slots[sequence] = slot
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private func process(_ slot: inout Slot, _ decompressor: MemberDecompressor) {
+        slot.done = true
+        do {
+            try slot.raw.withUnsafeBytes { try decompressor.inflate(member: $0, maxSize: maxMemberSize, into: &slot.content) }
+        } catch let p as MemberDecompressor.Problem {
+            slot.error = ArchiveError(.badCompression, p.message, location: .init(path: path, byteOffset: slot.memberOffset + Int64(p.offset)))
+            return
+        } catch {
+            return
+        }
+        guard let schema = slot.schema else { return }
+        let decoder = RowDecoder(table: schema, maxDepth: maxDepth)
+        var failures: [Int: RowFailure] = [:]
+        slot.content.withUnsafeBytes { buffer in
+            var start = 0
+            var lineIndex = 0
+            while start < buffer.count {
+                let end = start + findNewline(UnsafeRawBufferPointer(rebasing: buffer[start...]))
+                if end >= buffer.count { break }
+                let line = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+                if line.first == UInt8(ascii: "[") {
+                    do throws(RowFailure) {
+                        _ = try decoder.decode(line, materialize: false)
+                    } catch {
+                        failures[lineIndex] = error
+                    }
+                }
+                start = end + 1
+                lineIndex += 1
+            }
+        }
+        slot.failures = failures
+    }
+
+    // MARK: MemberSource (calling thread)
+
+    func nextMember() throws -> Bool {
+        readAhead()
+        condition.lock()
+        if nextDeliver == nextRead {
+            condition.unlock()
+            return false  // clean end of file
+        }
+        while !(slots[nextDeliver]?.done ?? false) { condition.wait() }
+        // swift-format-ignore: NeverForceUnwrap
+        let slot = slots.removeValue(forKey: nextDeliver)!
+        nextDeliver += 1
+        condition.unlock()
+        if let error = slot.error { throw error }
+        memberOffset = slot.memberOffset
+        memberEnd = slot.memberOffset + Int64(slot.raw.count)
+        raw = slot.raw
+        content = slot.content
+        currentHashBefore = slot.hashBefore
+        rowChecks = slot.schema.map { RowChecks(schema: $0, failures: slot.failures) }
+        return true
+    }
+
+    func checksumBeforeCurrentMember() -> String { hex(currentHashBefore.finalize()) }
+
+    func isAtEndOfFile() throws -> Bool {
+        readAhead()
+        condition.lock()
+        defer { condition.unlock() }
+        return nextDeliver == nextRead && sawEOF && !readFailed
+    }
+}

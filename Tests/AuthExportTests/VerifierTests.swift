@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+@testable import AuthExport
+
+@Suite struct VerifierTests {
+    static let record = #"{"kind":"table","name":"t","columns":[{"name":"id","type":"integer","nullable":false},{"name":"u","type":"uuid","nullable":true}]}"#
+
+    /// Three members of rows; the second holds a bad uuid, the third a row with too few cells.
+    static func archiveWithBadRows() -> [UInt8] {
+        let good = (0..<1000).map { #"[\#($0),"0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10"]"# }
+        var second = good
+        second[10] = #"[10,"0B9E8A52-3C4F-4A8E-9A7E-2F6D7C1E4B10"]"#
+        var third = good
+        third[999] = "[999]"
+        return TestArchiveBuilder.build([.init(name: "t", record: record, memberRows: [good, second, third])])
+    }
+
+    static func verify(_ bytes: [UInt8], threads: Int) throws -> ArchiveVerifier.Report {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/a.authx.gz"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var options = ArchiveVerifier.Options()
+        options.reader.threads = threads
+        return try ArchiveVerifier(path: path, options: options).run()
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func rowProblemsAreReportedWithTheirLocation(threads: Int) throws {
+        let report = try Self.verify(Self.archiveWithBadRows(), threads: threads)
+        #expect(!report.isValid)
+        #expect(report.complete)
+        #expect(report.rows == 3000)
+        let problems = report.problems.map { "\($0.code) \($0.location.line ?? 0) \($0.location.row ?? 0) \($0.location.column ?? "-")" }
+        // Line 1 is the header, line 2 the table record; row n is on line n + 2.
+        #expect(problems == ["type_mismatch 1013 1011 u", "wrong_arity 3002 3000 -"])
+    }
+
+    @Test(arguments: [1, 2])
+    func aValidMultiMemberArchivePasses(threads: Int) throws {
+        let rows = (0..<50_000).map { #"[\#($0),null]"# }
+        let bytes = TestArchiveBuilder.build([
+            .init(name: "t", record: Self.record, memberRows: [Array(rows[..<20_000]), Array(rows[20_000...])])
+        ])
+        let report = try Self.verify(bytes, threads: threads)
+        #expect(report.isValid, "\(report.problems)")
+        #expect(report.rows == 50_000)
+    }
+
+    @Test func theIndexIsOnlyAHint() throws {
+        // An archive whose end record lies about a table's offset: still verified in order, and reported.
+        var bytes = TestArchiveBuilder.build([.init(name: "t", record: Self.record, memberRows: [["[1,null]"]])])
+        // Corrupt one byte of the end record's index: the end member is no longer canonical/consistent.
+        let needle = Array(#""offset":"#.utf8)
+        let at = try #require((0...(bytes.count - needle.count)).last { Array(bytes[$0..<$0 + needle.count]) == needle })
+        bytes[at + needle.count] = UInt8(ascii: "9")
+        for threads in [1, 2] {
+            let report = try Self.verify(bytes, threads: threads)
+            #expect(!report.isValid)
+        }
+    }
+}
