@@ -127,6 +127,22 @@ import Testing
         #expect(!result.stderr.contains("Pa55-w0rd") && !result.stdout.contains("Pa55-w0rd"))
     }
 
+    @Test func sqliteTargetsGoToTheSQLiteRestore() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let archive = try TestArchives.fixtureArchive("sqlalchemy_style", in: dir)
+        let target = dir.file("restored.db")
+        let result = try Self.authx(["restore", archive, "--to", "sqlite:///" + target])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("restored 6 tables, 23 rows into"))
+        #expect(FileManager.default.fileExists(atPath: target))
+        let again = try Self.authx(["restore", archive, "--to", target])
+        #expect(again.status != 0)
+        let jobs = try Self.authx(["restore", archive, "--to", target, "--jobs", "2", "--force"])
+        #expect(jobs.status == 2)
+        #expect(jobs.stderr.contains("--jobs apply to PostgreSQL targets only"))
+    }
+
     @Test func contradictoryOptionsAreUsageErrors() throws {
         let result = try Self.authx(["restore", "x.authx.gz", "--to", "postgresql://localhost/db", "--schema-only", "--data-only"])
         #expect(result.status == 2)
