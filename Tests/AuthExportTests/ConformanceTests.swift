@@ -23,24 +23,10 @@ import AuthExport
     }
 
     /// Fixture name → mode → why it fails (see spec/OPEN-QUESTIONS.md).
-    static let knownFailures: [String: [Mode: String]] = [
-        "end-inside-table": [
-            .reader: "B3: an end record inside a table is reported as truncated, the spec says bad_record",
-            .verifier: "B3: an end record inside a table is reported as truncated, the spec says bad_record",
-            .cli: "B3: an end record inside a table is reported as truncated, the spec says bad_record",
-        ],
-        "duplicate-key-in-record": [
-            .reader: "B4: duplicate keys in a record are accepted (the first wins), the spec says bad_record",
-            .verifier: "B4: duplicate keys in a record are accepted (the first wins), the spec says bad_record",
-            .cli: "B4: duplicate keys in a record are accepted (the first wins), the spec says bad_record",
-        ],
-    ]
+    static let knownFailures: [String: [Mode: String]] = [:]
 
     /// Known failures that only show when `authx verify` reads with several threads (more than one CPU).
-    static let knownParallelFailures: [String: String] = [
-        "row-leading-space-bad-cell":
-            "B2: worker threads check only lines whose first byte is '[': a row after whitespace goes unchecked"
-    ]
+    static let knownParallelFailures: [String: String] = [:]
 
     static func knownFailure(_ name: String, _ mode: Mode) -> String? {
         if let reason = knownFailures[name]?[mode] { return reason }
@@ -393,15 +379,7 @@ import AuthExport
         let fixture = try Fixture(parts[1], in: parts[0])
         let result = try Self.run([Self.binary, "verify", "--json", fixture.path])
         if result.crashed {
-            let crash = "authx verify crashed: \(result.stderr.prefix(300))"
-            if result.stderr.contains("unowned reference") {
-                // B1: ParallelMemberSource's worker threads capture `unowned self`; see spec/OPEN-QUESTIONS.md.
-                withKnownIssue("B1: worker thread started after the reader was released", isIntermittent: true) {
-                    Issue.record(Comment(rawValue: crash))
-                }
-            } else {
-                Issue.record(Comment(rawValue: crash))
-            }
+            Issue.record(Comment(rawValue: "authx verify crashed: \(result.stderr.prefix(300))"))
             return
         }
         let json = try #require(
