@@ -429,11 +429,12 @@ import AuthExport
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    /// What ArchiveWriter writes conforms to the schemas too, and check-schemas catches a header it should reject.
+    /// What ArchiveWriter writes conforms to the schemas, and its layout, checksums and index are right according to
+    /// the independent checks of scripts/check-schemas; which catches a header it should reject.
     @Test func writerOutputConformsToSchemas() throws {
         let dir = try TemporaryDirectory()
         var options = ArchiveWriter.Options()
-        options.threads = 1
+        options.threads = 2
         let good = dir.path + "/good.authx.gz"
         let header = ArchiveHeader(
             createdAt: "2026-01-01T00:00:00.000000Z", producer: "ConformanceTests",
@@ -462,6 +463,17 @@ import AuthExport
             ],
         ]
         for (i, row) in rows.enumerated() { try writer.append([.integer(Int64(i + 1))] + row) }
+        try writer.endTable()
+        // A table over several members (about 1.3 MiB), compressed on two threads.
+        try writer.beginTable(
+            TableSchema(
+                name: "big",
+                columns: [
+                    Column(name: "n", type: .integer, nullable: false),
+                    Column(name: "s", type: .text, nullable: false),
+                ]))
+        let filler = String(repeating: "abcdefghij", count: 10)
+        for n in 0..<12_000 { try writer.append([.integer(Int64(n)), .text(filler)]) }
         try writer.endTable()
         try writer.append(SchemaObject(type: "view", name: "v", sql: "CREATE VIEW v AS SELECT 1"))
         try writer.finish()
