@@ -5,10 +5,12 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-/// `authx export`: a SQLite database to an archive. Parses options, calls ``SQLiteExporter``, prints.
+/// `authx export`: a SQLite database to an archive.
+///
+/// Parses options, calls ``SQLiteExporter``, prints.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
@@ -30,13 +32,19 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "The SQLite database: a file path or a sqlite:/// URL.")
     var source: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write; - writes to standard output.", valueName: "FILE"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("The archive to write; - writes to standard output.", valueName: "FILE")
+    )
     var output: String
 
-    @Option(name: .customLong("table"), help: ArgumentHelp("Export only tables matching GLOB (repeatable).", valueName: "GLOB"))
+    @Option(
+        name: .customLong("table"),
+        help: ArgumentHelp("Export only tables matching GLOB (repeatable).", valueName: "GLOB"))
     var tables: [String] = []
 
-    @Option(name: .customLong("exclude-table"), help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
+    @Option(
+        name: .customLong("exclude-table"),
+        help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
     var excludedTables: [String] = []
 
     @Option(
@@ -48,7 +56,8 @@ struct ExportCommand: ParsableCommand {
 
     @Option(
         name: .customLong("assume-timezone"),
-        help: ArgumentHelp("The zone naive timestamps are in (default UTC): ±HH:MM or an IANA name.", valueName: "ZONE"))
+        help: ArgumentHelp("The zone naive timestamps are in (default UTC): ±HH:MM or an IANA name.", valueName: "ZONE")
+    )
     var assumeTimeZone: String?
 
     @Flag(help: "Overwrite FILE if it exists.")
@@ -72,7 +81,9 @@ struct ExportCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         for text in types {
-            do { _ = try TypeOverride(parsing: text) } catch let error as ArchiveError { throw ValidationError(error.message) }
+            do { _ = try TypeOverride(parsing: text) } catch let error as ArchiveError {
+                throw ValidationError(error.message)
+            }
         }
         if output == "-" && isatty(1) != 0 {
             throw ValidationError("refusing to write an archive to a terminal; redirect standard output or use -o FILE")
@@ -147,7 +158,9 @@ struct ExportCommand: ParsableCommand {
             [
                 "name": table.name, "rows": table.rows,
                 "columns": table.columns.map { column -> [String: Any] in
-                    var object: [String: Any] = ["name": column.name, "type": column.type.rawValue, "nullable": column.nullable]
+                    var object: [String: Any] = [
+                        "name": column.name, "type": column.type.rawValue, "nullable": column.nullable,
+                    ]
                     if let encoding = column.encoding { object["encoding"] = encoding.rawValue }
                     if let sourceType = column.sourceType { object["source_type"] = sourceType }
                     if let zone = column.timeZone { object["time_zone"] = zone }
@@ -162,7 +175,9 @@ struct ExportCommand: ParsableCommand {
             "objects": summary.objects.map { ["type": $0.type, "name": $0.name] },
             "skipped_tables": summary.skippedTables.map(warningJSON), "warnings": summary.warnings.map(warningJSON),
         ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return "{}"
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuthExport
 import AuthExportPostgres
+import AuthExportSQLite
 import Foundation
 
 #if canImport(Glibc)
@@ -18,6 +19,9 @@ struct RestoreCommand: ParsableCommand {
             "host=… dbname=…"), or a SQLAlchemy URL (postgresql+psycopg2://…): PGPASSWORD, ~/.pgpass, \
             PGHOST/PGPORT/PGUSER, sslmode and service files work. A sqlite:/// URL or a file path restores \
             into a new SQLite database instead.
+
+            SQLite: a new database file is built beside the target and renamed into place when complete and \
+            checked; an existing file is refused unless --force.
 
             PostgreSQL: tables get native types (uuid, jsonb, timestamptz, boolean, numeric(p,s), varchar(n)…), \
             are loaded with COPY, then get their primary keys, UNIQUE constraints, indexes (original names), \
@@ -67,6 +71,12 @@ struct RestoreCommand: ParsableCommand {
     @Flag(name: .customLong("no-analyze"), help: "Skip ANALYZE at the end.")
     var noAnalyze = false
 
+    @Flag(help: "SQLite: replace an existing target file (atomically, once the new one is complete and checked).")
+    var force = false
+
+    @Flag(name: .customLong("full-check"), help: "SQLite: run PRAGMA integrity_check instead of quick_check.")
+    var fullCheck = false
+
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
@@ -105,6 +115,9 @@ struct RestoreCommand: ParsableCommand {
     }
 
     private func restorePostgres(conninfo: String) throws {
+        if force || fullCheck {
+            throw ValidationError("--force and --full-check apply to SQLite targets only (PostgreSQL: --clean)")
+        }
         var options = PostgresRestore.Options()
         options.schema = schema
         options.clean = clean
@@ -166,12 +179,52 @@ struct RestoreCommand: ParsableCommand {
     }
 
     private func restoreSQLite(path: String) throws {
-        if jobs != 1 || dataOnly || schema != nil || copyFormat != "binary" || noAnalyze {
-            throw ValidationError("--jobs, --data-only, --schema, --copy-format and --no-analyze apply to PostgreSQL targets only")
+        var unsupported: [String] = []
+        if jobs != 1 { unsupported.append("--jobs") }
+        if dataOnly { unsupported.append("--data-only") }
+        if schema != nil { unsupported.append("--schema") }
+        if clean { unsupported.append("--clean (use --force)") }
+        if copyFormat != "binary" { unsupported.append("--copy-format") }
+        if noAnalyze { unsupported.append("--no-analyze") }
+        if !unsupported.isEmpty {
+            throw ValidationError("\(unsupported.joined(separator: ", ")) apply to PostgreSQL targets only")
         }
-        throw CommandFailure(
-            message: "error: restoring into SQLite (\(path)) is not supported by this build yet; restore into PostgreSQL",
-            exitCode: CLIErrors.runtime)
+        var options = SQLiteRestoreOptions()
+        options.overwrite = force
+        options.tables = TableFilter(include: tables, exclude: excludedTables)
+        options.schemaOnly = schemaOnly
+        options.fullIntegrityCheck = fullCheck
+        if dryRun {
+            print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
+            return
+        }
+        let showProgress = !quiet && !json && isatty(2) != 0
+        let progress = ProgressLine()
+        if showProgress { options.progress = { progress.update($0) } }
+        let start = Date()
+        let summary: SQLiteRestoreSummary
+        do {
+            summary = try SQLiteRestore.restore(archive: archive, to: path, options: options)
+        } catch {
+            if showProgress { progress.clear() }
+            throw error
+        }
+        if showProgress { progress.clear() }
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            printJSON(
+                .object([
+                    ("target", .string(summary.target)), ("tables", .integer(Int64(summary.tables))),
+                    ("rows", .integer(summary.rows)), ("seconds", .double((seconds * 1000).rounded() / 1000)),
+                    ("warnings", .array(summary.warnings.map { .string($0) })),
+                ]))
+            return
+        }
+        guard !quiet else { return }
+        for warning in summary.warnings { printError("warning: \(warning)") }
+        printError(
+            "restored \(summary.tables) tables, \(summary.rows) rows into \(summary.target)"
+                + String(format: " in %.2f s", seconds))
     }
 
     static func jsonSummary(_ summary: PostgresRestore.Summary, target: String, seconds: Double) -> JSONValue {

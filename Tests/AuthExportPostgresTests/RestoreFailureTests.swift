@@ -38,7 +38,8 @@ import Testing
         return try db.snapshot()
     }
 
-    @Test func corruptedBytesInTheLastTableRollBackEverything() throws {
+    @Test(arguments: [1, 3])
+    func corruptedBytesInTheLastTableRollBackEverything(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -54,14 +55,15 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: archive))
 
         let before = try Self.prepareTarget(db)
-        let error = #expect(throws: ArchiveError.self) { try PostgresRestore.restore(archive: archive, to: db.url) }
+        let error = #expect(throws: ArchiveError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs)) }
         #expect(error?.location.path == archive)
         #expect(try db.snapshot() == before)
         // The first table had been loaded completely before the damage was found: it is gone too.
         #expect(try db.value("SELECT to_regclass('public.accounts')") == nil)
     }
 
-    @Test func aValuePostgreSQLCannotStoreInTheLastRowRollsBackAndIsLocated() throws {
+    @Test(arguments: [1, 3])
+    func aValuePostgreSQLCannotStoreInTheLastRowRollsBackAndIsLocated(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -71,7 +73,7 @@ import Testing
         rows[499][2] = .text("bad\u{0}value")
         try TestArchives.write(archive, [(Self.accounts, Self.accountRows(10)), (Self.tokens, rows)])
         let before = try Self.prepareTarget(db)
-        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url) }
+        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs)) }
         #expect(error?.code == .unsupportedValue)
         #expect(error?.location.table == "tokens")
         #expect(error?.location.row == 500)
@@ -108,7 +110,8 @@ import Testing
         #expect(try db.snapshot() == before)
     }
 
-    @Test func anExistingTableIsRefusedAndNothingChanges() throws {
+    @Test(arguments: [1, 3])
+    func anExistingTableIsRefusedAndNothingChanges(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -117,14 +120,15 @@ import Testing
         try TestArchives.write(archive, [(Self.accounts, Self.accountRows(10)), (Self.tokens, Self.tokenRows(10, accounts: 10))])
         try db.execute("CREATE TABLE tokens (id int); INSERT INTO tokens VALUES (42)")
         let before = try db.snapshot()
-        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url) }
+        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs)) }
         #expect(error?.code == .tableExists)
         #expect(error?.description.contains("public.tokens already exists") == true)
         #expect(error?.description.contains("--clean") == true)
         #expect(try db.snapshot() == before)
     }
 
-    @Test func aForeignKeyViolationRollsBackEverything() throws {
+    @Test(arguments: [1, 3])
+    func aForeignKeyViolationRollsBackEverything(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -134,14 +138,15 @@ import Testing
         rows[57][1] = .integer(777)  // no such account
         try TestArchives.write(archive, [(Self.accounts, Self.accountRows(10)), (Self.tokens, rows)])
         let before = try Self.prepareTarget(db)
-        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url) }
+        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs)) }
         #expect(error?.sqlState == "23503")
         #expect(error?.location.table == "tokens")
         #expect(error?.description.contains("foreign key") == true)
         #expect(try db.snapshot() == before)
     }
 
-    @Test func aDuplicatePrimaryKeyRollsBackEverything() throws {
+    @Test(arguments: [1, 3])
+    func aDuplicatePrimaryKeyRollsBackEverything(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -151,13 +156,14 @@ import Testing
         rows[99][0] = .integer(1)
         try TestArchives.write(archive, [(Self.accounts, Self.accountRows(10)), (Self.tokens, rows)])
         let before = try Self.prepareTarget(db)
-        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url) }
+        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs)) }
         #expect(error?.sqlState == "23505")
         #expect(error?.location.table == "tokens")
         #expect(try db.snapshot() == before)
     }
 
-    @Test func cleanThatFailsKeepsTheOldTables() throws {
+    @Test(arguments: [1, 3])
+    func cleanThatFailsKeepsTheOldTables(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -170,13 +176,14 @@ import Testing
         var rows = Self.tokenRows(50, accounts: 10)
         rows[49][1] = .integer(12345)
         try TestArchives.write(bad, [(Self.accounts, Self.accountRows(10)), (Self.tokens, rows)])
-        var options = PostgresRestore.Options()
+        var options = PostgresRestore.Options.jobs(jobs)
         options.clean = true
         #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: bad, to: db.url, options: options) }
         #expect(try db.snapshot() == before)
     }
 
-    @Test func cleanRefusesToDropTablesOtherObjectsDependOn() throws {
+    @Test(arguments: [1, 3])
+    func cleanRefusesToDropTablesOtherObjectsDependOn(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -187,7 +194,7 @@ import Testing
         try db.execute(
             "CREATE TABLE invoices (id int, account_id bigint REFERENCES accounts (id)); CREATE VIEW emails AS SELECT email FROM accounts")
         let before = try db.snapshot()
-        var options = PostgresRestore.Options()
+        var options = PostgresRestore.Options.jobs(jobs)
         options.clean = true
         let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: options) }
         #expect(error?.sqlState == "2BP01")
@@ -222,5 +229,14 @@ import Testing
         withKnownIssue("the comparison must fail on a changed value") {
             try RestoredData.expectEqual(archive: archive, db: db)
         }
+    }
+}
+
+extension PostgresRestore.Options {
+    /// Default options with `jobs` connections.
+    static func jobs(_ n: Int) -> Self {
+        var options = Self()
+        options.jobs = n
+        return options
     }
 }

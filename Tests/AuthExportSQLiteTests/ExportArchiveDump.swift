@@ -22,7 +22,9 @@ struct ExportArchiveDump {
 
     /// The table named `name`.
     func table(_ name: String) throws -> Table {
-        guard let table = tables.first(where: { $0.name == name }) else { throw TestFailure("no table \(name) in archive") }
+        guard let table = tables.first(where: { $0.name == name }) else {
+            throw TestFailure("no table \(name) in archive")
+        }
         return table
     }
 
@@ -55,12 +57,14 @@ struct ExportArchiveDump {
                         let type = LogicalType(rawValue: typeName)
                     else { throw TestFailure("bad column \(c)") }
                     return Column(
-                        name: name, type: type, nullable: c["nullable"] as? Bool ?? true, sourceType: c["source_type"] as? String,
+                        name: name, type: type, nullable: c["nullable"] as? Bool ?? true,
+                        sourceType: c["source_type"] as? String,
                         encoding: (c["encoding"] as? String).map(ColumnEncoding.init(rawValue:)),
                         timeZone: c["time_zone"] as? String, offset: c["offset"] as? String,
                         autoIncrement: c["auto_increment"] as? Bool ?? false)
                 }
-                current = Table(name: record["name"] as? String ?? "", record: record, columns: columns, rows: [], end: [:])
+                current = Table(
+                    name: record["name"] as? String ?? "", record: record, columns: columns, rows: [], end: [:])
             case "table_end":
                 guard var table = current else { throw TestFailure("table_end outside a table") }
                 table.end = record
@@ -95,10 +99,14 @@ struct ExportArchiveDump {
         case (.real, _): return .real(try real(cell))
         case (.bytes, .string(let s)): return .bytes(try base64(s))
         case (.json, _):
-            if case .object(let members) = cell, members.count == 1, members[0].0 == "$" { return .json(members[0].1.compactText) }
+            if case .object(let members) = cell, members.count == 1, members[0].0 == "$" {
+                return .json(members[0].1.compactText)
+            }
             return .json(cell.compactText)
         case (.any, .array(let pair)):
-            guard pair.count == 2, case .string(let tag) = pair[0] else { throw TestFailure("\(column.name): bad any cell") }
+            guard pair.count == 2, case .string(let tag) = pair[0] else {
+                throw TestFailure("\(column.name): bad any cell")
+            }
             switch (tag, pair[1]) {
             case ("integer", .integer(let i)): return .integer(i)
             case ("real", let v): return .real(try real(v))
@@ -173,7 +181,9 @@ enum SQLiteJSONOracle {
         switch value {
         case .null: return Cell(storageClass: "null", value: "")
         case .integer(let i): return Cell(storageClass: "integer", value: String(i))
-        case .real(let d): return Cell(storageClass: "real", value: d.isInfinite ? (d < 0 ? "-Inf" : "Inf") : String(format: "%.20e", d))
+        case .real(let d):
+            return Cell(
+                storageClass: "real", value: d.isInfinite ? (d < 0 ? "-Inf" : "Inf") : String(format: "%.20e", d))
         case .text(let b): return Cell(storageClass: "text", value: hex(b))
         case .blob(let b): return Cell(storageClass: "blob", value: hex(b))
         }
@@ -213,7 +223,8 @@ enum ArchiveCheck {
         guard (attributes[.posixPermissions] as? Int) == 0o600 else { throw TestFailure("archive mode is not 0600") }
         // The end member is stored blocks: 20-byte header, 5 bytes per block, the end line, 8-byte trailer.
         let bytes = [UInt8](data)
-        let isize = Int(bytes[bytes.count - 4]) | Int(bytes[bytes.count - 3]) << 8 | Int(bytes[bytes.count - 2]) << 16
+        let isize =
+            Int(bytes[bytes.count - 4]) | Int(bytes[bytes.count - 3]) << 8 | Int(bytes[bytes.count - 2]) << 16
             | Int(bytes[bytes.count - 1]) << 24
         let blocks = max(1, (isize + 65_534) / 65_535)
         let endMember = 20 + blocks * 5 + isize + 8

@@ -36,15 +36,18 @@ import Testing
         #expect(forced.status == 0)
         #expect(forced.stderr.isEmpty)
         try ArchiveCheck.verify(archive)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-            == ["out.authx.gz", "out.authx.gz.sha256", "sample_auth.sqlite"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                == ["out.authx.gz", "out.authx.gz.sha256", "sample_auth.sqlite"])
     }
 
     @Test func acceptsDatabaseURLs() throws {
         let directory = try ExportTempDirectory()
         defer { directory.remove() }
         let database = try ExportTestSupport.buildFixture("sample_auth", in: directory)
-        let absolute = try authx(["export", "sqlite+pysqlite:///" + database + "?timeout=20", "-o", directory.file("a.gz")])
+        let absolute = try authx([
+            "export", "sqlite+pysqlite:///" + database + "?timeout=20", "-o", directory.file("a.gz"),
+        ])
         #expect(absolute.status == 0, "stderr: \(absolute.stderr)")
         let missing = try authx(["export", "sqlite:////nonexistent/dir/app.db", "-o", directory.file("b.gz")])
         #expect(missing.status == 3)
@@ -126,13 +129,18 @@ import Testing
         var writing = false
         for _ in 0..<600 where process.isRunning && !writing {
             usleep(50_000)
-            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd")) ?? []
+            let fds =
+                (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd")) ?? []
             writing = fds.contains { fd in
-                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.processIdentifier)/fd/\(fd)")) ?? ""
+                let target =
+                    (try? FileManager.default.destinationOfSymbolicLink(
+                        atPath: "/proc/\(process.processIdentifier)/fd/\(fd)")) ?? ""
                 return target.hasPrefix(directory.path) && target.hasSuffix("(deleted)")
             }
         }
-        #expect(writing && process.isRunning, "the export finished before it could be interrupted; make the database bigger")
+        #expect(
+            writing && process.isRunning, "the export finished before it could be interrupted; make the database bigger"
+        )
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

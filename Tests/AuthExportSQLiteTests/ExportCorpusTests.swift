@@ -74,7 +74,9 @@ struct ExportCorpusTests {
         let badUTF8 = try copy("bad-utf8.db", into: directory)
         let (summary, files) = try ExportTestSupport.export(badUTF8, in: directory, name: "bad")
         #expect(try files.table("files").column("filename").type == .any)
-        #expect(try files.table("files").values("filename")[1] == .bytes(Array("file".utf8) + [0x96] + Array("name.txt".utf8)))
+        #expect(
+            try files.table("files").values("filename")[1]
+                == .bytes(Array("file".utf8) + [0x96] + Array("name.txt".utf8)))
         #expect(summary.warnings.contains { $0.table == "files" && $0.column == "filename" })
     }
 

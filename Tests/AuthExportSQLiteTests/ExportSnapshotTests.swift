@@ -29,14 +29,18 @@ import Testing
         let entries = try dump.table("entries")
         var sums: [Int64: Int64] = [:]
         for row in entries.rows {
-            if case .integer(let account) = row[1], case .integer(let amount) = row[2] { sums[account, default: 0] += amount }
+            if case .integer(let account) = row[1], case .integer(let amount) = row[2] {
+                sums[account, default: 0] += amount
+            }
         }
         for row in accounts.rows {
             guard case .integer(let id) = row[0], case .integer(let balance) = row[1] else {
                 Issue.record("unexpected account row \(row)")
                 continue
             }
-            #expect(balance == sums[id, default: 0], "account \(id): balance \(balance), entries sum \(sums[id, default: 0])")
+            #expect(
+                balance == sums[id, default: 0],
+                "account \(id): balance \(balance), entries sum \(sums[id, default: 0])")
         }
     }
 
@@ -59,7 +63,8 @@ import Testing
             if event.kind == .rows || event.kind == .tableStarted { writer.runTransactions(20, wait: true) }
         }
         let archive = directory.file("snapshot.authx.gz")
-        let summary = try SQLiteExporter.export(source: path, to: .file(path: archive, overwrite: false), options: options)
+        let summary = try SQLiteExporter.export(
+            source: path, to: .file(path: archive, overwrite: false), options: options)
         let committed = writer.committed
         #expect(committed >= 40, "the application committed \(committed) transactions during the export")
         let dump = try ExportArchiveDump(path: archive)
@@ -87,7 +92,8 @@ import Testing
         options.threads = 2
         _ = try SQLiteExporter.export(source: path, to: .file(path: archive, overwrite: false), options: options)
         writer.stop()
-        #expect(writer.failures == 0, "the application's transactions failed \(writer.failures) times during the export")
+        #expect(
+            writer.failures == 0, "the application's transactions failed \(writer.failures) times during the export")
         let dump = try ExportArchiveDump(path: archive)
         try Self.expectConsistent(dump)
         try ArchiveCheck.verify(archive)

@@ -61,7 +61,8 @@ enum ExportTestSupport {
         process.arguments = arguments
         if let environment { process.environment = environment }
         // Standard error goes to a file, so neither pipe can fill up and block the child.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("authx-stderr-\(UUID().uuidString)")
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authx-stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: errorPath.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorPath) }
         let errorHandle = try FileHandle(forWritingTo: errorPath)
@@ -111,12 +112,15 @@ extension ExportTestSupport {
         var options = options
         options.threads = 2
         let path = directory.file("\(name).authx.gz")
-        let summary = try SQLiteExporter.export(source: database, to: .file(path: path, overwrite: true), options: options)
+        let summary = try SQLiteExporter.export(
+            source: database, to: .file(path: path, overwrite: true), options: options)
         return (summary, try ExportArchiveDump(path: path))
     }
 
     /// Compares every value of every exported table with what `sqlite3 -json` prints for the source, after
-    /// turning each archive value back into the stored SQLite value. Returns the number of cells compared.
+    /// turning each archive value back into the stored SQLite value.
+    ///
+    /// Returns the number of cells compared.
     @discardableResult
     static func expectSameValues(
         _ dump: ExportArchiveDump, database: String, sourceLocation: SourceLocation = #_sourceLocation
@@ -128,8 +132,10 @@ extension ExportTestSupport {
         for archived in dump.tables {
             let table = try #require(schema.tables.first { $0.name == archived.name }, sourceLocation: sourceLocation)
             let expected = try SQLiteJSONOracle.rows(database: database, table: table)
-            #expect(archived.rows.count == expected.count, "table \(table.name): row count", sourceLocation: sourceLocation)
-            #expect(archived.end["rows"] as? Int == expected.count, "table \(table.name): table_end rows",
+            #expect(
+                archived.rows.count == expected.count, "table \(table.name): row count", sourceLocation: sourceLocation)
+            #expect(
+                archived.end["rows"] as? Int == expected.count, "table \(table.name): table_end rows",
                 sourceLocation: sourceLocation)
             let representations = try archived.columns.map { try ColumnRepresentation(column: $0) }
             for (r, (row, oracle)) in zip(archived.rows, expected).enumerated() {

@@ -15,7 +15,9 @@ import Testing
         #expect(try SQLiteSource(argument).path == path)
     }
 
-    @Test(arguments: ["", ":memory:", "sqlite://", "sqlite:///:memory:", "postgresql://u:secret@h/db", "sqlite://host/x.db"])
+    @Test(arguments: [
+        "", ":memory:", "sqlite://", "sqlite:///:memory:", "postgresql://u:secret@h/db", "sqlite://host/x.db",
+    ])
     func rejectedSources(argument: String) {
         let error = #expect(throws: ArchiveError.self) { _ = try SQLiteSource(argument) }
         #expect(error?.message.contains("secret") == false)
@@ -36,7 +38,8 @@ import Testing
                 )
                 """)
         #expect(info.autoincrement)
-        #expect(info.checks.map(\.expression) == [#"(JSON_VALID("settings") OR "settings" IS NULL)"#, "length(name) > 0"])
+        #expect(
+            info.checks.map(\.expression) == [#"(JSON_VALID("settings") OR "settings" IS NULL)"#, "length(name) > 0"])
         #expect(info.checks.map(\.name) == [nil, "ck_len"])
         #expect(info.collations["name"] == "NOCASE")
         #expect(info.uniques.map(\.name) == ["uq_name", nil])
@@ -44,14 +47,18 @@ import Testing
         #expect(info.foreignKeys.count == 2)
         #expect(info.foreignKeys[0].deferred && info.foreignKeys[0].referencedTable == "users")
         #expect(info.foreignKeys[1].name == "fk_x" && !info.foreignKeys[1].deferred)
-        #expect(TypeHints(column: SourceColumn(
-            name: "settings", declaredType: "text", notNull: true, primaryKeyPosition: 0,
-            checks: info.checks.map(\.expression))).json)
+        #expect(
+            TypeHints(
+                column: SourceColumn(
+                    name: "settings", declaredType: "text", notNull: true, primaryKeyPosition: 0,
+                    checks: info.checks.map(\.expression))
+            ).json)
     }
 
     @Test func partialIndexPredicate() {
-        #expect(CreateIndexInfo.predicate(sql: "CREATE INDEX ix ON t (a, (b + 1)) WHERE revoked = 0 AND x IN (1, 2);")
-            == "revoked = 0 AND x IN (1, 2)")
+        #expect(
+            CreateIndexInfo.predicate(sql: "CREATE INDEX ix ON t (a, (b + 1)) WHERE revoked = 0 AND x IN (1, 2);")
+                == "revoked = 0 AND x IN (1, 2)")
         #expect(CreateIndexInfo.predicate(sql: "CREATE INDEX \"where\" ON t (a)") == nil)
         #expect(CreateIndexInfo.predicate(sql: "CREATE INDEX ix ON t (a) WHERE note = 'WHERE x'") == "note = 'WHERE x'")
     }

@@ -22,7 +22,8 @@ import Testing
     private func expectRejected(
         _ rep: ColumnRepresentation, _ stored: SQLiteValue, sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        #expect(!rep.roundTrips(stored), "\(stored) should not fit \(rep.type)/\(rep.encoding)",
+        #expect(
+            !rep.roundTrips(stored), "\(stored) should not fit \(rep.type)/\(rep.encoding)",
             sourceLocation: sourceLocation)
     }
 
@@ -55,10 +56,14 @@ import Testing
         try expectRoundTrip(
             dashedUpper, text("4C5B8A6F-0E1D-4C3B-8A59-9F1C2AB47E3D"), .text("4c5b8a6f-0e1d-4c3b-8a59-9f1c2ab47e3d"))
         let blob = try ColumnRepresentation(type: .uuid, encoding: .blob16)
-        let bytes: [UInt8] = [0x9f, 0x1c, 0x2a, 0xb4, 0x7e, 0x3d, 0x4c, 0x5b, 0x8a, 0x6f, 0x0e, 0x1d, 0x2c, 0x3b, 0x4a, 0x59]
+        let bytes: [UInt8] = [
+            0x9f, 0x1c, 0x2a, 0xb4, 0x7e, 0x3d, 0x4c, 0x5b, 0x8a, 0x6f, 0x0e, 0x1d, 0x2c, 0x3b, 0x4a, 0x59,
+        ]
         try expectRoundTrip(blob, .blob(bytes), .text("9f1c2ab4-7e3d-4c5b-8a6f-0e1d2c3b4a59"))
         expectRejected(blob, .blob(Array(bytes.dropLast())))
-        #expect(throws: RepresentationError.self) { try blob.storedValue(for: .text("9F1C2AB4-7E3D-4C5B-8A6F-0E1D2C3B4A59")) }
+        #expect(throws: RepresentationError.self) {
+            try blob.storedValue(for: .text("9F1C2AB4-7E3D-4C5B-8A6F-0E1D2C3B4A59"))
+        }
     }
 
     // MARK: timestamps
@@ -283,9 +288,11 @@ import Testing
         #expect(compact.logicalValue(of: text(#"{"a": 1}"#)) == .json(#"{"a":1}"#))
 
         let python = try ColumnRepresentation(type: .json, encoding: .jsonPython, declaredType: "JSON")
-        try expectRoundTrip(python, text(#"{"locale": "en-GB", "mfa": {"totp": true, "codes": [1, 2.5e-05]}}"#),
+        try expectRoundTrip(
+            python, text(#"{"locale": "en-GB", "mfa": {"totp": true, "codes": [1, 2.5e-05]}}"#),
             .json(#"{"locale":"en-GB","mfa":{"totp":true,"codes":[1,2.5e-05]}}"#))
-        try expectRoundTrip(python, text(#"{"city": "Z\u00fcrich", "fox": "\ud83e\udd8a", "ctl": "\n\t\u001f\u007f"}"#),
+        try expectRoundTrip(
+            python, text(#"{"city": "Z\u00fcrich", "fox": "\ud83e\udd8a", "ctl": "\n\t\u001f\u007f"}"#),
             .json("{\"city\":\"Zürich\",\"fox\":\"🦊\",\"ctl\":\"\\n\\t\\u001f\u{7f}\"}"))
         try expectRoundTrip(python, text(#"["a, b: c", {}, []]"#), .json(#"["a, b: c",{},[]]"#))
         try expectRoundTrip(python, text("null"), .json("null"))
@@ -325,7 +332,9 @@ import Testing
         for sample in samples {
             var text = sample
             var compact: [UInt8] = []
-            let valid = text.withUTF8 { ColumnRepresentation.appendCompactJSON(UnsafeRawBufferPointer($0), to: &compact) }
+            let valid = text.withUTF8 {
+                ColumnRepresentation.appendCompactJSON(UnsafeRawBufferPointer($0), to: &compact)
+            }
             guard valid else { continue }  // the writer rejects invalid JSON before any spelling matters
             for (encoding, spelling) in pairs {
                 let rep = try ColumnRepresentation(type: .json, encoding: encoding, declaredType: "TEXT")
@@ -333,7 +342,9 @@ import Testing
                     compact.withUnsafeBytes { rep.jsonRoundTrips(UnsafeRawBufferPointer(original), compact: $0) }
                 }
                 let spelled = text.withUTF8 { TextForms.isSpelled(UnsafeRawBufferPointer($0), as: spelling) }
-                #expect(roundTrips == spelled, "\(sample) as \(encoding): round trip \(roundTrips), spelling check \(spelled)")
+                #expect(
+                    roundTrips == spelled,
+                    "\(sample) as \(encoding): round trip \(roundTrips), spelling check \(spelled)")
             }
         }
     }
@@ -342,30 +353,31 @@ import Testing
 
     /// Values written by SQL into a column of each declared type are read, converted to logical values,
     /// converted back and bound into a column of the same declared type: SQLite stores exactly the original.
-    @Test(arguments: [
-        ("CHAR(32)", LogicalType.uuid, ColumnEncoding.hex32, "'7c9e6679742540de944be07fc1f90ae7'"),
-        ("UUID", .uuid, .hex32, "'9f1c2ab47e3d4c5b8a6f0e1d2c3b4a59'"),
-        ("BLOB", .uuid, .blob16, "X'9f1c2ab47e3d4c5b8a6f0e1d2c3b4a59'"),
-        ("DATETIME", .timestamp, .naiveText, "'2024-02-29 23:59:59.999999'"),
-        ("DATETIME", .timestamp, .naiveText, "CURRENT_TIMESTAMP"),
-        ("TIMESTAMP", .timestamp, .naiveText, "strftime('%Y-%m-%d %H:%M:%f', 'now')"),
-        ("TEXT", .timestamp, .isoOffset, "'1969-12-31T00:00:00.5-05:30'"),
-        ("INTEGER", .timestamp, .unixSeconds, "-86400"),
-        ("BIGINT", .timestamp, .unixMillis, "1714557600123"),
-        ("BOOLEAN", .boolean, .int01, "'1'"),
-        ("bool", .boolean, .int01, "0"),
-        ("decimal", .decimal, .numericAffinity, "'1250.50'"),
-        ("NUMERIC(10,2)", .decimal, .numericAffinity, "'0.10'"),
-        ("NUMERIC(20,6)", .decimal, .numericAffinity, "'99999999999999.999999'"),
-        ("numeric", .decimal, .numericAffinity, "'100000000000000000000'"),
-        ("JSON", .json, .jsonPython, "'{\"a\": [1, 2.5], \"b\": \"Z\\u00fcrich\"}'"),
-        ("JSON", .json, .jsonPython, "'5'"),
-        ("JSON", .json, .jsonPython, "'1.25'"),
-        ("JSON", .json, .jsonPython, "'null'"),
-        ("text", .json, .text, "'[1,{\"x\":null}]'"),
-        ("date", .date, .text, "'2000-02-29'"),
-        ("TIME", .time, .text, "'17:00:00.000000'"),
-    ] as [(String, LogicalType, ColumnEncoding, String)])
+    @Test(
+        arguments: [
+            ("CHAR(32)", LogicalType.uuid, ColumnEncoding.hex32, "'7c9e6679742540de944be07fc1f90ae7'"),
+            ("UUID", .uuid, .hex32, "'9f1c2ab47e3d4c5b8a6f0e1d2c3b4a59'"),
+            ("BLOB", .uuid, .blob16, "X'9f1c2ab47e3d4c5b8a6f0e1d2c3b4a59'"),
+            ("DATETIME", .timestamp, .naiveText, "'2024-02-29 23:59:59.999999'"),
+            ("DATETIME", .timestamp, .naiveText, "CURRENT_TIMESTAMP"),
+            ("TIMESTAMP", .timestamp, .naiveText, "strftime('%Y-%m-%d %H:%M:%f', 'now')"),
+            ("TEXT", .timestamp, .isoOffset, "'1969-12-31T00:00:00.5-05:30'"),
+            ("INTEGER", .timestamp, .unixSeconds, "-86400"),
+            ("BIGINT", .timestamp, .unixMillis, "1714557600123"),
+            ("BOOLEAN", .boolean, .int01, "'1'"),
+            ("bool", .boolean, .int01, "0"),
+            ("decimal", .decimal, .numericAffinity, "'1250.50'"),
+            ("NUMERIC(10,2)", .decimal, .numericAffinity, "'0.10'"),
+            ("NUMERIC(20,6)", .decimal, .numericAffinity, "'99999999999999.999999'"),
+            ("numeric", .decimal, .numericAffinity, "'100000000000000000000'"),
+            ("JSON", .json, .jsonPython, "'{\"a\": [1, 2.5], \"b\": \"Z\\u00fcrich\"}'"),
+            ("JSON", .json, .jsonPython, "'5'"),
+            ("JSON", .json, .jsonPython, "'1.25'"),
+            ("JSON", .json, .jsonPython, "'null'"),
+            ("text", .json, .text, "'[1,{\"x\":null}]'"),
+            ("date", .date, .text, "'2000-02-29'"),
+            ("TIME", .time, .text, "'17:00:00.000000'"),
+        ] as [(String, LogicalType, ColumnEncoding, String)])
     func storedValuesSurviveRealSQLite(declared: String, type: LogicalType, encoding: ColumnEncoding, literal: String)
         throws
     {

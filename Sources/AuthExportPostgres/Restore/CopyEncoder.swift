@@ -25,13 +25,12 @@ struct CopyEncoder {
     private(set) var types: [PGType]
     private let logical: [LogicalType]
     /// Encoded data not yet sent.
-    var buffer: [UInt8] = []
+    let buffer = CopyBuffer(capacity: CopyEncoder.flushSize + 64 << 10)
 
     init(format: Format, logical: [LogicalType], types: [PGType]) {
         self.format = format
         self.logical = logical
         self.types = types
-        buffer.reserveCapacity(Self.flushSize + 64 << 10)
     }
 
     /// Data is handed to libpq in pieces of about this size.
@@ -65,7 +64,7 @@ struct CopyEncoder {
     /// Appends the binary header (binary format only).
     mutating func begin() {
         guard format == .binary else { return }
-        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
+        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00] as [UInt8])
         appendInt32(0)
         appendInt32(0)
     }
@@ -91,7 +90,7 @@ struct CopyEncoder {
                 buffer.append(0x0A)
             }
         } catch {
-            buffer.removeSubrange(start...)
+            buffer.truncate(to: start)
             throw error
         }
     }
@@ -221,7 +220,7 @@ struct CopyEncoder {
                 } else {
                     appendInt32(Int32(utf8.count))
                 }
-                buffer.append(contentsOf: utf8)
+                buffer.append(utf8)
             }
         case .invalidText:
             throw anyNeedsBytes(i)
@@ -231,9 +230,23 @@ struct CopyEncoder {
     private mutating func encodeBinaryText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws {
         switch logical[i] {
         case .uuid:
-            guard let uuid = Self.uuidBytes(utf8) else { throw Misfit.unsupported(column: i, message: "malformed uuid") }
+            guard utf8.count == 36, let source = utf8.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+                throw Misfit.unsupported(column: i, message: "malformed uuid")
+            }
             appendInt32(16)
-            withUnsafeBytes(of: uuid) { buffer.append(contentsOf: $0) }
+            var valid = true
+            buffer.write(16) { out in
+                var k = 0
+                for j in 0..<16 {
+                    if k == 8 || k == 13 || k == 18 || k == 23 { k += 1 }
+                    let hi = hexTable[Int(source[k])]
+                    let lo = hexTable[Int(source[k + 1])]
+                    if hi | lo > 0x0F { valid = false }
+                    out[j] = hi << 4 | (lo & 0x0F)
+                    k += 2
+                }
+            }
+            guard valid else { throw Misfit.unsupported(column: i, message: "malformed uuid") }
         case .timestamp:
             guard let micros = Self.timestampMicros(utf8) else {
                 throw Misfit.unsupported(column: i, message: "timestamp outside PostgreSQL's range")
@@ -251,11 +264,11 @@ struct CopyEncoder {
         case .decimal:
             try checkDecimal(utf8, i)
             guard let digits = DecimalDigits(utf8) else { throw Misfit.unsupported(column: i, message: "malformed decimal") }
-            digits.appendNumeric(to: &buffer)
+            digits.appendNumeric(to: buffer)
         default:
             try checkText(utf8, i)
             appendInt32(Int32(utf8.count))
-            buffer.append(contentsOf: utf8)
+            buffer.append(utf8)
         }
     }
 
@@ -323,7 +336,7 @@ struct CopyEncoder {
     private mutating func appendEscaped(_ utf8: UnsafeRawBufferPointer) {
         var runStart = 0
         for (index, byte) in utf8.enumerated() where byte == 0x5C || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-            if index > runStart { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<index])) }
+            if index > runStart { buffer.append(UnsafeRawBufferPointer(rebasing: utf8[runStart..<index])) }
             buffer.append(0x5C)
             switch byte {
             case 0x0A: buffer.append(0x6E)
@@ -333,10 +346,10 @@ struct CopyEncoder {
             }
             runStart = index + 1
         }
-        if runStart < utf8.count { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart...])) }
+        if runStart < utf8.count { buffer.append(UnsafeRawBufferPointer(rebasing: utf8[runStart...])) }
     }
 
-    private mutating func appendASCII(_ s: String) { buffer.append(contentsOf: s.utf8) }
+    private func appendASCII(_ s: String) { buffer.append(contentsOf: s.utf8) }
 
     private mutating func appendLengthPrefixedText(_ utf8: String.UTF8View) {
         appendInt32(Int32(utf8.count))
@@ -352,19 +365,11 @@ struct CopyEncoder {
 
     // MARK: Big-endian integers
 
-    private mutating func appendInt16(_ v: Int16) {
-        let u = UInt16(bitPattern: v)
-        buffer.append(UInt8(truncatingIfNeeded: u >> 8))
-        buffer.append(UInt8(truncatingIfNeeded: u))
-    }
+    @inline(__always) private func appendInt16(_ v: Int16) { buffer.appendBigEndian(v) }
 
-    private mutating func appendInt32(_ v: Int32) {
-        withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) }
-    }
+    @inline(__always) private func appendInt32(_ v: Int32) { buffer.appendBigEndian(v) }
 
-    private mutating func appendInt64(_ v: Int64) {
-        withUnsafeBytes(of: v.bigEndian) { buffer.append(contentsOf: $0) }
-    }
+    @inline(__always) private func appendInt64(_ v: Int64) { buffer.appendBigEndian(v) }
 
     // MARK: Parsing canonical forms
 
@@ -417,30 +422,8 @@ struct CopyEncoder {
         let (total, o2) = dayMicros.addingReportingOverflow(time)
         return o1 || o2 ? nil : total
     }
-
-    /// The 16 bytes of a canonical 36-character uuid.
-    static func uuidBytes(_ s: UnsafeRawBufferPointer) -> uuid_t? {
-        guard s.count == 36 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        var k = 0
-        while k < 36 {
-            if k == 8 || k == 13 || k == 18 || k == 23 {
-                k += 1
-                continue
-            }
-            guard let hi = hexValue(s[k]), let lo = hexValue(s[k + 1]) else { return nil }
-            bytes.append(hi << 4 | lo)
-            k += 2
-        }
-        return (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
-            bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-        )
-    }
 }
 
-typealias uuid_t = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
 /// Calls `body` with the UTF-8 bytes of `s` (without copying native strings).
 @inline(__always)
@@ -502,7 +485,7 @@ struct DecimalDigits {
     }
 
     /// Appends the value in PostgreSQL's binary numeric format (with its 4-byte length).
-    func appendNumeric(to out: inout [UInt8]) {
+    func appendNumeric(to out: CopyBuffer) {
         func int16(_ v: Int) {
             let u = UInt16(truncatingIfNeeded: v)
             out.append(UInt8(truncatingIfNeeded: u >> 8))
@@ -510,7 +493,7 @@ struct DecimalDigits {
         }
         func header(ndigits: Int, weight: Int, sign: Int, dscale: Int) {
             let length = 8 + 2 * ndigits
-            withUnsafeBytes(of: Int32(length).bigEndian) { out.append(contentsOf: $0) }
+            out.appendBigEndian(Int32(length))
             int16(ndigits)
             int16(weight)
             int16(sign)
@@ -557,3 +540,6 @@ struct DecimalDigits {
         for g in digits { int16(g) }
     }
 }
+
+/// Hex digit values by byte; 0xFF for bytes that are not hex digits.
+let hexTable: [UInt8] = (0..<256).map { hexValue(UInt8($0)) ?? 0xFF }

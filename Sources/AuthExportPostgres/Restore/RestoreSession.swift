@@ -1,4 +1,6 @@
 import AuthExport
+internal import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +10,7 @@ import Glibc
 final class RestoreSession {
     private let options: PostgresRestore.Options
     private let connection: PGConnection?
+    private let conninfo: String?
     /// The dry-run script.
     private(set) var script: [String] = []
     private var notes: [RestoreNote] = []
@@ -28,13 +31,21 @@ final class RestoreSession {
     private var loader: TableLoader?
     private var currentPlan: TablePlan?
     private var currentRows: Int64 = 0
-    private var reader: ArchiveReader?
+    private var source: RecordPrefetcher?
+    /// `--jobs N`: the loading connections and their private staging schema.
+    private var workers: LoadWorkers?
+    private var staging: String?
+    private var currentWorker: Int?
+    private var batch: [[Value]] = []
+    private var batchBytes = 0
+    private var parallelRows: Int64 = 0
+    private var archivePath = ""
     /// Every table of the archive, restored or not.
     private var archiveTables: [String] = []
-    private let savepoint = "authx_attempt"
 
     init(options: PostgresRestore.Options, conninfo: String?) throws {
         self.options = options
+        self.conninfo = conninfo
         if let conninfo {
             connection = try PGConnection(conninfo: conninfo)
         } else {
@@ -43,29 +54,44 @@ final class RestoreSession {
     }
 
     private var isDryRun: Bool { connection == nil }
+    /// Whether tables load over several connections (a staging schema, then one final transaction).
+    private var isParallel: Bool { options.jobs > 1 && !isDryRun && !options.dataOnly && !options.schemaOnly }
 
     // MARK: Running
 
     func run(_ reader: ArchiveReader) throws -> PostgresRestore.Summary {
-        self.reader = reader
+        let filter = options.tables
+        let rowsNeeded = !options.schemaOnly && !isDryRun
+        // Reading on a second thread measured slower on a busy 2-core machine (allocator contention between the
+        // threads); it is kept for --jobs, where several connections consume rows.
+        let threaded = rowsNeeded && options.jobs > 1
+        let source = RecordPrefetcher(reader: reader, threaded: threaded) { table in rowsNeeded && filter.includes(table.name) }
+        self.source = source
+        archivePath = reader.location.path ?? ""
         do {
-            let summary = try runUnchecked(reader)
+            var summary = try runUnchecked(source)
+            try analyzeAfterCommit(&summary)
             connection?.close()
             return summary
         } catch {
+            source.cancel()
             loader?.abort()
+            workers?.shutdown()
             if let connection {
                 _ = try? connection.execute("ROLLBACK")
+                if let staging {
+                    _ = try? connection.execute("DROP SCHEMA IF EXISTS \(PGConnection.quoteIdentifier(staging)) CASCADE")
+                }
                 connection.close()
             }
             throw error
         }
     }
 
-    private func runUnchecked(_ reader: ArchiveReader) throws -> PostgresRestore.Summary {
+    private func runUnchecked(_ source: RecordPrefetcher) throws -> PostgresRestore.Summary {
         try begin()
         var sawEnd = false
-        while let record = try reader.next() {
+        while let record = try source.next() {
             switch record {
             case .header(let header):
                 backend = header.source.backend
@@ -73,7 +99,13 @@ final class RestoreSession {
             case .table(let table):
                 try startTable(table)
             case .row(let row):
-                if let loader {
+                if let worker = currentWorker {
+                    batch.append(row)
+                    batchBytes += RecordPrefetcher.size(row)
+                    parallelRows += 1
+                    if batch.count >= 512 || batchBytes >= 1 << 20 { try sendBatch(to: worker) }
+                    if parallelRows & 0xFFFF == 0 { progress(.rows, rows: parallelRows) }
+                } else if let loader {
                     try loader.append(row)
                     if loader.rows & 0xFFFF == 0 { progress(.rows, rows: loader.rows) }
                 } else {
@@ -90,7 +122,7 @@ final class RestoreSession {
             }
         }
         guard sawEnd else {
-            throw ArchiveError(.truncated, "archive ended before its end record", location: reader.location)
+            throw ArchiveError(.truncated, "archive ended before its end record", location: .init(path: archivePath))
         }
         let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
         if !unmatched.isEmpty {
@@ -102,7 +134,46 @@ final class RestoreSession {
         try execute("COMMIT", operation: "committing the restore")
         return PostgresRestore.Summary(
             database: connection?.databaseName ?? "", schema: schema, tables: results,
-            rows: results.reduce(0) { $0 + $1.rows }, bytesRead: reader.bytesRead, notes: notes)
+            rows: results.reduce(0) { $0 + $1.rows }, bytesRead: source.bytesRead, notes: notes)
+    }
+
+    /// `ANALYZE` after the commit, over several connections at once: statistics do not change the data, so the
+    /// restore is already complete and atomic; a failure here is reported as a note.
+    private func analyzeAfterCommit(_ summary: inout PostgresRestore.Summary) throws {
+        guard options.analyze && !options.schemaOnly else { return }
+        let tables = zip(plans, results).sorted { $0.1.rows > $1.1.rows }.map { $0.0.qualified(schema) }
+        guard !tables.isEmpty else { return }
+        emit("\n-- statistics (after the commit, over several connections)")
+        guard let conninfo else {
+            for table in tables { script.append("ANALYZE \(table);") }
+            return
+        }
+        let workers = min(tables.count, max(options.jobs, 2))
+        let next = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        let work = AnalyzeWork(tables: tables, conninfo: conninfo)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let connection: PGConnection
+            do {
+                connection = try PGConnection(conninfo: work.conninfo)
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+                return
+            }
+            defer { connection.close() }
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < work.tables.count else { return }
+                do {
+                    try connection.execute("ANALYZE \(work.tables[i])")
+                } catch {
+                    failures.withLock { $0.append("\(work.tables[i]): \(error)") }
+                }
+            }
+        }
+        for failure in failures.withLock({ $0 }) {
+            summary.notes.append(RestoreNote(.notRestored, table: nil, "ANALYZE failed after the restore was committed: \(failure)"))
+        }
     }
 
     // MARK: SQL execution
@@ -134,43 +205,55 @@ final class RestoreSession {
 
     /// Runs a planned statement; a translated one that PostgreSQL rejects as untranslatable is reported instead.
     private func run(_ statement: PlannedStatement) throws {
+        guard let connection else {
+            switch statement.mode {
+            case .required: break
+            case .fallback(_, let fallbackSQL, _):
+                script.append("-- if this fails because the key columns hold NULLs: \(fallbackSQL);")
+            case .attempt:
+                script.append("-- translated: reported and skipped if PostgreSQL rejects it")
+            }
+            script.append(statement.sql + ";")
+            if case .fallback = statement.mode {} else if let success = statement.successNote { notes.append(success) }
+            return
+        }
+        try Self.run(statement, on: connection, notes: &notes)
+    }
+
+    /// Runs a planned statement on `connection` (inside a transaction).
+    static func run(_ statement: PlannedStatement, on connection: PGConnection, notes: inout [RestoreNote]) throws {
+        let savepoint = "authx_attempt"
+        func plain(_ sql: String) throws {
+            do { try connection.execute(sql) } catch {
+                throw error.filling(.init(table: statement.table), operation: statement.operation)
+            }
+        }
         switch statement.mode {
         case .required:
-            try execute(statement.sql, operation: statement.operation, table: statement.table)
+            try plain(statement.sql)
             if let note = statement.successNote { notes.append(note) }
         case .fallback(let states, let fallbackSQL, let note):
-            guard let connection else {
-                script.append("-- if this fails because the key columns hold NULLs: \(fallbackSQL);")
-                script.append(statement.sql + ";")
-                return
-            }
-            try execute("SAVEPOINT \(savepoint)", operation: statement.operation)
+            try plain("SAVEPOINT \(savepoint)")
             do {
                 try connection.execute(statement.sql)
-                try execute("RELEASE SAVEPOINT \(savepoint)", operation: statement.operation)
+                try plain("RELEASE SAVEPOINT \(savepoint)")
             } catch let error as PostgresError where error.sqlState.map(states.contains) ?? false {
-                try execute("ROLLBACK TO SAVEPOINT \(savepoint)", operation: statement.operation)
-                try execute("RELEASE SAVEPOINT \(savepoint)", operation: statement.operation)
-                try execute(fallbackSQL, operation: statement.operation, table: statement.table)
+                try plain("ROLLBACK TO SAVEPOINT \(savepoint)")
+                try plain("RELEASE SAVEPOINT \(savepoint)")
+                try plain(fallbackSQL)
                 notes.append(RestoreNote(.typeChanged, table: statement.table, note))
             } catch let error as PostgresError {
                 throw error.filling(.init(table: statement.table), operation: statement.operation)
             }
         case .attempt(let note):
-            guard let connection else {
-                script.append("-- translated: reported and skipped if PostgreSQL rejects it")
-                script.append(statement.sql + ";")
-                if let success = statement.successNote { notes.append(success) }
-                return
-            }
-            try execute("SAVEPOINT \(savepoint)", operation: statement.operation)
+            try plain("SAVEPOINT \(savepoint)")
             do {
                 try connection.execute(statement.sql)
-                try execute("RELEASE SAVEPOINT \(savepoint)", operation: statement.operation)
+                try plain("RELEASE SAVEPOINT \(savepoint)")
                 if let success = statement.successNote { notes.append(success) }
-            } catch let error as PostgresError where Self.isTranslationFailure(error) {
-                try execute("ROLLBACK TO SAVEPOINT \(savepoint)", operation: statement.operation)
-                try execute("RELEASE SAVEPOINT \(savepoint)", operation: statement.operation)
+            } catch let error as PostgresError where isTranslationFailure(error) {
+                try plain("ROLLBACK TO SAVEPOINT \(savepoint)")
+                try plain("RELEASE SAVEPOINT \(savepoint)")
                 notes.append(RestoreNote(.notRestored, table: statement.table, "\(note): PostgreSQL says: \(error.message)"))
             } catch let error as PostgresError {
                 throw error.filling(.init(table: statement.table), operation: statement.operation)
@@ -190,6 +273,7 @@ final class RestoreSession {
     private func begin() throws {
         emit("-- authx restore plan (dry run): nothing below has been run")
         if let schema = options.schema { self.schema = schema }
+        if isParallel { return try beginParallel() }
         try execute("BEGIN", operation: "starting the transaction")
         try execute("SET LOCAL client_min_messages = warning", operation: "configuring the session")
         try execute("SET LOCAL DateStyle = 'ISO, YMD'", operation: "configuring the session")
@@ -221,6 +305,32 @@ final class RestoreSession {
             "SET LOCAL search_path = \(PGConnection.quoteIdentifier(schema)), pg_catalog", operation: "configuring the session")
     }
 
+    /// `--jobs N`: a private staging schema, committed at once (it holds the tables while they load), and the
+    /// loading connections. The target schema is only touched by the final transaction.
+    private func beginParallel() throws {
+        if options.schema == nil {
+            guard let current = try query("SELECT current_schema()", [], operation: "finding the current schema").string(0, 0)
+            else {
+                throw PostgresError(
+                    .invalidOptions, "the connection has no current schema (empty search_path)", hint: "give one with --schema NAME")
+            }
+            schema = current
+        }
+        let name = "authx_restore_\(getpid())_\(IdentifierMap.hex32(UInt32.random(in: 0...UInt32.max)))"
+        try execute("CREATE SCHEMA \(PGConnection.quoteIdentifier(name))", operation: "creating the staging schema \(name)")
+        staging = name
+        // swift-format-ignore: NeverForceUnwrap
+        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo!, schema: name)  // isParallel implies a connection
+    }
+
+    private func sendBatch(to worker: Int) throws {
+        guard !batch.isEmpty, let workers else { return }
+        try workers.send(batch, bytes: batchBytes, to: worker)
+        batch = []
+        batch.reserveCapacity(512)
+        batchBytes = 0
+    }
+
     // MARK: Tables
 
     private func progress(_ kind: ProgressEvent.Kind, rows: Int64) {
@@ -228,14 +338,13 @@ final class RestoreSession {
         handler(
             ProgressEvent(
                 kind: kind, table: plan.source.name, rowsDone: rows, rowsTotal: expectedRows[plan.source.name],
-                bytesDone: reader?.bytesRead ?? 0))
+                bytesDone: source?.bytesRead ?? 0))
     }
 
     private func startTable(_ table: TableSchema) throws {
         currentRows = 0
         archiveTables.append(table.name)
         guard options.tables.includes(table.name) else {
-            reader?.materializeRows = false
             currentPlan = nil
             loader = nil
             return
@@ -247,6 +356,10 @@ final class RestoreSession {
         } catch {
             throw error.filling(.init(table: table.name))
         }
+        if isParallel {
+            try dispatchTable(plan)
+            return
+        }
         if options.dataOnly {
             try prepareExistingTable(&plan)
         } else {
@@ -257,7 +370,6 @@ final class RestoreSession {
         currentPlan = plan
         progress(.tableStarted, rows: 0)
         if options.schemaOnly || isDryRun {
-            reader?.materializeRows = false
             loader = nil
             if !options.schemaOnly {
                 let format = options.copyFormat == .binary
@@ -267,7 +379,6 @@ final class RestoreSession {
             }
             return
         }
-        reader?.materializeRows = true
         // swift-format-ignore: NeverForceUnwrap
         let connection = self.connection!  // not a dry run (checked above)
         let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
@@ -280,6 +391,40 @@ final class RestoreSession {
             throw error.filling(.init(table: table.name), operation: "starting COPY into \(table.name)")
         }
         self.loader = loader
+    }
+
+    /// `--jobs N`: checks the target now (to fail before loading), then hands the table to an idle connection,
+    /// which creates and loads it in the staging schema and builds its keys and indexes.
+    private func dispatchTable(_ plan: TablePlan) throws {
+        guard let staging, let workers else { return }
+        if let kind = try relationKind(plan.pgName) {
+            let what = Self.kindName(kind)
+            guard options.clean else {
+                throw PostgresError(
+                    .tableExists, "\(what) \(schema).\(plan.pgName) already exists; nothing was changed",
+                    hint: "restore into an empty schema (--schema NAME), or use --clean to replace it",
+                    location: .init(table: plan.source.name))
+            }
+            guard ["r", "p", "v", "m"].contains(kind) else {
+                throw PostgresError(
+                    .tableExists, "\(what) \(schema).\(plan.pgName) already exists and --clean replaces only tables and views",
+                    location: .init(table: plan.source.name))
+            }
+            replaced.append((plan.pgName, kind))
+        }
+        var planNotes: [RestoreNote] = []
+        let after = try plan.keysAndIndexes(schema: staging, relations: &relations, notes: &planNotes)
+        notes.append(contentsOf: planNotes)
+        let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
+        let job = LoadWorkers.TableJob(
+            index: plans.count, plan: plan, createSQL: plan.createTable(schema: staging),
+            before: plan.attemptedDefaults(schema: staging), after: after, format: format)
+        planIndex[plan.source.name] = plans.count
+        plans.append(plan)
+        currentPlan = plan
+        parallelRows = 0
+        progress(.tableStarted, rows: 0)
+        currentWorker = try workers.begin(job)
     }
 
     private func relationKind(_ pgName: String) throws -> String? {
@@ -387,8 +532,14 @@ final class RestoreSession {
     }
 
     private func finishTable(_ end: TableEnd) throws {
-        guard let plan = currentPlan, plan.source.name == end.table else {
-            reader?.materializeRows = true
+        guard let plan = currentPlan, plan.source.name == end.table else { return }
+        if let worker = currentWorker, let workers {
+            try sendBatch(to: worker)
+            try workers.end(worker: worker)
+            results.append(.init(name: plan.source.name, pgName: plan.pgName, rows: end.rows))
+            progress(.tableFinished, rows: end.rows)
+            currentWorker = nil
+            currentPlan = nil
             return
         }
         var rows = currentRows
@@ -419,7 +570,6 @@ final class RestoreSession {
         progress(.tableFinished, rows: rows)
         loader = nil
         currentPlan = nil
-        reader?.materializeRows = true
     }
 
     // MARK: After the load
@@ -429,13 +579,11 @@ final class RestoreSession {
             try postDataOnly()
             return
         }
-        try swapReplacedTables()
-        emit("\n-- keys, constraints and indexes")
-        for plan in plans {
-            var planNotes: [RestoreNote] = []
-            let statements = try plan.keysAndIndexes(schema: schema, relations: &relations, notes: &planNotes)
-            notes.append(contentsOf: planNotes)
-            for statement in statements { try run(statement) }
+        if isParallel {
+            try finishParallel()
+        } else {
+            try swapReplacedTables()
+            try keysAndIndexes()
         }
         emit("\n-- foreign keys")
         for plan in plans {
@@ -449,11 +597,45 @@ final class RestoreSession {
             for statement in plan.identities(schema: schema, withData: !options.schemaOnly) { try run(statement) }
         }
         try restoreObjects()
-        if options.analyze && !options.schemaOnly {
-            emit("\n-- statistics")
-            for plan in plans {
-                try execute("ANALYZE \(plan.qualified(schema))", operation: "analyzing \(plan.source.name)", table: plan.source.name)
-            }
+        if let staging {
+            try execute("DROP SCHEMA \(PGConnection.quoteIdentifier(staging))", operation: "dropping the empty staging schema")
+            self.staging = nil
+        }
+    }
+
+    /// `--jobs N`: waits for the loading connections, then, in the final transaction, replaces old tables
+    /// (`--clean`) and moves the loaded tables into the target schema.
+    private func finishParallel() throws {
+        guard let workers, let staging else { return }
+        let finished = try workers.finish()
+        workers.shutdown()
+        self.workers = nil
+        for done in finished.sorted(by: { $0.index < $1.index }) {
+            plans[done.index] = done.plan
+            results[done.index].rows = done.rows
+            notes.append(contentsOf: done.notes)
+        }
+        try execute("BEGIN", operation: "starting the final transaction")
+        try execute("SET LOCAL client_min_messages = warning", operation: "configuring the session")
+        if options.schema != nil {
+            try execute("CREATE SCHEMA IF NOT EXISTS \(PGConnection.quoteIdentifier(schema))", operation: "creating schema \(schema)")
+        }
+        try execute("SET LOCAL search_path = \(PGConnection.quoteIdentifier(schema)), pg_catalog", operation: "configuring the session")
+        try dropReplaced()
+        for plan in plans {
+            try execute(
+                "ALTER TABLE \(PGConnection.quoteIdentifier(staging)).\(PGConnection.quoteIdentifier(plan.pgName)) SET SCHEMA \(PGConnection.quoteIdentifier(schema))",
+                operation: "moving table \(plan.source.name) into schema \(schema)", table: plan.source.name)
+        }
+    }
+
+    private func keysAndIndexes() throws {
+        emit("\n-- keys, constraints and indexes")
+        for plan in plans {
+            var planNotes: [RestoreNote] = []
+            let statements = try plan.keysAndIndexes(schema: schema, relations: &relations, notes: &planNotes)
+            notes.append(contentsOf: planNotes)
+            for statement in statements { try run(statement) }
         }
     }
 
@@ -468,6 +650,18 @@ final class RestoreSession {
     /// `--clean`: drop the old tables (and the archive's views) now that the new ones are loaded, and give the
     /// new tables their names.
     private func swapReplacedTables() throws {
+        guard !replaced.isEmpty else { return }
+        try dropReplaced()
+        for i in plans.indices where plans[i].createName != plans[i].pgName {
+            try execute(
+                "ALTER TABLE \(plans[i].qualified(schema, created: true)) RENAME TO \(PGConnection.quoteIdentifier(plans[i].pgName))",
+                operation: "--clean renaming the new table \(plans[i].source.name)")
+            plans[i].createName = plans[i].pgName
+        }
+    }
+
+    /// `--clean`: drops the old relations the archive replaces (and the archive's old views first).
+    private func dropReplaced() throws {
         guard !replaced.isEmpty else { return }
         // Views of the archive are recreated below; drop the old ones first, they may depend on old tables.
         for object in objects where object.type == "view" {
@@ -492,12 +686,6 @@ final class RestoreSession {
                 error.hint = "drop or alter those objects first, or restore into another schema with --schema"
                 throw error
             }
-        }
-        for i in plans.indices where plans[i].createName != plans[i].pgName {
-            try execute(
-                "ALTER TABLE \(plans[i].qualified(schema, created: true)) RENAME TO \(PGConnection.quoteIdentifier(plans[i].pgName))",
-                operation: "--clean renaming the new table \(plans[i].source.name)")
-            plans[i].createName = plans[i].pgName
         }
     }
 
@@ -592,12 +780,15 @@ final class RestoreSession {
                 guard let column = row[0] else { continue }
                 try run(plan.sequenceReset(schema: schema, column: column))
             }
-            if options.analyze {
-                try execute("ANALYZE \(plan.qualified(schema))", operation: "analyzing \(plan.source.name)", table: plan.source.name)
-            }
         }
     }
 }
 
 @available(*, unavailable)
 extension RestoreSession: Sendable {}
+
+/// What the ANALYZE workers share.
+private struct AnalyzeWork: Sendable {
+    let tables: [String]
+    let conninfo: String
+}

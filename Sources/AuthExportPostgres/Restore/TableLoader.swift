@@ -100,11 +100,10 @@ final class TableLoader {
     }
 
     private func flush() throws {
-        let data = encoder.buffer
-        encoder.buffer.removeAll(keepingCapacity: true)
+        defer { encoder.buffer.removeAll() }
         do {
-            try data.withUnsafeBytes { try connection.putCopyData($0) }
-        } catch let error as PostgresError {
+            try connection.putCopyData(encoder.buffer.bytes)
+        } catch {
             copyOpen = false
             throw located(error)
         }

@@ -370,14 +370,16 @@ struct TablePlan {
         return out
     }
 
-    /// Sets the sequence of `column` (serial or identity) past the highest value in the table.
+    /// Sets the sequence of `column` (serial or identity) past the highest value in the table, or past the
+    /// archive's recorded sequence value when that is higher (rows were deleted at the source).
     func sequenceReset(schema: String, column: String) -> PlannedStatement {
         let table = qualified(schema)
         let literal = PGConnection.quoteLiteral(table)
         let q = PGConnection.quoteIdentifier(column)
+        let highest = source.sequenceValue.map { "greatest(max(\(q)), \($0))" } ?? "max(\(q))"
         return PlannedStatement(
             sql: "SELECT setval(pg_get_serial_sequence(\(literal), \(PGConnection.quoteLiteral(column))), m) "
-                + "FROM (SELECT max(\(q)) AS m FROM \(table)) AS t WHERE m IS NOT NULL",
+                + "FROM (SELECT \(highest) AS m FROM \(table)) AS t WHERE m IS NOT NULL",
             mode: .required, table: source.name, operation: "setting the sequence of \(source.name).\(column)")
     }
 }

@@ -147,9 +147,11 @@ struct ColumnScan {
             let valid = ColumnRepresentation.appendCompactJSON(bytes, to: &scratch)
             var anyDied = false
             for i in jsonCandidates.indices {
-                let fits = valid && scratch.withUnsafeBytes {
-                    jsonCandidates[i].representation.jsonRoundTrips(bytes, compact: $0)
-                }
+                let fits =
+                    valid
+                    && scratch.withUnsafeBytes {
+                        jsonCandidates[i].representation.jsonRoundTrips(bytes, compact: $0)
+                    }
                 if !fits {
                     jsonCandidates[i].alive = false
                     jsonCandidates[i].firstFailure = ordinal
@@ -189,9 +191,10 @@ struct ColumnScan {
     private mutating func createTextCandidates(first: UnsafeRawBufferPointer) {
         textCandidatesCreated = true
         let declared = column.declaredType
-        func add(_ type: LogicalType, _ encoding: ColumnEncoding, timeZone: String? = nil, offset: String? = nil,
-            into list: inout [Candidate])
-        {
+        func add(
+            _ type: LogicalType, _ encoding: ColumnEncoding, timeZone: String? = nil, offset: String? = nil,
+            into list: inout [Candidate]
+        ) {
             if let rep = try? ColumnRepresentation(
                 type: type, encoding: encoding, declaredType: declared, timeZone: timeZone, offset: offset)
             {

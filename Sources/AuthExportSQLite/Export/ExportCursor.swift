@@ -12,7 +12,9 @@ struct ExportCursor {
         self.stmt = statement.stmt
     }
 
-    /// Advances; false at the end. The corresponding C function is `sqlite3_step`.
+    /// Advances; false at the end.
+    ///
+    /// The corresponding C function is `sqlite3_step`.
     @inline(__always)
     func step() throws(SQLiteError) -> Bool { try statement.step() }
 

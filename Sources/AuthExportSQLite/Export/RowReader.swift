@@ -75,11 +75,14 @@ struct RowBatch {
                 lengths.append(0)
             case SQLITE_TEXT, SQLITE_BLOB:
                 let pointer: UnsafeRawPointer? =
-                    type == SQLITE_TEXT ? sqlite3_column_text(stmt, i).map { UnsafeRawPointer($0) } : sqlite3_column_blob(stmt, i)
+                    type == SQLITE_TEXT
+                    ? sqlite3_column_text(stmt, i).map { UnsafeRawPointer($0) } : sqlite3_column_blob(stmt, i)
                 let count = Int(sqlite3_column_bytes(stmt, i))
                 values.append(Int64(bytes.count))
                 lengths.append(Int32(count))
-                if count > 0, let pointer { bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count)) }
+                if count > 0, let pointer {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
+                }
             default:
                 values.append(0)
                 lengths.append(0)
@@ -94,7 +97,9 @@ struct RowBatch {
             try values.withUnsafeBufferPointer { values in
                 try lengths.withUnsafeBufferPointer { lengths in
                     try bytes.withUnsafeBytes { bytes in
-                        try body(BatchView(columns: columns, classes: classes, values: values, lengths: lengths, bytes: bytes))
+                        try body(
+                            BatchView(
+                                columns: columns, classes: classes, values: values, lengths: lengths, bytes: bytes))
                     }
                 }
             }
@@ -122,7 +127,9 @@ struct BatchRow: RowSource {
 
     @inline(__always) func storageClass(_ i: Int32) -> Int32 { view.classes[base + Int(i)] }
     @inline(__always) func integer(_ i: Int32) -> Int64 { view.values[base + Int(i)] }
-    @inline(__always) func real(_ i: Int32) -> Double { Double(bitPattern: UInt64(bitPattern: view.values[base + Int(i)])) }
+    @inline(__always) func real(_ i: Int32) -> Double {
+        Double(bitPattern: UInt64(bitPattern: view.values[base + Int(i)]))
+    }
     @inline(__always) func text(_ i: Int32) -> UnsafeRawBufferPointer { bytes(i) }
     @inline(__always) func blob(_ i: Int32) -> UnsafeRawBufferPointer { bytes(i) }
 
@@ -135,7 +142,9 @@ struct BatchRow: RowSource {
 }
 
 /// Steps a statement on its own thread and hands the rows over in batches, so reading SQLite (page reads,
-/// record decoding) runs in parallel with encoding the archive. Memory is bounded: a few batches circulate.
+/// record decoding) runs in parallel with encoding the archive.
+///
+/// Memory is bounded: a few batches circulate.
 ///
 /// The connection must not be used by anyone else until ``finish()`` returns.
 final class RowReader: @unchecked Sendable {
@@ -206,7 +215,9 @@ final class RowReader: @unchecked Sendable {
         }
     }
 
-    /// The next batch, nil at the end. Give it back with ``recycle(_:)``.
+    /// The next batch, nil at the end.
+    ///
+    /// Give it back with ``recycle(_:)``.
     func next() throws(SQLiteError) -> RowBatch? {
         condition.lock()
         defer { condition.unlock() }

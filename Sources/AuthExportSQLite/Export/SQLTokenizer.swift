@@ -70,9 +70,10 @@ struct SQLTokenizer {
                 tokens.append(Token(kind: .word, range: start..<i))
             } else if ASCIIByte.isDigit(b) || (b == UInt8(ascii: ".") && i + 1 < n && ASCIIByte.isDigit(sql[i + 1])) {
                 let start = i
-                while i < n, isWordPart(sql[i]) || sql[i] == UInt8(ascii: ".")
-                    || ((sql[i] == UInt8(ascii: "+") || sql[i] == UInt8(ascii: "-"))
-                        && (sql[i - 1] == UInt8(ascii: "e") || sql[i - 1] == UInt8(ascii: "E")))
+                while i < n,
+                    isWordPart(sql[i]) || sql[i] == UInt8(ascii: ".")
+                        || ((sql[i] == UInt8(ascii: "+") || sql[i] == UInt8(ascii: "-"))
+                            && (sql[i - 1] == UInt8(ascii: "e") || sql[i - 1] == UInt8(ascii: "E")))
                 {
                     i += 1
                 }
@@ -200,7 +201,9 @@ extension String {
 }
 
 extension SQLStatementText {
-    /// Quotes an SQLite identifier: `"` + name with `"` doubled + `"`. Identifiers are data, never SQL.
+    /// Quotes an SQLite identifier: `"` + name with `"` doubled + `"`.
+    ///
+    /// Identifiers are data, never SQL.
     static func quote(_ name: String) -> String {
         "\"" + name.replacingAll("\"", with: "\"\"") + "\""
     }

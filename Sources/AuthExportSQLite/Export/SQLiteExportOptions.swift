@@ -2,24 +2,34 @@ import AuthExport
 
 /// Options of ``SQLiteExporter``.
 public struct SQLiteExportOptions: Sendable {
-    /// Which tables to export (`--table` / `--exclude-table` globs). Default: all.
+    /// Which tables to export (`--table` / `--exclude-table` globs).
+    ///
+    /// Default: all.
     public var tables = TableFilter()
     /// Column types forced by the user (`--type users.id=uuid`); a value that does not fit is an error.
     public var typeOverrides: [TypeOverride] = []
     /// The zone naive timestamps are in (`--assume-timezone`): `UTC` (the default), `±HH:MM` or an IANA name.
     public var assumeTimeZone: String?
-    /// The deflate level, 1-12 (libdeflate). Default 6.
+    /// The deflate level, 1-12 (libdeflate).
+    ///
+    /// Default 6.
     public var compressionLevel = 6
-    /// Compression threads. Default: the number of CPUs.
+    /// Compression threads.
+    ///
+    /// Default: the number of CPUs.
     public var threads = ProcessInfoCPU.count
-    /// How long to wait for a writer's lock before failing, in milliseconds. Default 30 s.
+    /// How long to wait for a writer's lock before failing, in milliseconds.
+    ///
+    /// Default 30 s.
     public var busyTimeoutMilliseconds: Int32 = 30_000
     /// Receives progress events (on the exporting thread).
     public var progress: ProgressHandler?
     /// Polled between rows; when it returns true the export stops, discards the archive and throws.
     public var isCancelled: (@Sendable () -> Bool)?
     /// How many leading rows of each table decide its column types before its rows are written (every later
-    /// value is still checked, and a misfit restarts the export with a full scan). 0 always scans each table in
+    /// value is still checked, and a misfit restarts the export with a full scan).
+    ///
+    /// 0 always scans each table in
     /// full first (two passes). Standard output always gets the full scan. Default 10,000.
     public var sampleRows = 10_000
     /// The program named in the archive header.

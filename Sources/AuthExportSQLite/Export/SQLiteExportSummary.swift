@@ -20,7 +20,7 @@ public struct SQLiteExportSummary: Sendable {
     public var objects: [SchemaObject]
     /// Tables that were not exported as data (virtual tables…), with the reason.
     public var skippedTables: [ExportWarning]
-    /// Problems and decisions worth reading: numeric uuids, invalid UTF-8, mixed storage classes…
+    /// Problems and decisions worth reading: numeric uuids, invalid UTF-8, mixed storage classes.
     public var warnings: [ExportWarning]
     /// Wall-clock seconds the export took.
     public var seconds: Double

@@ -1,7 +1,7 @@
 import AuthExport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Exports a SQLite database to an auth_export archive: schema, inferred column types, and every row, read in
@@ -46,7 +46,10 @@ public enum SQLiteExporter {
             throw ArchiveError(.io, "no such database file: \(resolved.path)")
         }
         if let zone = options.assumeTimeZone, TimeZoneRule(name: zone) == nil {
-            throw ArchiveError(.invalidValue, "--assume-timezone: unknown zone \"\(zone)\"; expected UTC, ±HH:MM or an IANA name such as Europe/Paris")
+            throw ArchiveError(
+                .invalidValue,
+                "--assume-timezone: unknown zone \"\(zone)\"; expected UTC, ±HH:MM or an IANA name such as Europe/Paris"
+            )
         }
         let db = try SQLiteConnection(path: resolved.path, mode: .readOnly)
         defer { try? db.close() }
@@ -66,7 +69,8 @@ public enum SQLiteExporter {
         writerOptions.threads = options.threads
         let header = ArchiveHeader(
             createdAt: utcNow(), producer: options.producer,
-            source: .init(backend: "sqlite", database: resolved.databaseName, serverVersion: SQLiteConnection.libraryVersion))
+            source: .init(
+                backend: "sqlite", database: resolved.databaseName, serverVersion: SQLiteConnection.libraryVersion))
         func makeWriter() throws -> ArchiveWriter {
             switch destination {
             case .file(let path, let overwrite):
@@ -90,7 +94,9 @@ public enum SQLiteExporter {
                     tables.append(try exporter.export(table, sequence: schema.sequences[table.name]))
                 }
                 let selectedNames = Set(ordered.map(\.name))
-                let objects = schema.objects.filter { $0.type != "trigger" || $0.table.map(selectedNames.contains) ?? true }
+                let objects = schema.objects.filter {
+                    $0.type != "trigger" || $0.table.map(selectedNames.contains) ?? true
+                }
                 for object in objects { try writer.append(object) }
                 try db.execute("COMMIT")
                 committed = true
@@ -150,7 +156,8 @@ public enum SQLiteExporter {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let micros = Int(now.tv_nsec / 1000)
-        let civil = CivilDateTime.fromEpoch(Int64(now.tv_sec), fraction: micros, fractionDigits: 6)
+        let civil =
+            CivilDateTime.fromEpoch(Int64(now.tv_sec), fraction: micros, fractionDigits: 6)
             ?? CivilDateTime(year: 1970, month: 1, day: 1)
         var out: [UInt8] = []
         civil.appendDateTime(separator: ASCIIByte.letterT, to: &out)

@@ -14,7 +14,9 @@ package struct SQLiteSource: Sendable, Hashable {
     ///
     /// - Throws: `ArchiveError` `.invalidValue` for an in-memory database, another URL scheme, or an empty path.
     package init(_ argument: String) throws(ArchiveError) {
-        guard !argument.isEmpty else { throw ArchiveError(.invalidValue, "the source is empty; give a SQLite file or sqlite:/// URL") }
+        guard !argument.isEmpty else {
+            throw ArchiveError(.invalidValue, "the source is empty; give a SQLite file or sqlite:/// URL")
+        }
         guard let schemeEnd = argument.firstRange(of: "://") else {
             guard argument != ":memory:" else {
                 throw ArchiveError(.invalidValue, "an in-memory database cannot be exported; give a database file")

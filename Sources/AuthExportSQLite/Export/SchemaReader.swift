@@ -82,13 +82,16 @@ enum SchemaReader {
                 name: columnName, declaredType: row[2].string ?? "", notNull: (row[3].integer ?? 0) != 0,
                 defaultSQL: row[4].string, primaryKeyPosition: Int(row[5].integer ?? 0),
                 collation: parsed.collations[columnName.lowercased()])
-            for (check, names) in zip(parsed.checks, parsed.checkColumns) where names.contains(columnName.lowercased()) {
+            for (check, names) in zip(parsed.checks, parsed.checkColumns) where names.contains(columnName.lowercased())
+            {
                 column.checks.append(check.expression)
             }
             columns.append(column)
         }
-        let primaryKey = columns.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
-            .map(\.name)
+        let primaryKey = columns.filter { $0.primaryKeyPosition > 0 }.sorted {
+            $0.primaryKeyPosition < $1.primaryKeyPosition
+        }
+        .map(\.name)
         if !withoutRowID, primaryKey.count == 1,
             let i = columns.firstIndex(where: { $0.name == primaryKey[0] }),
             columns[i].declaredType.uppercased() == "INTEGER"
@@ -122,7 +125,8 @@ enum SchemaReader {
                 let indexSQL = try db.query(
                     "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [.text(Array(indexName.utf8))]
                 ).first?.first?.string
-                let predicate = (row[3].integer ?? 0) != 0 ? indexSQL.flatMap { CreateIndexInfo.predicate(sql: $0) } : nil
+                let predicate =
+                    (row[3].integer ?? 0) != 0 ? indexSQL.flatMap { CreateIndexInfo.predicate(sql: $0) } : nil
                 indexes.append(
                     Index(
                         name: indexName, columns: plain, unique: (row[1].integer ?? 0) != 0, predicate: predicate,
@@ -146,10 +150,13 @@ enum SchemaReader {
                 if let to { grouped[grouped.count - 1].key.referencedColumns.append(to) }
             } else {
                 grouped.append(
-                    (id,
+                    (
+                        id,
                         ForeignKey(
-                            columns: [from], referencedTable: row[2].string ?? "", referencedColumns: to.map { [$0] } ?? [],
-                            onDelete: row[6].string ?? "NO ACTION", onUpdate: row[5].string ?? "NO ACTION")))
+                            columns: [from], referencedTable: row[2].string ?? "",
+                            referencedColumns: to.map { [$0] } ?? [],
+                            onDelete: row[6].string ?? "NO ACTION", onUpdate: row[5].string ?? "NO ACTION")
+                    ))
             }
         }
         var foreignKeys: [(order: Int, key: ForeignKey)] = []
@@ -176,7 +183,8 @@ enum SchemaReader {
     }
 
     private static func isWithoutRowID(_ db: SQLiteConnection, name: String, sql: String?) throws(SQLiteError) -> Bool {
-        if let rows = try? db.query("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+        if let rows = try? db.query(
+            "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
             [.text(Array(name.utf8))]), let wr = rows.first?.first?.integer
         {
             return wr != 0

@@ -1,7 +1,9 @@
 import AuthExport
 
 /// Orders tables so that referenced (parent) tables come before the tables that reference them, where the
-/// foreign-key graph allows; ties and cycles keep the schema's order. Self-references are ignored.
+/// foreign-key graph allows; ties and cycles keep the schema's order.
+///
+/// Self-references are ignored.
 enum TableOrder {
     static func parentsFirst(_ tables: [SourceTable]) -> [SourceTable] {
         let index = Dictionary(tables.enumerated().map { ($1.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
@@ -15,7 +17,8 @@ enum TableOrder {
         var order: [Int] = []
         while order.count < tables.count {
             // The first table (schema order) whose parents are all placed; in a cycle, the first unplaced one.
-            let next = (0..<tables.count).first { !placed[$0] && parents[$0].allSatisfy { placed[$0] } }
+            let next =
+                (0..<tables.count).first { !placed[$0] && parents[$0].allSatisfy { placed[$0] } }
                 ?? (0..<tables.count).first { !placed[$0] }
             guard let next else { break }
             placed[next] = true

@@ -42,7 +42,9 @@ public struct ExportWarning: Sendable, Hashable, CustomStringConvertible {
     public var table: String?
     /// The column.
     public var column: String?
-    /// What happened and what authx did. Never contains row values.
+    /// What happened and what authx did.
+    ///
+    /// Never contains row values.
     public var message: String
 
     /// Creates a warning.
@@ -188,8 +190,9 @@ enum TypeInference {
                         + "cannot be recovered exactly (rows: \(rows)\(more)); the column is exported as type any, "
                         + "values unchanged — fix these rows in the source")
             } else {
-                warn("declared \(declared) but holds \(classes.joined(separator: ", ")) values; exported as type any, "
-                    + "each value with its storage class")
+                warn(
+                    "declared \(declared) but holds \(classes.joined(separator: ", ")) values; exported as type any, "
+                        + "each value with its storage class")
             }
             return (.any, nil, .any)
         }
@@ -198,13 +201,21 @@ enum TypeInference {
             if hints.boolean, scan.allBooleanIntegers, let rep = rep(.boolean, .int01, scan) {
                 return (.boolean, rep, .boolean)
             }
-            if hints.boolean { warn("declared \(declared) but holds integers other than 0 and 1 (first at \(row(5))); exported as integer") }
-            if hints.dateOrTime || hints.timeName, let encoding = unixEncoding(scan), let rep = rep(.timestamp, encoding, scan) {
+            if hints.boolean {
+                warn(
+                    "declared \(declared) but holds integers other than 0 and 1 (first at \(row(5))); exported as integer"
+                )
+            }
+            if hints.dateOrTime || hints.timeName, let encoding = unixEncoding(scan),
+                let rep = rep(.timestamp, encoding, scan)
+            {
                 return (.timestamp, rep, .converted)
             }
             if hints.decimal, let rep = rep(.decimal, .numericAffinity, scan) { return (.decimal, rep, .converted) }
             if hints.json, let rep = rep(.json, .jsonPython, scan) { return (.json, rep, .json) }
-            if hints.dateOrTime { warn("declared \(declared) but its integers are not plausible unix times; exported as integer") }
+            if hints.dateOrTime {
+                warn("declared \(declared) but its integers are not plausible unix times; exported as integer")
+            }
             return (.integer, nil, .integer)
         }
         if scan.reals > 0 {
@@ -223,7 +234,9 @@ enum TypeInference {
         // Text only, all valid UTF-8.
         if let uuid = chosenUUID(scan) { return (.uuid, uuid.representation, .converted) }
         for encoding in [ColumnEncoding.naiveText, .naiveISO, .isoZ, .isoOffset] {
-            if let candidate = scan.alive(.timestamp, encoding) { return (.timestamp, candidate.representation, .converted) }
+            if let candidate = scan.alive(.timestamp, encoding) {
+                return (.timestamp, candidate.representation, .converted)
+            }
         }
         if let date = scan.alive(.date) { return (.date, date.representation, .converted) }
         if hints.timeOfDay, let time = scan.alive(.time) { return (.time, time.representation, .converted) }
@@ -234,17 +247,21 @@ enum TypeInference {
         // Kept as text: say why when the declaration promised more.
         if hints.json {
             if let failed = scan.failure(.json), let ordinal = failed.firstFailure {
-                warn("declared \(declared) but \(describe(ordinal)) is not JSON text that authx can reproduce byte "
-                    + "for byte (invalid JSON, or spacing other than compact or Python's json.dumps); exported as text")
+                warn(
+                    "declared \(declared) but \(describe(ordinal)) is not JSON text that authx can reproduce byte "
+                        + "for byte (invalid JSON, or spacing other than compact or Python's json.dumps); exported as text"
+                )
             }
         } else if hints.dateOrTime {
             if let ordinal = scan.firstZoneGap {
-                warn("\(describe(ordinal)) names a local time that does not exist in \(scan.zone ?? "UTC") (a "
-                    + "daylight-saving gap); exported as text")
+                warn(
+                    "\(describe(ordinal)) names a local time that does not exist in \(scan.zone ?? "UTC") (a "
+                        + "daylight-saving gap); exported as text")
             } else if let failed = scan.failure(.timestamp) ?? scan.failure(.date), let ordinal = failed.firstFailure {
-                warn("declared \(declared) but \(describe(ordinal)) is not a timestamp in one format authx "
-                    + "reproduces exactly (YYYY-MM-DD HH:MM:SS[.ffffff], ISO 8601 with T, Z or one fixed offset); "
-                    + "exported as text")
+                warn(
+                    "declared \(declared) but \(describe(ordinal)) is not a timestamp in one format authx "
+                        + "reproduces exactly (YYYY-MM-DD HH:MM:SS[.ffffff], ISO 8601 with T, Z or one fixed offset); "
+                        + "exported as text")
             }
         } else if hints.declaredUUID {
             warn("declared \(declared) but not every value is a uuid in one spelling; exported as text")
@@ -280,7 +297,9 @@ enum TypeInference {
         }
     }
 
-    private static func rep(_ type: LogicalType, _ encoding: ColumnEncoding, _ scan: ColumnScan) -> ColumnRepresentation? {
+    private static func rep(_ type: LogicalType, _ encoding: ColumnEncoding, _ scan: ColumnScan)
+        -> ColumnRepresentation?
+    {
         let naive = encoding == .naiveText || encoding == .naiveISO
         return try? ColumnRepresentation(
             type: type, encoding: encoding, declaredType: scan.column.declaredType,
@@ -290,7 +309,9 @@ enum TypeInference {
     /// unix_seconds when every integer is a plausible time in seconds (1900-2100), unix_millis when every one is
     /// in milliseconds (1973-2100); nil otherwise.
     private static func unixEncoding(_ scan: ColumnScan) -> ColumnEncoding? {
-        if plausibleSeconds.contains(scan.minInteger) && plausibleSeconds.contains(scan.maxInteger) { return .unixSeconds }
+        if plausibleSeconds.contains(scan.minInteger) && plausibleSeconds.contains(scan.maxInteger) {
+            return .unixSeconds
+        }
         if plausibleMillis.contains(scan.minInteger) && plausibleMillis.contains(scan.maxInteger) { return .unixMillis }
         return nil
     }
@@ -334,12 +355,15 @@ enum TypeInference {
             return (.real, nil, .real)
         case .text:
             guard numbers + scan.blobs == 0, scan.invalidUTF8 == 0 else {
-                throw misfit(scan.invalidUTF8 > 0 ? 8 : scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 4, nil,
+                throw misfit(
+                    scan.invalidUTF8 > 0 ? 8 : scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 4, nil,
                     "TEXT values in UTF-8")
             }
             return (.text, nil, .text)
         case .bytes:
-            guard numbers + scan.texts == 0 else { throw misfit(scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 3, nil, "BLOB values") }
+            guard numbers + scan.texts == 0 else {
+                throw misfit(scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 3, nil, "BLOB values")
+            }
             return (.bytes, nil, .bytes)
         case .boolean:
             guard scan.reals + scan.texts + scan.blobs == 0 else {
@@ -349,67 +373,90 @@ enum TypeInference {
             return (.boolean, rep(.boolean, .int01, scan), .boolean)
         case .decimal:
             if scan.texts + scan.blobs == 0 {
-                guard scan.realsFitDecimal else { throw misfit(6, nil, "numbers SQLite's NUMERIC affinity stores as they are") }
+                guard scan.realsFitDecimal else {
+                    throw misfit(6, nil, "numbers SQLite's NUMERIC affinity stores as they are")
+                }
                 return (.decimal, rep(.decimal, .numericAffinity, scan), .converted)
             }
             guard numbers + scan.blobs == 0, let text = scan.alive(.decimal) else {
-                throw misfit(nil, scan.failure(.decimal)?.firstFailure, "canonical decimal text -?digits[.digits] or numbers")
+                throw misfit(
+                    nil, scan.failure(.decimal)?.firstFailure, "canonical decimal text -?digits[.digits] or numbers")
             }
             return (.decimal, text.representation, .converted)
         case .uuid:
             if numbers > 0 {
                 let first = [scan.firstOrdinalByClass[1], scan.firstOrdinalByClass[2]].compactMap { $0 }.min()
-                throw misfit(nil, first, "a uuid, found a number (NUMERIC affinity turned digit-only hex into a number; the uuid cannot be recovered)")
+                throw misfit(
+                    nil, first,
+                    "a uuid, found a number (NUMERIC affinity turned digit-only hex into a number; the uuid cannot be recovered)"
+                )
             }
             if scan.blobs > 0 {
                 guard numbers + scan.texts == 0, scan.allBlobs16 else {
-                    throw misfit(scan.allBlobs16 ? (scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 3) : 7, nil,
+                    throw misfit(
+                        scan.allBlobs16 ? (scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 3) : 7, nil,
                         "uuids in one spelling (16-byte blobs)")
                 }
                 return (.uuid, rep(.uuid, .blob16, scan), .converted)
             }
-            let candidate = scan.alive(.uuid, .hex32) ?? scan.alive(.uuid, .hex32Upper) ?? scan.alive(.uuid, .uuidText)
+            let candidate =
+                scan.alive(.uuid, .hex32) ?? scan.alive(.uuid, .hex32Upper) ?? scan.alive(.uuid, .uuidText)
                 ?? scan.alive(.uuid, .uuidTextUpper)
             guard let candidate else {
-                throw misfit(nil, scan.failure(.uuid)?.firstFailure, "uuids in one spelling (32 hex digits or 36 with dashes, one letter case)")
+                throw misfit(
+                    nil, scan.failure(.uuid)?.firstFailure,
+                    "uuids in one spelling (32 hex digits or 36 with dashes, one letter case)")
             }
             return (.uuid, candidate.representation, .converted)
         case .timestamp:
             if scan.integers > 0 {
                 // Forced: seconds when every value is a time in years 0001-9999 as seconds, else milliseconds.
-                let seconds = scan.minInteger >= CivilDateTime.minEpochSeconds
+                let seconds =
+                    scan.minInteger >= CivilDateTime.minEpochSeconds
                     && scan.maxInteger <= CivilDateTime.maxEpochSeconds
-                let millis = scan.minInteger >= CivilDateTime.minEpochSeconds * 1000
+                let millis =
+                    scan.minInteger >= CivilDateTime.minEpochSeconds * 1000
                     && scan.maxInteger <= CivilDateTime.maxEpochSeconds * 1000 + 999
                 guard scan.reals + scan.texts + scan.blobs == 0, seconds || millis else {
-                    throw misfit(scan.reals > 0 ? 2 : scan.texts > 0 ? 3 : scan.blobs > 0 ? 4 : 1, nil,
+                    throw misfit(
+                        scan.reals > 0 ? 2 : scan.texts > 0 ? 3 : scan.blobs > 0 ? 4 : 1, nil,
                         "unix times in seconds or milliseconds within years 0001-9999")
                 }
                 return (.timestamp, rep(.timestamp, seconds ? .unixSeconds : .unixMillis, scan), .converted)
             }
-            guard numbers + scan.blobs == 0 else { throw misfit(scan.reals > 0 ? 2 : 4, nil, "timestamp text or unix times") }
+            guard numbers + scan.blobs == 0 else {
+                throw misfit(scan.reals > 0 ? 2 : 4, nil, "timestamp text or unix times")
+            }
             for encoding in [ColumnEncoding.naiveText, .naiveISO, .isoZ, .isoOffset] {
                 if let c = scan.alive(.timestamp, encoding) { return (.timestamp, c.representation, .converted) }
             }
             if scan.texts == 0 { return (.timestamp, rep(.timestamp, .naiveText, scan), .converted) }
-            throw misfit(nil, scan.failure(.timestamp)?.firstFailure,
+            throw misfit(
+                nil, scan.failure(.timestamp)?.firstFailure,
                 "timestamps in one format (YYYY-MM-DD HH:MM:SS[.ffffff], ISO 8601 with T, Z or one fixed offset)"
                     + (scan.zone != nil ? " that exist in \(scan.zone ?? "")" : ""))
         case .date, .time:
-            guard numbers + scan.blobs == 0 else { throw misfit(scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 4, nil, type == .date ? "YYYY-MM-DD text" : "HH:MM:SS[.ffffff] text") }
+            guard numbers + scan.blobs == 0 else {
+                throw misfit(
+                    scan.integers > 0 ? 1 : scan.reals > 0 ? 2 : 4, nil,
+                    type == .date ? "YYYY-MM-DD text" : "HH:MM:SS[.ffffff] text")
+            }
             if scan.texts == 0 { return (type, rep(type, .text, scan), .converted) }
             if type == .date, let c = scan.alive(.date) { return (.date, c.representation, .converted) }
             if type == .time {
                 if let c = scan.alive(.time) { return (.time, c.representation, .converted) }
             }
-            throw misfit(nil, scan.failure(type)?.firstFailure, type == .date ? "YYYY-MM-DD text" : "HH:MM:SS[.ffffff] text")
+            throw misfit(
+                nil, scan.failure(type)?.firstFailure, type == .date ? "YYYY-MM-DD text" : "HH:MM:SS[.ffffff] text")
         case .json:
             guard scan.blobs == 0, scan.realsFitJSON else { throw misfit(scan.blobs > 0 ? 4 : 6, nil, "JSON text") }
-            if let c = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) ?? scan.alive(.json, .jsonPythonUTF8) {
+            if let c = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) ?? scan.alive(.json, .jsonPythonUTF8)
+            {
                 return (.json, c.representation, .json)
             }
             if scan.texts == 0 { return (.json, rep(.json, .jsonPython, scan), .json) }
-            throw misfit(nil, scan.failure(.json)?.firstFailure,
+            throw misfit(
+                nil, scan.failure(.json)?.firstFailure,
                 "JSON text spelled compactly or as Python's json.dumps does, so it can be reproduced byte for byte")
         }
     }

@@ -74,7 +74,9 @@ struct CivilDateTime: Hashable, Sendable {
 // MARK: - Parsing
 
 extension CivilDateTime {
-    /// Parses `YYYY-MM-DD` at `index`; the date must exist (leap years checked). Returns the index after it.
+    /// Parses `YYYY-MM-DD` at `index`; the date must exist (leap years checked).
+    ///
+    /// Returns the index after it.
     static func parseDate(_ s: UnsafeRawBufferPointer, at index: Int, into value: inout CivilDateTime) -> Int? {
         guard index + 10 <= s.count, let year = digits(s, index, 4), s[index + 4] == ASCIIByte.dash,
             let month = digits(s, index + 5, 2), s[index + 7] == ASCIIByte.dash, let day = digits(s, index + 8, 2),
@@ -86,7 +88,9 @@ extension CivilDateTime {
         return index + 10
     }
 
-    /// Parses `HH:MM:SS[.f{1,6}]` at `index` (00:00:00 to 23:59:59.999999). Returns the index after it.
+    /// Parses `HH:MM:SS[.f{1,6}]` at `index` (00:00:00 to 23:59:59.999999).
+    ///
+    /// Returns the index after it.
     static func parseTime(_ s: UnsafeRawBufferPointer, at index: Int, into value: inout CivilDateTime) -> Int? {
         guard index + 8 <= s.count, let hour = digits(s, index, 2), s[index + 2] == ASCIIByte.colon,
             let minute = digits(s, index + 3, 2), s[index + 5] == ASCIIByte.colon, let second = digits(s, index + 6, 2),
@@ -126,7 +130,8 @@ extension CivilDateTime {
 
     /// Parses a UTC offset `+HH:MM` or `-HH:MM` (hours ≤ 23) spanning exactly `s[index...]`; returns seconds.
     static func parseOffset(_ s: UnsafeRawBufferPointer, at index: Int) -> Int? {
-        guard s.count == index + 6, s[index] == ASCIIByte.plus || s[index] == ASCIIByte.dash, let hours = digits(s, index + 1, 2),
+        guard s.count == index + 6, s[index] == ASCIIByte.plus || s[index] == ASCIIByte.dash,
+            let hours = digits(s, index + 1, 2),
             s[index + 3] == ASCIIByte.colon, let minutes = digits(s, index + 4, 2), hours <= 23, minutes <= 59
         else { return nil }
         let seconds = hours * 3600 + minutes * 60

@@ -32,7 +32,9 @@ let maxJSONCellDepth = 126
 
 extension ColumnRepresentation {
     /// Reads a stored value as the logical value, writing canonical text into `scratch` where the stored bytes
-    /// are not already canonical. Returns nil when the value does not fit this representation.
+    /// are not already canonical.
+    ///
+    /// Returns nil when the value does not fit this representation.
     ///
     /// This is the allocation-free form of ``logicalValue(of:)`` used by the exporter. It does not check that
     /// json text is valid or canonically spaced (see ``jsonRoundTrips(_:compact:)``).
@@ -159,8 +161,9 @@ extension ColumnRepresentation {
             return true
         case (.integer(let millis), .unixMillis):
             let seconds = millis.floorDivided(by: 1000)
-            guard let instant = CivilDateTime.fromEpoch(
-                seconds, fraction: Int(millis - seconds * 1000), fractionDigits: 3)
+            guard
+                let instant = CivilDateTime.fromEpoch(
+                    seconds, fraction: Int(millis - seconds * 1000), fractionDigits: 3)
             else { return false }
             instant.appendDateTime(separator: ASCIIByte.letterT, to: &out)
             out.append(ASCIIByte.letterZ)
@@ -219,12 +222,14 @@ extension ColumnRepresentation {
             case .integer(let i): return .integer(i)
             case .real(let d): return .real(d)
             case .text(let inScratch):
-                return .text(inScratch ? String(decoding: scratch, as: UTF8.self) : String(decoding: storedBytes, as: UTF8.self))
+                return .text(
+                    inScratch ? String(decoding: scratch, as: UTF8.self) : String(decoding: storedBytes, as: UTF8.self))
             case .bytes: return .bytes(Array(storedBytes))
             case .invalidText: return .invalidText(Array(storedBytes))
             case .json(let inScratch):
                 var compact: [UInt8] = []
-                let ok = inScratch
+                let ok =
+                    inScratch
                     ? scratch.withUnsafeBytes { ColumnRepresentation.appendCompactJSON($0, to: &compact) }
                     : ColumnRepresentation.appendCompactJSON(storedBytes, to: &compact)
                 return ok ? .json(String(decoding: compact, as: UTF8.self)) : nil

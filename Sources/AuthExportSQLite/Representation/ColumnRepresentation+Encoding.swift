@@ -93,18 +93,20 @@ extension ColumnRepresentation {
                 instant.appendDateTime(separator: separator, to: &out)
             } else {
                 let utc = instant.epochSeconds
-                guard let local = CivilDateTime.fromEpoch(
-                    utc + Int64(zone.offset(atUTC: utc)), fraction: instant.fraction,
-                    fractionDigits: instant.fractionDigits)
+                guard
+                    let local = CivilDateTime.fromEpoch(
+                        utc + Int64(zone.offset(atUTC: utc)), fraction: instant.fraction,
+                        fractionDigits: instant.fractionDigits)
                 else { throw RepresentationError("the local time in \(zone.name) is outside years 0001-9999") }
                 // An instant in the second occurrence of a repeated hour spells the same text as the first.
                 local.appendDateTime(separator: separator, to: &out)
             }
             return .text(out)
         case .isoOffset:
-            guard let local = CivilDateTime.fromEpoch(
-                instant.epochSeconds + Int64(offsetSeconds), fraction: instant.fraction,
-                fractionDigits: instant.fractionDigits)
+            guard
+                let local = CivilDateTime.fromEpoch(
+                    instant.epochSeconds + Int64(offsetSeconds), fraction: instant.fraction,
+                    fractionDigits: instant.fractionDigits)
             else { throw RepresentationError("the time at the column's offset is outside years 0001-9999") }
             local.appendDateTime(separator: ASCIIByte.letterT, to: &out)
             CivilDateTime.appendOffset(offsetSeconds, to: &out)

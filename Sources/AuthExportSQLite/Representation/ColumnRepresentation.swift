@@ -2,11 +2,15 @@ import AuthExport
 
 extension ColumnEncoding {
     /// json stored as text the way Python's `json.dumps` writes it by default (SQLAlchemy `JSON`, Django
-    /// `JSONField`): `", "` / `": "` separators, non-ASCII escaped as `\uXXXX`. Reproducible byte for byte
+    /// `JSONField`): `", "` / `": "` separators, non-ASCII escaped as `\uXXXX`.
+    ///
+    /// Reproducible byte for byte
     /// from the json value. Proposed addition to spec/FORMAT.md#column-encodings.
     package static let jsonPython = ColumnEncoding("json_python")
     /// json stored as text the way Python's `json.dumps(..., ensure_ascii=False)` writes it: `", "` / `": "`
-    /// separators, characters outside ASCII as themselves. Proposed addition to spec/FORMAT.md#column-encodings.
+    /// separators, characters outside ASCII as themselves.
+    ///
+    /// Proposed addition to spec/FORMAT.md#column-encodings.
     package static let jsonPythonUTF8 = ColumnEncoding("json_python_utf8")
 }
 

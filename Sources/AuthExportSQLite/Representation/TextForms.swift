@@ -3,7 +3,9 @@ enum TextForms {
     // MARK: UUID
 
     /// Appends the canonical uuid for 32 hex digits (`uppercase` says which letter case they must use;
-    /// digits fit both). Returns false when `s` is not 32 hex digits of that case.
+    /// digits fit both).
+    ///
+    /// Returns false when `s` is not 32 hex digits of that case.
     static func canonicalUUID(hex32 s: UnsafeRawBufferPointer, uppercase: Bool, into out: inout [UInt8]) -> Bool {
         guard s.count == 32 else { return false }
         // Built in a fixed buffer, appended once (this runs for every uuid of the database).
@@ -180,6 +182,7 @@ enum TextForms {
     /// Appends `compact` (canonical compact JSON, as the archive carries it) re-spelled the way Python's
     /// `json.dumps` writes it with its defaults: `", "` and `": "` separators, and every character outside
     /// printable ASCII escaped as `\uXXXX` (lowercase hex; surrogate pairs above U+FFFF).
+    ///
     /// With `asciiOnly` false it is `json.dumps(..., ensure_ascii=False)`: the same separators, and characters
     /// outside ASCII written as themselves (strings then spelled exactly as in the compact form).
     static func appendPythonJSON(compact: UnsafeRawBufferPointer, asciiOnly: Bool = true, to out: inout [UInt8]) {
@@ -309,7 +312,9 @@ enum TextForms {
     }
 
     /// Whether `text`, assumed to be valid JSON (the writer checks that), is spelled exactly as `spelling`
-    /// spells its value — so the value's compact form reproduces it byte for byte. One pass, no allocation.
+    /// spells its value — so the value's compact form reproduces it byte for byte.
+    ///
+    /// One pass, no allocation.
     static func isSpelled(_ text: UnsafeRawBufferPointer, as spelling: JSONSpelling) -> Bool {
         let n = text.count
         let spaced = spelling != .compact
