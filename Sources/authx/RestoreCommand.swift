@@ -3,6 +3,7 @@ import AuthExport
 import AuthExportPostgres
 import AuthExportSQLite
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -142,12 +143,20 @@ struct RestoreCommand: ParsableCommand {
         let showProgress = !quiet && !json && isatty(2) != 0
         let progress = ProgressLine()
         if showProgress { options.progress = { progress.update($0) } }
+        // Ctrl-C and SIGTERM stop the restore between rows or statements; it rolls back (a second signal kills
+        // at once, and the server still rolls back the open transaction).
+        options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        ExportInterrupt.install()
         let start = Date()
         let summary: PostgresRestore.Summary
         do {
             summary = try mapped { try PostgresRestore.restore(archive: archive, to: conninfo, options: options) }
         } catch {
             if showProgress { progress.clear() }
+            if ExportInterrupt.flag.load(ordering: .relaxed) {
+                printError("authx restore: interrupted; nothing was changed")
+                throw ExitCode(130)
+            }
             throw error
         }
         if showProgress { progress.clear() }

@@ -1,5 +1,6 @@
 import AuthExport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AuthExportPostgres
@@ -199,6 +200,24 @@ import Testing
         let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: options) }
         #expect(error?.sqlState == "2BP01")
         #expect(error?.description.contains("depend") == true)
+        #expect(try db.snapshot() == before)
+    }
+
+    @Test(arguments: [1, 3])
+    func cancellingMidwayChangesNothing(jobs: Int) throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = dir.file("big.authx.gz")
+        try TestArchives.write(archive, [(Self.accounts, Self.accountRows(5000)), (Self.tokens, Self.tokenRows(40000, accounts: 5000))])
+        let before = try Self.prepareTarget(db)
+        let polls = Mutex(0)
+        var options = PostgresRestore.Options.jobs(jobs)
+        // Cancel once the restore is well into the second table.
+        options.isCancelled = { polls.withLock { $0 += 1; return $0 > 6 } }
+        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: options) }
+        #expect(error?.code == .cancelled)
         #expect(try db.snapshot() == before)
     }
 

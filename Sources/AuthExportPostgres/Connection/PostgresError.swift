@@ -34,6 +34,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let unsupportedValue = Code("unsupported_value")
         /// The options or the connection string are not usable.
         public static let invalidOptions = Code("invalid_options")
+        /// The restore was cancelled (``PostgresRestore/Options/isCancelled`` returned true); nothing was changed.
+        public static let cancelled = Code("cancelled")
     }
 
     /// What kind of problem it is.

@@ -65,6 +65,12 @@ final class RecordPrefetcher {
         }
         while index >= current.count {
             guard !isDone else { return nil }
+            if !current.isEmpty {
+                // Hand the spent batch back: its strings are freed on the reading thread, which allocated them
+                // (freeing across threads contends on the allocator's arenas).
+                queue.recycle(current)
+                current = []
+            }
             switch queue.pop() {
             case .records(let records, let bytes):
                 current = records
@@ -125,6 +131,7 @@ final class RecordPrefetcher {
             }
             records.append(record)
             if records.count >= batchRecords || bytes >= batchBytes {
+                queue.drainRecycled()
                 guard queue.push(.records(records, bytesRead: reader.bytesRead), bytes: bytes) else { return }
                 records = []
                 records.reserveCapacity(batchRecords)
@@ -151,6 +158,23 @@ final class BatchQueue: @unchecked Sendable {
     private var queuedBytes = 0
     private var isCancelled = false
     private let maxBytes: Int
+    private var recycled: [[ArchiveRecord]] = []
+
+    /// Takes a spent batch from the consumer, to be released on the producer thread.
+    func recycle(_ records: [ArchiveRecord]) {
+        condition.lock()
+        recycled.append(records)
+        condition.unlock()
+    }
+
+    /// Releases the spent batches (on the producer thread).
+    func drainRecycled() {
+        condition.lock()
+        let spent = recycled
+        recycled = []
+        condition.unlock()
+        _ = spent
+    }
 
     init(maxBytes: Int) { self.maxBytes = maxBytes }
 

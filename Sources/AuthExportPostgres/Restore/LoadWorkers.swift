@@ -96,10 +96,13 @@ final class LoadWorkers: @unchecked Sendable {
     }
 
     /// Waits until every table is loaded (or one failed); returns the finished tables.
-    func finish() throws -> [Finished] {
+    func finish(isCancelled: (() -> Bool)? = nil) throws -> [Finished] {
         condition.lock()
         defer { condition.unlock() }
-        while failure == nil && busy.contains(true) { condition.wait() }
+        while failure == nil && busy.contains(true) {
+            if isCancelled?() == true { throw PostgresError(.cancelled, "restore cancelled; nothing was changed") }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.2))
+        }
         if let failure { throw failure }
         return finished
     }

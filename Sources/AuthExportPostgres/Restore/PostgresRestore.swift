@@ -50,6 +50,9 @@ public enum PostgresRestore {
         public var readerOptions = ArchiveReader.Options()
         /// Receives progress events.
         public var progress: ProgressHandler?
+        /// Polled between rows and statements; returning true stops the restore, which then rolls back as on
+        /// any error (`PostgresError` code `.cancelled`). The CLI sets it from SIGINT/SIGTERM.
+        public var isCancelled: (@Sendable () -> Bool)?
         /// Creates the default options.
         public init() {}
     }
@@ -107,7 +110,12 @@ public enum PostgresRestore {
             throw PostgresError(.invalidOptions, "not a PostgreSQL connection string (postgresql://… or host=… dbname=…)")
         }
         let reader = try ArchiveReader(path: archive, options: options.readerOptions)
+        // A regular file's table list (read from its index, a few kilobytes) lets the restore refuse existing
+        // tables before loading anything and report progress against each table's row count. It is only a
+        // preview: the reader verifies everything as it loads.
+        let listing = archive == "-" ? nil : try? ArchiveListing(path: archive, options: options.readerOptions)
         let session = try RestoreSession(options: options, conninfo: conninfo)
+        session.preview = listing.map { $0.tables.map { ($0.schema.name, $0.entry.rows) } }
         return try session.run(reader)
     }
 

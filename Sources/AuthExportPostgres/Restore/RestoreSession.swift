@@ -28,6 +28,8 @@ final class RestoreSession {
     private var droppedForeignKeyKeys = Set<String>()
     /// Row counts from the archive's index (regular files only), for progress.
     private var expectedRows: [String: Int64] = [:]
+    /// The archive's tables and row counts from its index, when the archive is a regular file.
+    var preview: [(name: String, rows: Int64)]?
     private var loader: TableLoader?
     private var currentPlan: TablePlan?
     private var currentRows: Int64 = 0
@@ -89,9 +91,19 @@ final class RestoreSession {
     }
 
     private func runUnchecked(_ source: RecordPrefetcher) throws -> PostgresRestore.Summary {
+        if let preview {
+            for (name, rows) in preview { expectedRows[name] = rows }
+        }
         try begin()
+        try refuseExistingTables()
         var sawEnd = false
+        var sinceCheck = 0
         while let record = try source.next() {
+            sinceCheck += 1
+            if sinceCheck >= 4096 {
+                sinceCheck = 0
+                try checkCancelled()
+            }
             switch record {
             case .header(let header):
                 backend = header.source.backend
@@ -176,6 +188,32 @@ final class RestoreSession {
         }
     }
 
+    private func checkCancelled() throws {
+        if options.isCancelled?() == true {
+            throw PostgresError(.cancelled, "restore cancelled; nothing was changed")
+        }
+    }
+
+    /// With the archive's table list known up front: every table that already exists, in one error, before
+    /// anything is loaded.
+    private func refuseExistingTables() throws {
+        guard let preview, !options.clean, !options.dataOnly, !isDryRun else { return }
+        var existing: [String] = []
+        for (name, _) in preview where options.tables.includes(name) {
+            guard let pgName = try? IdentifierMap.pgName(name, kind: "table") else { continue }
+            if try relationKind(pgName) != nil { existing.append(pgName) }
+        }
+        guard !existing.isEmpty else { return }
+        let list = existing.map { "\(schema).\($0)" }.joined(separator: ", ")
+        throw PostgresError(
+            .tableExists,
+            existing.count == 1
+                ? "table \(list) already exists; nothing was changed"
+                : "\(existing.count) tables already exist: \(list); nothing was changed",
+            hint: "restore into an empty schema (--schema NAME), or use --clean to replace them",
+            location: .init(table: existing.count == 1 ? preview.first { (try? IdentifierMap.pgName($0.name, kind: "table")) == existing[0] }?.name : nil))
+    }
+
     // MARK: SQL execution
 
     private func emit(_ sql: String) { if isDryRun { script.append(sql) } }
@@ -205,6 +243,7 @@ final class RestoreSession {
 
     /// Runs a planned statement; a translated one that PostgreSQL rejects as untranslatable is reported instead.
     private func run(_ statement: PlannedStatement) throws {
+        try checkCancelled()
         guard let connection else {
             switch statement.mode {
             case .required: break
@@ -319,8 +358,8 @@ final class RestoreSession {
         let name = "authx_restore_\(getpid())_\(IdentifierMap.hex32(UInt32.random(in: 0...UInt32.max)))"
         try execute("CREATE SCHEMA \(PGConnection.quoteIdentifier(name))", operation: "creating the staging schema \(name)")
         staging = name
-        // swift-format-ignore: NeverForceUnwrap
-        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo!, schema: name)  // isParallel implies a connection
+        guard let conninfo else { preconditionFailure("a parallel restore has a connection") }
+        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo, schema: name)
     }
 
     private func sendBatch(to worker: Int) throws {
@@ -379,8 +418,7 @@ final class RestoreSession {
             }
             return
         }
-        // swift-format-ignore: NeverForceUnwrap
-        let connection = self.connection!  // not a dry run (checked above)
+        guard let connection else { preconditionFailure("not a dry run (checked above)") }
         let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
         let loader = TableLoader(
             connection: connection, plan: plan, schema: schema, format: format, mayWiden: !options.dataOnly,
@@ -607,7 +645,7 @@ final class RestoreSession {
     /// (`--clean`) and moves the loaded tables into the target schema.
     private func finishParallel() throws {
         guard let workers, let staging else { return }
-        let finished = try workers.finish()
+        let finished = try workers.finish(isCancelled: options.isCancelled)
         workers.shutdown()
         self.workers = nil
         for done in finished.sorted(by: { $0.index < $1.index }) {
