@@ -11,13 +11,16 @@
 #
 #   bench/restore-postgres.sh [--users N] [--sessions N] [--runs N] [--out DIR]
 #                             [--authx PATH] [--no-build] [--keep] [--db FILE]
-#                             [--pg-restore-jobs N]
+#                             [--pg-restore-jobs N] [--pgloader-heap MB]
 #
 # Default scale: generated auth DB, 1,000,000 users / 2,000,000 sessions. Every
 # timed run gets a new empty database (created untimed). Peak RSS is the client
 # side's (authx, pgloader, pg_restore); the server's work is in the wall time.
 # The pg_dump for (b) is taken from the database authx restored, or from the one
 # pgloader made while the authx CLI does not exist yet.
+# pgloader runs with `--dynamic-space-size 4096` (SBCL heap, MB; --pgloader-heap):
+# with its default 1 GB heap it dies with "Heap exhausted, game over" on the
+# 1M-user database.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=../scripts/lib/pg-cluster.sh
@@ -26,11 +29,13 @@ source "$BENCH_ROOT/scripts/lib/pg-cluster.sh"
 bench_parse_args 1000000 "$@"
 DB=""
 PGR_JOBS=1
+PGLOADER_HEAP=4096
 set -- "${BENCH_EXTRA_ARGS[@]+"${BENCH_EXTRA_ARGS[@]}"}"
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --db) DB=${2:?--db needs a file}; shift 2 ;;
         --pg-restore-jobs) PGR_JOBS=${2:?--pg-restore-jobs needs a value}; shift 2 ;;
+        --pgloader-heap) PGLOADER_HEAP=${2:?--pgloader-heap needs a value (MB)}; shift 2 ;;
         *) die "unknown option: $1 (see --help)" ;;
     esac
 done
@@ -84,7 +89,7 @@ section "restore-postgres (a): SQLite file -> PostgreSQL"
 for run in $(seq 1 "$BENCH_RUNS"); do
     info "run $run/$BENCH_RUNS"
     url=$(fresh_db bench_pgloader)
-    bench_measure a_peer_pgloader pgloader --quiet --root-dir "$BENCH_WORK/pgloader" "sqlite://$DB" "$url"
+    bench_measure a_peer_pgloader pgloader --dynamic-space-size "$PGLOADER_HEAP" --quiet --root-dir "$BENCH_WORK/pgloader" "sqlite://$DB" "$url"
     if [ "$AUTHX_OK" = 1 ]; then
         url=$(fresh_db bench_authx)
         rm -f "$ARCHIVE" "$ARCHIVE.sha256"
@@ -92,7 +97,7 @@ for run in $(seq 1 "$BENCH_RUNS"); do
             _ "$BENCH_AUTHX" "$DB" "$ARCHIVE" "$url"
     fi
 done
-NOTE_A="users: pgloader $(count_users bench_pgloader)"
+NOTE_A="pgloader heap ${PGLOADER_HEAP} MB; users: pgloader $(count_users bench_pgloader)"
 if [ "$AUTHX_OK" = 1 ]; then
     NOTE_A="$NOTE_A, authx $(count_users bench_authx)"
     DUMP_SRC=bench_authx

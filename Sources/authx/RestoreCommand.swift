@@ -1,7 +1,255 @@
 import ArgumentParser
+import AuthExport
+import AuthExportPostgres
+import AuthExportSQLite
+import Foundation
+import Synchronization
 
-/// `authx restore` (placeholder until its issue lands).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `authx restore FILE --to URL`: an archive into PostgreSQL (or SQLite). Parses options, calls the backend,
+/// prints the summary and notes.
 struct RestoreCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restore", abstract: "Not implemented yet.")
-    func run() throws { throw CleanExit.message("authx restore is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore an archive into PostgreSQL (or a new SQLite file).",
+        discussion: """
+            URL is a libpq connection string, as psql takes it (postgresql://user@host:5432/db, \
+            "host=… dbname=…"), or a SQLAlchemy URL (postgresql+psycopg2://…): PGPASSWORD, ~/.pgpass, \
+            PGHOST/PGPORT/PGUSER, sslmode and service files work. A sqlite:/// URL or a file path restores \
+            into a new SQLite database instead.
+
+            SQLite: a new database file is built beside the target and renamed into place when complete and \
+            checked; an existing file is refused unless --force.
+
+            PostgreSQL: tables get native types (uuid, jsonb, timestamptz, boolean, numeric(p,s), varchar(n)…), \
+            are loaded with COPY, then get their primary keys, UNIQUE constraints, indexes (original names), \
+            foreign keys (with their actions); auto-increment keys become identity columns set past the highest \
+            value; then ANALYZE. Everything happens in one transaction, committed only after every checksum of \
+            the archive was verified: on any error the database is left exactly as it was. Existing tables are \
+            refused unless --clean. What cannot be translated (SQLite triggers, expressions PostgreSQL rejects) \
+            is listed as notes, never dropped silently.
+
+            --jobs N builds indexes and constraints over N connections after the load; the restore then \
+            commits in steps (see the README), like pg_restore --jobs.
+            """)
+
+    @Argument(help: "The archive file, or - for standard input.")
+    var archive: String
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("The target database.", valueName: "URL"))
+    var target: String
+
+    @Option(help: ArgumentHelp("Restore into schema NAME (created if missing); default: the current schema.", valueName: "NAME"))
+    var schema: String?
+
+    @Flag(help: "Replace tables of the archive that already exist (dropped after the new ones are loaded).")
+    var clean = false
+
+    @Option(name: .customLong("table"), help: ArgumentHelp("Restore only tables matching GLOB (repeatable).", valueName: "GLOB"))
+    var tables: [String] = []
+
+    @Option(name: .customLong("exclude-table"), help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
+    var excludedTables: [String] = []
+
+    @Flag(name: .customLong("schema-only"), help: "Create the schema only, no rows.")
+    var schemaOnly = false
+
+    @Flag(name: .customLong("data-only"), help: "Load rows only, into existing tables.")
+    var dataOnly = false
+
+    @Flag(name: .customLong("dry-run"), help: "Print the SQL plan on standard output; touch no database.")
+    var dryRun = false
+
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Connections used to build indexes and constraints.")
+    var jobs = 1
+
+    @Option(name: .customLong("copy-format"), help: ArgumentHelp("COPY data format: binary or text.", valueName: "FORMAT"))
+    var copyFormat = "binary"
+
+    @Flag(name: .customLong("no-analyze"), help: "Skip ANALYZE at the end.")
+    var noAnalyze = false
+
+    @Flag(help: "SQLite: replace an existing target file (atomically, once the new one is complete and checked).")
+    var force = false
+
+    @Flag(name: .customLong("full-check"), help: "SQLite: run PRAGMA integrity_check instead of quick_check.")
+    var fullCheck = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Flag(help: "Print a JSON summary on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print PostgreSQL's error detail and context (they may quote row values).")
+    var verbose = false
+
+    func validate() throws {
+        if schemaOnly && dataOnly { throw ValidationError("--schema-only and --data-only cannot be combined") }
+        if clean && dataOnly { throw ValidationError("--clean cannot be combined with --data-only") }
+        if !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
+        if PostgresRestore.CopyFormat(rawValue: copyFormat) == nil {
+            throw ValidationError("--copy-format must be binary or text")
+        }
+        if archive.isEmpty { throw ValidationError("FILE is empty: give an archive path, or - for standard input") }
+        if archive == "-" && isatty(0) != 0 {
+            throw ValidationError("refusing to read an archive from a terminal; redirect standard input or give FILE")
+        }
+    }
+
+    func run() throws {
+        let destination: ConnectionTarget
+        do {
+            destination = try ConnectionTarget.parse(target)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        switch destination {
+        case .postgres(let conninfo):
+            try restorePostgres(conninfo: conninfo)
+        case .sqlite(let path):
+            try restoreSQLite(path: path)
+        }
+    }
+
+    private func restorePostgres(conninfo: String) throws {
+        if force || fullCheck {
+            throw ValidationError("--force and --full-check apply to SQLite targets only (PostgreSQL: --clean)")
+        }
+        var options = PostgresRestore.Options()
+        options.schema = schema
+        options.clean = clean
+        options.tables = TableFilter(include: tables, exclude: excludedTables)
+        options.schemaOnly = schemaOnly
+        options.dataOnly = dataOnly
+        options.jobs = jobs
+        options.copyFormat = PostgresRestore.CopyFormat(rawValue: copyFormat) ?? .binary
+        options.analyze = !noAnalyze
+        let shownTarget = ConnectionTarget.redact(conninfo)
+
+        if dryRun {
+            let plan = try mapped { try PostgresRestore.plan(archive: archive, options: options) }
+            print(plan.sql)
+            if !plan.notes.isEmpty {
+                print("\n-- notes")
+                for note in plan.notes { print("-- \(note.kind.rawValue): \(note)") }
+            }
+            return
+        }
+
+        let showProgress = !quiet && !json && isatty(2) != 0
+        let progress = ProgressLine()
+        if showProgress { options.progress = { progress.update($0) } }
+        // Ctrl-C and SIGTERM stop the restore between rows or statements; it rolls back (a second signal kills
+        // at once, and the server still rolls back the open transaction).
+        options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        ExportInterrupt.install()
+        let start = Date()
+        let summary: PostgresRestore.Summary
+        do {
+            summary = try mapped { try PostgresRestore.restore(archive: archive, to: conninfo, options: options) }
+        } catch {
+            if showProgress { progress.clear() }
+            if ExportInterrupt.flag.load(ordering: .relaxed) {
+                printError("authx restore: interrupted; nothing was changed")
+                throw ExitCode(130)
+            }
+            throw error
+        }
+        if showProgress { progress.clear() }
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            printJSON(Self.jsonSummary(summary, target: shownTarget, seconds: seconds))
+            return
+        }
+        guard !quiet else { return }
+        for note in summary.notes { printError("note: \(note)") }
+        let megabytes = Double(summary.bytesRead) / 1_000_000
+        var line = "restored \(summary.tables.count) tables, \(summary.rows) rows into \(shownTarget)"
+        line += " (schema \(summary.schema))"
+        line += String(format: " from %.1f MB in %.2f s", megabytes, seconds)
+        if seconds > 0 && summary.rows > 0 { line += String(format: ", %.0f rows/s", Double(summary.rows) / seconds) }
+        printError(line)
+    }
+
+    /// PostgreSQL errors become exit code 3 with their one-line description (the full detail with --verbose).
+    private func mapped<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError {
+            let exitCode = error.code == .invalidOptions ? CLIErrors.usage : CLIErrors.runtime
+            var message = "error: " + (verbose ? error.debugDescription : error.description)
+            if !verbose && (error.detail != nil || error.context != nil) { message += " (--verbose shows PostgreSQL's detail)" }
+            throw CommandFailure(message: message, exitCode: exitCode)
+        }
+    }
+
+    private func restoreSQLite(path: String) throws {
+        var unsupported: [String] = []
+        if jobs != 1 { unsupported.append("--jobs") }
+        if dataOnly { unsupported.append("--data-only") }
+        if schema != nil { unsupported.append("--schema") }
+        if clean { unsupported.append("--clean (use --force)") }
+        if copyFormat != "binary" { unsupported.append("--copy-format") }
+        if noAnalyze { unsupported.append("--no-analyze") }
+        if !unsupported.isEmpty {
+            throw ValidationError("\(unsupported.joined(separator: ", ")) apply to PostgreSQL targets only")
+        }
+        var options = SQLiteRestoreOptions()
+        options.overwrite = force
+        options.tables = TableFilter(include: tables, exclude: excludedTables)
+        options.schemaOnly = schemaOnly
+        options.fullIntegrityCheck = fullCheck
+        if dryRun {
+            print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
+            return
+        }
+        let showProgress = !quiet && !json && isatty(2) != 0
+        let progress = ProgressLine()
+        if showProgress { options.progress = { progress.update($0) } }
+        let start = Date()
+        let summary: SQLiteRestoreSummary
+        do {
+            summary = try SQLiteRestore.restore(archive: archive, to: path, options: options)
+        } catch {
+            if showProgress { progress.clear() }
+            throw error
+        }
+        if showProgress { progress.clear() }
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            printJSON(
+                .object([
+                    ("target", .string(summary.target)), ("tables", .integer(Int64(summary.tables))),
+                    ("rows", .integer(summary.rows)), ("seconds", .double((seconds * 1000).rounded() / 1000)),
+                    ("warnings", .array(summary.warnings.map { .string($0) })),
+                ]))
+            return
+        }
+        guard !quiet else { return }
+        for warning in summary.warnings { printError("warning: \(warning)") }
+        printError(
+            "restored \(summary.tables) tables, \(summary.rows) rows into \(summary.target)"
+                + String(format: " in %.2f s", seconds))
+    }
+
+    static func jsonSummary(_ summary: PostgresRestore.Summary, target: String, seconds: Double) -> JSONValue {
+        .object([
+            ("target", .string(target)), ("database", .string(summary.database)), ("schema", .string(summary.schema)),
+            ("tables", .array(summary.tables.map { t in
+                .object([("name", .string(t.name)), ("pg_name", .string(t.pgName)), ("rows", .integer(t.rows))])
+            })),
+            ("rows", .integer(summary.rows)), ("bytes_read", .integer(summary.bytesRead)),
+            ("seconds", .double((seconds * 1000).rounded() / 1000)),
+            ("notes", .array(summary.notes.map { n in
+                var members: [(String, JSONValue)] = [("kind", .string(n.kind.rawValue))]
+                if let table = n.table { members.append(("table", .string(table))) }
+                members.append(("message", .string(n.message)))
+                return .object(members)
+            })),
+        ])
+    }
 }

@@ -222,24 +222,7 @@ package struct JSONScanner {
 
     /// Validates one multi-byte UTF-8 sequence at `index` and returns the index after it.
     private func validateUTF8Sequence(at index: Int) throws(Failure) -> Int {
-        let b0 = bytes[index]
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: throw fail("invalid UTF-8", at: index)
-        }
-        guard index + length <= bytes.count else { throw fail("invalid UTF-8", at: index) }
-        let b1 = bytes[index + 1]
-        guard b1 >= lower && b1 <= upper else { throw fail("invalid UTF-8", at: index) }
-        for i in 2..<length where bytes[index + i] & 0xC0 != 0x80 { throw fail("invalid UTF-8", at: index) }
+        guard let length = utf8SequenceLength(bytes, at: index) else { throw fail("invalid UTF-8", at: index) }
         return index + length
     }
 
@@ -477,34 +460,42 @@ func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
     }
 }
 
+/// The length of the well-formed UTF-8 sequence starting at `index` (a lead byte ≥ 0x80), or nil:
+/// no overlong forms, no surrogates, nothing above U+10FFFF.
+@inline(__always)
+func utf8SequenceLength(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int? {
+    let length: Int
+    var lower: UInt8 = 0x80
+    var upper: UInt8 = 0xBF
+    switch bytes[index] {
+    case 0xC2...0xDF: length = 2
+    case 0xE0: length = 3; lower = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: length = 3
+    case 0xED: length = 3; upper = 0x9F
+    case 0xF0: length = 4; lower = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4: length = 4; upper = 0x8F
+    default: return nil
+    }
+    guard index + length <= bytes.count else { return nil }
+    let b1 = bytes[index + 1]
+    guard b1 >= lower && b1 <= upper else { return nil }
+    for k in 2..<length where bytes[index + k] & 0xC0 != 0x80 { return nil }
+    return length
+}
+
 /// Whether `bytes` is valid UTF-8.
 package func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     var i = 0
     let count = bytes.count
     while i < count {
-        let b0 = bytes[i]
-        if b0 < 0x80 {
+        if bytes[i] < 0x80 {
             i += 1
-            continue
+        } else if let length = utf8SequenceLength(bytes, at: i) {
+            i += length
+        } else {
+            return false
         }
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: return false
-        }
-        guard i + length <= count else { return false }
-        let b1 = bytes[i + 1]
-        guard b1 >= lower && b1 <= upper else { return false }
-        for k in 2..<length where bytes[i + k] & 0xC0 != 0x80 { return false }
-        i += length
     }
     return true
 }
@@ -516,4 +507,11 @@ func findNewline(_ bytes: UnsafeRawBufferPointer) -> Int {
         let hit = memchr(base, 0x0A, bytes.count)
     else { return bytes.count }
     return UnsafeRawPointer(hit) - base
+}
+
+/// The first byte of `line` that is not JSON whitespace, if any.
+@inline(__always)
+func firstNonWhitespace(_ line: UnsafeRawBufferPointer) -> UInt8? {
+    for b in line where !(b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) { return b }
+    return nil
 }

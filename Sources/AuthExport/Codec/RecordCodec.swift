@@ -27,6 +27,7 @@ package enum RecordCodec {
         ]
         if let sql = table.sql { members.append(("sql", .string(sql))) }
         if table.withoutRowID { members.append(("without_rowid", .bool(true))) }
+        if let sequence = table.sequenceValue { members.append(("sequence", .integer(sequence))) }
         return .object(members)
     }
 
@@ -161,7 +162,8 @@ package enum RecordCodec {
         let table = TableSchema(
             name: name, columns: columns, primaryKey: try o.optionalStrings("primary_key") ?? [],
             uniqueConstraints: uniques, foreignKeys: fks, indexes: indexes, checks: checks,
-            sql: try o.optionalString("sql"), withoutRowID: try o.optionalBool("without_rowid") ?? false)
+            sql: try o.optionalString("sql"), withoutRowID: try o.optionalBool("without_rowid") ?? false,
+            sequenceValue: try o.optionalInteger("sequence"))
         for key in table.primaryKey where !names.contains(key) {
             throw Failure(message: "\(context): primary key column \(key) is not a column of the table")
         }

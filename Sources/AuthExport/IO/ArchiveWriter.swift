@@ -168,6 +168,7 @@ public final class ArchiveWriter {
         precondition(state == .open && currentTable == nil, "append(object) inside a table")
         objectsStarted = true
         appendLine(RecordCodec.json(object))
+        if member.count >= ReaderLimits.memberTarget { try submitMember(tag: Self.objectsTag) }
     }
 
     /// Writes the end record, flushes everything and publishes the file.
@@ -178,7 +179,7 @@ public final class ArchiveWriter {
     public func finish() throws -> Summary {
         precondition(state == .open && currentTable == nil, "finish() inside a table or twice")
         do {
-            if member.count > 0 { try submitMember(tag: Self.objectsTag) }
+            if member.count > 0 { try submitMember(tag: Self.objectsTag) }  // the last objects
             try pipeline.flush(deliver)
             let end = ArchiveEnd(
                 tables: index.count, rows: totalRows, sha256: hex(fileHash.finalize()), index: index)

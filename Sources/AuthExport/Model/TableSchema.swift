@@ -20,12 +20,16 @@ public struct TableSchema: Sendable, Hashable {
     public var sql: String?
     /// Whether the source table is a SQLite `WITHOUT ROWID` table.
     public var withoutRowID: Bool
+    /// The last value the table's auto-increment mechanism handed out (SQLite `sqlite_sequence.seq`, a
+    /// PostgreSQL sequence's `last_value`), where it is known and may exceed the highest stored key because rows
+    /// were deleted. Loaders set their sequences past the larger of this and the highest restored value.
+    public var sequenceValue: Int64?
 
     /// Creates a table description.
     public init(
         name: String, columns: [Column], primaryKey: [String] = [], uniqueConstraints: [UniqueConstraint] = [],
         foreignKeys: [ForeignKey] = [], indexes: [Index] = [], checks: [CheckConstraint] = [], sql: String? = nil,
-        withoutRowID: Bool = false
+        withoutRowID: Bool = false, sequenceValue: Int64? = nil
     ) {
         self.name = name
         self.columns = columns
@@ -36,6 +40,7 @@ public struct TableSchema: Sendable, Hashable {
         self.checks = checks
         self.sql = sql
         self.withoutRowID = withoutRowID
+        self.sequenceValue = sequenceValue
     }
 }
 

@@ -83,7 +83,7 @@ struct TableExporter {
         let schema = TableSchema(
             name: table.name, columns: plans.map(\.column), primaryKey: table.primaryKey,
             uniqueConstraints: table.uniqueConstraints, foreignKeys: table.foreignKeys, indexes: table.indexes,
-            checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID)
+            checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID, sequenceValue: sequence)
 
         try writer.beginTable(schema)
         var total: Int64? = sampled ? nil : scan.rows
@@ -154,7 +154,7 @@ struct TableExporter {
         }
         try writer.endTable()
         warnings += columnWarnings.flatMap { $0 }
-        try tableWarnings(table, sequence: sequence)
+        try tableWarnings(table)
         report(.tableFinished, table.name, rows: rows, total: rows)
         return SQLiteExportSummary.Table(name: table.name, rows: rows, columns: schema.columns)
     }
@@ -163,21 +163,7 @@ struct TableExporter {
         options.typeOverrides.last { $0.table == table.name && $0.column == column.name }?.type
     }
 
-    private mutating func tableWarnings(_ table: SourceTable, sequence: Int64?) throws {
-        if let sequence, let alias = table.columns.first(where: \.isRowIDAlias),
-            let highest = try db.query(
-                "SELECT max(" + SQLStatementText.quote(alias.name) + ") FROM "
-                    + SQLStatementText.quote(table.name)
-            ).first?.first?.integer,
-            sequence > highest
-        {
-            warnings.append(
-                ExportWarning(
-                    table: table.name,
-                    message: "sqlite_sequence is \(sequence), above the highest \(alias.name) \(highest) (rows were "
-                        + "deleted); format 1.0 has no field for it, so a restored AUTOINCREMENT continues from the "
-                        + "highest value"))
-        }
+    private mutating func tableWarnings(_ table: SourceTable) throws {
         if !table.generatedColumns.isEmpty {
             warnings.append(
                 ExportWarning(

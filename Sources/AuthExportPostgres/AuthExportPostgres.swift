@@ -1,2 +1,0 @@
-// Placeholder: the AuthExportPostgres backend is built in its own issue.
-public import AuthExport

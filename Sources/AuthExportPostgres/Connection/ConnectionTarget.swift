@@ -1,0 +1,225 @@
+/// Where `authx restore --to` points: a PostgreSQL connection string or a SQLite file.
+///
+/// Accepted PostgreSQL spellings are libpq's own (`postgresql://…`, `postgres://…`, `host=… dbname=…`) and
+/// SQLAlchemy's (`postgresql+psycopg2://…`, `postgresql+psycopg://…`, `postgresql+asyncpg://…`…), whose
+/// `+driver` part is dropped. SQLite targets are `sqlite:`/`sqlite+driver:` URLs and plain file paths.
+package enum ConnectionTarget: Sendable, Equatable {
+    /// A libpq connection string (URI or keyword/value), ready for `PQconnectdb`.
+    case postgres(conninfo: String)
+    /// A SQLite database file path.
+    case sqlite(path: String)
+
+    /// Classifies `target`.
+    ///
+    /// - Throws: `PostgresError` `.invalidOptions` for an empty string or an unknown URL scheme.
+    package static func parse(_ target: String) throws(PostgresError) -> ConnectionTarget {
+        let trimmed = target.trimmingSpaces()
+        guard !trimmed.isEmpty else { throw PostgresError(.invalidOptions, "--to is empty: give a PostgreSQL URL or a SQLite path") }
+        if let schemeEnd = trimmed.firstRange(of: "://") ?? trimmed.firstRange(of: ":"), let scheme = Self.scheme(trimmed, schemeEnd.lowerBound) {
+            let base = scheme.split(separator: "+", maxSplits: 1).first.map(String.init) ?? scheme
+            switch base {
+            case "postgresql", "postgres":
+                guard trimmed[schemeEnd] == "://" else {
+                    throw PostgresError(.invalidOptions, "a PostgreSQL URL must start with \(base)://")
+                }
+                return .postgres(conninfo: base + trimmed[schemeEnd.lowerBound...])
+            case "sqlite":
+                return .sqlite(path: sqlitePath(String(trimmed[schemeEnd.lowerBound...])))
+            case "file":
+                return .sqlite(path: String(trimmed[schemeEnd.upperBound...]))
+            default:
+                if scheme.count > 1 {  // one letter: a Windows drive, not a scheme
+                    throw PostgresError(
+                        .invalidOptions,
+                        "unsupported URL scheme \"\(scheme)\": use postgresql://…, a libpq keyword string, sqlite:///PATH or a file path")
+                }
+            }
+        }
+        if isKeywordString(trimmed) { return .postgres(conninfo: trimmed) }
+        return .sqlite(path: target)
+    }
+
+    /// The scheme ending at `end` if it looks like one (`letters[+letters]`).
+    private static func scheme(_ s: String, _ end: String.Index) -> String? {
+        let candidate = s[..<end]
+        guard let first = candidate.first, first.isASCII, first.isLetter else { return nil }
+        guard candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
+        else { return nil }
+        return candidate.lowercased()
+    }
+
+    /// The path of a `sqlite:` URL, following SQLAlchemy: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute.
+    private static func sqlitePath(_ rest: String) -> String {
+        var path = Substring(rest)
+        if path.hasPrefix(":///") {
+            path = path.dropFirst(4)
+        } else if path.hasPrefix("://") {
+            path = path.dropFirst(3)
+        } else if path.hasPrefix(":") {
+            path = path.dropFirst(1)
+        }
+        if let query = path.firstIndex(of: "?") { path = path[..<query] }
+        return String(path)
+    }
+
+    /// Whether `s` looks like a libpq keyword/value string (`host=… dbname=…`).
+    static func isKeywordString(_ s: String) -> Bool {
+        var sawKeyword = false
+        for scalar in s.unicodeScalars {
+            if scalar == "=" { return sawKeyword }
+            if scalar == " " || scalar == "\t" {
+                if sawKeyword { continue }
+                continue
+            }
+            guard scalar.isASCII, scalar.properties.isAlphabetic || scalar == "_" || ("0"..."9").contains(scalar) else {
+                return false
+            }
+            sawKeyword = true
+        }
+        return false
+    }
+
+    /// The connection string with its password replaced by `***` (URL userinfo, `password=` keywords and query
+    /// parameters). Safe to print.
+    package static func redact(_ conninfo: String) -> String {
+        var text = conninfo
+        for secret in passwords(in: conninfo) where !secret.isEmpty {
+            text = text.replacingAll(secret, with: "***")
+        }
+        return text
+    }
+
+    /// Replaces every password of `conninfo` that appears in `message` with `***`.
+    package static func scrub(_ message: String, conninfo: String) -> String {
+        var text = message
+        for secret in passwords(in: conninfo) where secret.count >= 1 {
+            text = text.replacingAll(secret, with: "***")
+        }
+        return text
+    }
+
+    /// The password literals in a connection string, as spelled (still percent-encoded in URLs) and decoded.
+    static func passwords(in conninfo: String) -> [String] {
+        var found: [String] = []
+        let s = conninfo.trimmingSpaces()
+        if let sep = s.firstRange(of: "://") {
+            let afterScheme = s[sep.upperBound...]
+            let authorityEnd = afterScheme.firstIndex(where: { $0 == "?" }) ?? afterScheme.endIndex
+            let authorityAndPath = afterScheme[..<authorityEnd]
+            if let at = authorityAndPath.lastIndex(of: "@") {
+                let userinfo = authorityAndPath[..<at]
+                if let colon = userinfo.firstIndex(of: ":") {
+                    let password = String(userinfo[userinfo.index(after: colon)...])
+                    found.append(password)
+                    if let decoded = password.removingPercentEncodingLenient(), decoded != password { found.append(decoded) }
+                }
+            }
+            if authorityEnd < afterScheme.endIndex {
+                for pair in afterScheme[afterScheme.index(after: authorityEnd)...].split(separator: "&") {
+                    let kv = pair.split(separator: "=", maxSplits: 1)
+                    if kv.count == 2, kv[0] == "password" {
+                        let password = String(kv[1])
+                        found.append(password)
+                        if let decoded = password.removingPercentEncodingLenient(), decoded != password { found.append(decoded) }
+                    }
+                }
+            }
+        } else {
+            found.append(contentsOf: keywordValues(s, keyword: "password"))
+        }
+        return found.sorted { $0.count > $1.count }
+    }
+
+    /// The values of `keyword` in a libpq keyword/value string (quoted values unescaped, and as spelled).
+    static func keywordValues(_ s: String, keyword: String) -> [String] {
+        var values: [String] = []
+        let chars = Array(s)
+        var i = 0
+        func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" || chars[i] == "\n" { i += 1 } }
+        while i < chars.count {
+            skipSpaces()
+            var key = ""
+            while i < chars.count, chars[i] != "=", chars[i] != " " { key.append(chars[i]); i += 1 }
+            skipSpaces()
+            guard i < chars.count, chars[i] == "=" else { break }
+            i += 1
+            skipSpaces()
+            var value = ""
+            var spelled = ""
+            if i < chars.count, chars[i] == "'" {
+                i += 1
+                while i < chars.count, chars[i] != "'" {
+                    if chars[i] == "\\", i + 1 < chars.count {
+                        spelled.append(chars[i])
+                        i += 1
+                    }
+                    value.append(chars[i])
+                    spelled.append(chars[i])
+                    i += 1
+                }
+                i += 1
+            } else {
+                while i < chars.count, chars[i] != " ", chars[i] != "\t", chars[i] != "\n" {
+                    value.append(chars[i])
+                    i += 1
+                }
+                spelled = value
+            }
+            if key == keyword {
+                values.append(value)
+                if spelled != value { values.append(spelled) }
+            }
+        }
+        return values
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        result += rest
+        return result
+    }
+
+    /// Decodes `%XX` escapes; nil when an escape is malformed or the result is not UTF-8.
+    func removingPercentEncodingLenient() -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%") {
+                guard iterator.count >= 2, let hi = hexValue(iterator[iterator.startIndex]),
+                    let lo = hexValue(iterator[iterator.startIndex + 1])
+                else { return nil }
+                bytes.append(hi << 4 | lo)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}

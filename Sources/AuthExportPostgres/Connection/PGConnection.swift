@@ -1,0 +1,229 @@
+internal import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open PostgreSQL connection through libpq. The corresponding C type is `PGconn *`.
+///
+/// Connection strings are libpq's, so `PGPASSWORD`, `~/.pgpass`, `PGHOST`/`PGPORT`/`PGUSER`, `sslmode` and
+/// service files work as with `psql`. Notices are discarded (libpq would print them to stderr).
+/// Not thread-safe: use one connection per thread. Close explicitly with ``close()``.
+///
+/// - Important: values go to the server only as statement parameters or COPY data; identifiers only through
+///   ``quoteIdentifier(_:)``.
+package final class PGConnection {
+    private var handle: OpaquePointer?
+    /// The connection string, to scrub passwords from libpq's messages.
+    private let conninfo: String
+
+    /// Connects. The corresponding C function is `PQconnectdb`.
+    ///
+    /// - Throws: `PostgresError` `.connection` with libpq's message (passwords masked).
+    package init(conninfo: String) throws(PostgresError) {
+        self.conninfo = conninfo
+        // PQconnectdb always returns a handle that needs PQfinish, even when the connection failed.
+        guard let conn = PQconnectdb(conninfo) else {
+            throw PostgresError(.connection, "out of memory creating a libpq connection")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.message(conn, conninfo: conninfo)
+            PQfinish(conn)
+            throw PostgresError(.connection, "cannot connect to PostgreSQL: \(message)")
+        }
+        handle = conn
+        clibpq_silence_notices(conn)
+        if PQsetClientEncoding(conn, "UTF8") != 0 {
+            let message = Self.message(conn, conninfo: conninfo)
+            throw PostgresError(.connection, "cannot set client encoding UTF8: \(message)")
+        }
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Closes the connection; the server rolls back any open transaction. The corresponding C function is `PQfinish`.
+    package func close() {
+        guard let handle else { return }
+        self.handle = nil
+        PQfinish(handle)
+    }
+
+    var conn: OpaquePointer {
+        guard let handle else { preconditionFailure("PGConnection used after close()") }
+        return handle
+    }
+
+    private static func message(_ conn: OpaquePointer, conninfo: String) -> String {
+        let raw = PQerrorMessage(conn).map { String(cString: $0) } ?? "unknown libpq error"
+        let line = raw.trimmingSpaces().split(separator: "\n").joined(separator: "; ")
+        return ConnectionTarget.scrub(line, conninfo: conninfo)
+    }
+
+    /// The current libpq error message, passwords masked.
+    var errorMessage: String { Self.message(conn, conninfo: conninfo) }
+
+    /// The server version as an integer, such as `150018` for 15.18.
+    package var serverVersion: Int { Int(PQserverVersion(conn)) }
+
+    /// A server parameter reported at connection time (`server_version`, `TimeZone`…).
+    package func parameterStatus(_ name: String) -> String? {
+        PQparameterStatus(conn, name).map { String(cString: $0) }
+    }
+
+    /// The database name of the connection.
+    package var databaseName: String { PQdb(conn).map { String(cString: $0) } ?? "" }
+
+    /// Builds the error for a failed result; read at once, before the next call overwrites the message.
+    func error(_ result: OpaquePointer?, statement: String?) -> PostgresError {
+        guard let result else {
+            return PostgresError(.connection, errorMessage, statement: statement)
+        }
+        func field(_ code: Int32) -> String? {
+            PQresultErrorField(result, code).map { String(cString: $0) }
+        }
+        let primary = field(clibpq_diag_message_primary())
+            ?? PQresultErrorMessage(result).map { String(cString: $0).trimmingSpaces() } ?? errorMessage
+        let sqlState = field(clibpq_diag_sqlstate())
+        var error = PostgresError(
+            sqlState == nil ? .connection : .server, ConnectionTarget.scrub(primary, conninfo: conninfo),
+            sqlState: sqlState, statement: statement)
+        error.detail = field(clibpq_diag_message_detail())
+        error.hint = field(clibpq_diag_message_hint())
+        error.context = field(clibpq_diag_context())
+        error.schemaName = field(clibpq_diag_schema_name())
+        error.tableName = field(clibpq_diag_table_name())
+        error.columnName = field(clibpq_diag_column_name())
+        error.constraintName = field(clibpq_diag_constraint_name())
+        error.dataTypeName = field(clibpq_diag_datatype_name())
+        return error
+    }
+
+    /// Runs exactly one statement and returns its result. The corresponding C function is `PQexecParams`
+    /// (with no parameters), which — unlike `PQexec` — refuses a string holding several `;`-separated statements.
+    ///
+    /// - Important: DDL carries SQL texts from archives (CHECK expressions, index predicates, view bodies). Running
+    ///   them through the extended protocol means a hostile text cannot smuggle in a second statement.
+    /// - Throws: `PostgresError` with the server's SQLSTATE and fields.
+    @discardableResult
+    package func execute(_ sql: String) throws(PostgresError) -> PGResult {
+        let raw = PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0)
+        return try check(raw, statement: sql)
+    }
+
+    /// Runs a script of several `;`-separated statements written by the caller (never archive text).
+    /// The corresponding C function is `PQexec`.
+    @discardableResult
+    package func executeScript(_ sql: String) throws(PostgresError) -> PGResult {
+        let raw = PQexec(conn, sql)
+        return try check(raw, statement: sql)
+    }
+
+    /// Runs one statement with text parameters (`$1`, `$2`…; nil is NULL). The corresponding C function is
+    /// `PQexecParams`.
+    @discardableResult
+    package func execute(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> PGResult {
+        var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { for p in cStrings { free(p) } }
+        let raw = cStrings.withUnsafeMutableBufferPointer { buffer -> OpaquePointer? in
+            guard let base = buffer.baseAddress else { return PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0) }
+            return base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { values in
+                PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        }
+        return try check(raw, statement: sql)
+    }
+
+    private func check(_ raw: OpaquePointer?, statement: String) throws(PostgresError) -> PGResult {
+        guard let raw else { throw error(nil, statement: statement) }
+        let result = PGResult(raw)
+        switch PQresultStatus(raw) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return result
+        case PGRES_COPY_IN, PGRES_COPY_OUT:
+            throw PostgresError(.server, "unexpected COPY state", statement: statement)
+        default:
+            throw error(raw, statement: statement)
+        }
+    }
+
+    /// Quotes an identifier: `"` + the name with `"` doubled + `"`, so any name is data, never SQL.
+    ///
+    /// - Precondition: `name` has no NUL character (``IdentifierMap`` rejects those first).
+    package static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingAll("\"", with: "\"\"") + "\""
+    }
+
+    /// Quotes a string literal for SQL (`'` doubled; `E''` never needed with standard_conforming_strings on).
+    package static func quoteLiteral(_ value: String) -> String {
+        "'" + value.replacingAll("'", with: "''") + "'"
+    }
+
+    // MARK: COPY FROM STDIN
+
+    /// Starts `COPY … FROM STDIN`. The corresponding C function is `PQexec` (expecting `PGRES_COPY_IN`).
+    package func beginCopy(_ sql: String) throws(PostgresError) {
+        guard let raw = PQexec(conn, sql) else { throw error(nil, statement: sql) }
+        let result = PGResult(raw)
+        guard PQresultStatus(raw) == PGRES_COPY_IN else { throw error(result.raw, statement: sql) }
+    }
+
+    /// Sends COPY data. The corresponding C function is `PQputCopyData`.
+    ///
+    /// - Throws: the server's error when it has already rejected the COPY (the data is then ignored).
+    package func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(PostgresError) {
+        guard bytes.count > 0 else { return }
+        let rc = bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(conn, $0.baseAddress, Int32($0.count)) }
+        if rc != 1 {
+            // The server rejected the COPY (its ErrorResponse arrived) or the connection broke.
+            throw finishCopyAfterFailure()
+        }
+    }
+
+    /// Ends the COPY successfully and returns the number of rows the server loaded.
+    /// The corresponding C functions are `PQputCopyEnd` and `PQgetResult`.
+    @discardableResult
+    package func endCopy() throws(PostgresError) -> Int64 {
+        if PQputCopyEnd(conn, nil) != 1 { throw finishCopyAfterFailure() }
+        return try drainCopyResults()
+    }
+
+    /// Aborts the COPY (the server discards it and the transaction fails). Errors are ignored: the caller is
+    /// already failing with its own error.
+    package func abortCopy(reason: String) {
+        _ = PQputCopyEnd(conn, reason)
+        _ = try? drainCopyResults()
+    }
+
+    private func finishCopyAfterFailure() -> PostgresError {
+        var failure: PostgresError?
+        while let raw = PQgetResult(conn) {
+            let result = PGResult(raw)
+            let status = PQresultStatus(raw)
+            if status == PGRES_COPY_IN {
+                _ = PQputCopyEnd(conn, "client error")
+                continue
+            }
+            if failure == nil && status != PGRES_COMMAND_OK { failure = error(result.raw, statement: nil) }
+        }
+        return failure ?? PostgresError(.connection, errorMessage)
+    }
+
+    private func drainCopyResults() throws(PostgresError) -> Int64 {
+        var failure: PostgresError?
+        var rows: Int64 = 0
+        while let raw = PQgetResult(conn) {
+            let result = PGResult(raw)
+            if PQresultStatus(raw) == PGRES_COMMAND_OK {
+                rows = result.affectedRows ?? 0
+            } else if failure == nil {
+                failure = error(result.raw, statement: nil)
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+}
+
+@available(*, unavailable)
+extension PGConnection: Sendable {}

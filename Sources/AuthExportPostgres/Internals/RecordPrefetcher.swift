@@ -1,0 +1,219 @@
+import AuthExport
+internal import Foundation
+
+/// Reads an archive on its own thread while the restore encodes and sends rows on the calling one.
+///
+/// Inflating, checksumming, parsing and validating run side by side with COPY encoding and the server's work.
+/// Records travel in batches through a queue bounded in bytes, so memory stays bounded whatever the archive.
+/// A reader error is delivered in order, after the records before it.
+final class RecordPrefetcher {
+    enum Batch {
+        case records([ArchiveRecord], bytesRead: Int64)
+        case failure(any Error)
+        case finished
+    }
+
+    /// Memory the queued batches may hold (row values, approximately).
+    static let queueBytes = 8 << 20
+    static let batchRecords = 512
+    static let batchBytes = 1 << 20
+
+    private let queue: BatchQueue
+    private var current: [ArchiveRecord] = []
+    private var index = 0
+    private var isDone = false
+    /// Archive bytes read by the time the current batch was complete.
+    private(set) var bytesRead: Int64 = 0
+
+    /// Starts reading on a new thread; `reader` must not be used by anyone else afterwards. `materialize` is
+    /// asked, on the reading thread, whether a table's rows are needed (others are validated but not decoded).
+    /// When not threaded: the reader, read on the caller's thread.
+    private let inline: ArchiveReader?
+    private let materialize: @Sendable (TableSchema) -> Bool
+
+    init(reader: ArchiveReader, threaded: Bool = true, materialize: @escaping @Sendable (TableSchema) -> Bool) {
+        let queue = BatchQueue(maxBytes: Self.queueBytes)
+        self.queue = queue
+        self.materialize = materialize
+        guard threaded else {
+            inline = reader
+            return
+        }
+        inline = nil
+        let box = ReaderBox(reader)
+        let thread = Thread { Self.produce(box.reader, materialize: materialize, into: queue) }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    deinit { queue.cancel() }
+
+    /// Stops the reading thread (it exits at its next batch).
+    func cancel() { queue.cancel() }
+
+    /// The next record, or nil after the end record.
+    func next() throws -> ArchiveRecord? {
+        if let reader = inline {
+            let record = try reader.next()
+            switch record {
+            case .table(let table): reader.materializeRows = materialize(table)
+            case .tableEnd: reader.materializeRows = true
+            default: break
+            }
+            bytesRead = reader.bytesRead
+            return record
+        }
+        while index >= current.count {
+            guard !isDone else { return nil }
+            if !current.isEmpty {
+                // Hand the spent batch back: its strings are freed on the reading thread, which allocated them
+                // (freeing across threads contends on the allocator's arenas).
+                queue.recycle(current)
+                current = []
+            }
+            switch queue.pop() {
+            case .records(let records, let bytes):
+                current = records
+                index = 0
+                bytesRead = bytes
+            case .failure(let error):
+                isDone = true
+                throw error
+            case .finished:
+                isDone = true
+                return nil
+            }
+        }
+        let record = current[index]
+        index += 1
+        return record
+    }
+
+    /// The approximate memory of a row's values.
+    static func size(_ row: [Value]) -> Int {
+        // The array, each enum cell, and each heap string or array with its header.
+        var total = 32 + 24 * row.count
+        for value in row {
+            switch value {
+            case .text(let s), .json(let s): total += s.utf8.count > 15 ? 48 + s.utf8.count : 0
+            case .bytes(let b), .invalidText(let b): total += 48 + b.count
+            default: break
+            }
+        }
+        return total
+    }
+
+    private static func produce(
+        _ reader: ArchiveReader, materialize: @Sendable (TableSchema) -> Bool, into queue: BatchQueue
+    ) {
+        var records: [ArchiveRecord] = []
+        records.reserveCapacity(batchRecords)
+        var bytes = 0
+        while true {
+            let record: ArchiveRecord?
+            do {
+                record = try reader.next()
+            } catch {
+                if !records.isEmpty { guard queue.push(.records(records, bytesRead: reader.bytesRead), bytes: bytes) else { return } }
+                _ = queue.push(.failure(error), bytes: 0)
+                return
+            }
+            guard let record else {
+                if !records.isEmpty { guard queue.push(.records(records, bytesRead: reader.bytesRead), bytes: bytes) else { return } }
+                _ = queue.push(.finished, bytes: 0)
+                return
+            }
+            switch record {
+            case .table(let table): reader.materializeRows = materialize(table)
+            case .tableEnd: reader.materializeRows = true
+            case .row(let row): bytes += size(row)
+            default: break
+            }
+            records.append(record)
+            if records.count >= batchRecords || bytes >= batchBytes {
+                queue.drainRecycled()
+                guard queue.push(.records(records, bytesRead: reader.bytesRead), bytes: bytes) else { return }
+                records = []
+                records.reserveCapacity(batchRecords)
+                bytes = 0
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension RecordPrefetcher: Sendable {}
+
+/// Hands the reader to the producer thread, which becomes its only user.
+private final class ReaderBox: @unchecked Sendable {
+    let reader: ArchiveReader
+    init(_ reader: ArchiveReader) { self.reader = reader }
+}
+
+/// A FIFO between one producer and one consumer thread, bounded in bytes.
+final class BatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [(batch: RecordPrefetcher.Batch, bytes: Int)] = []
+    private var head = 0
+    private var queuedBytes = 0
+    private var isCancelled = false
+    private let maxBytes: Int
+    private var recycled: [[ArchiveRecord]] = []
+
+    /// Takes a spent batch from the consumer, to be released on the producer thread.
+    func recycle(_ records: [ArchiveRecord]) {
+        condition.lock()
+        recycled.append(records)
+        condition.unlock()
+    }
+
+    /// Releases the spent batches (on the producer thread).
+    func drainRecycled() {
+        condition.lock()
+        let spent = recycled
+        recycled = []
+        condition.unlock()
+        _ = spent
+    }
+
+    init(maxBytes: Int) { self.maxBytes = maxBytes }
+
+    /// Adds a batch, waiting while the queue is full (a batch always fits an empty queue); false once cancelled.
+    func push(_ batch: RecordPrefetcher.Batch, bytes: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while head < items.count && queuedBytes + bytes > maxBytes && !isCancelled { condition.wait() }
+        guard !isCancelled else { return false }
+        items.append((batch, bytes))
+        queuedBytes += bytes
+        condition.broadcast()
+        return true
+    }
+
+    /// Takes the next batch, waiting for one.
+    func pop() -> RecordPrefetcher.Batch {
+        condition.lock()
+        defer { condition.unlock() }
+        while head >= items.count && !isCancelled { condition.wait() }
+        guard head < items.count else { return .failure(CancellationError()) }
+        let item = items[head]
+        head += 1
+        if head > 64 {
+            items.removeFirst(head)
+            head = 0
+        }
+        queuedBytes -= item.bytes
+        condition.broadcast()
+        return item.batch
+    }
+
+    /// Wakes both sides for good; the producer stops at its next push.
+    func cancel() {
+        condition.lock()
+        isCancelled = true
+        items.removeAll()
+        head = 0
+        condition.broadcast()
+        condition.unlock()
+    }
+}

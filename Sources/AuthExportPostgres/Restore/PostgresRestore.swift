@@ -1,0 +1,153 @@
+public import AuthExport
+
+/// Restores an auth_export archive into PostgreSQL: native types, bulk COPY, keys, indexes, foreign keys and
+/// identity sequences, in one transaction.
+///
+/// The load follows pg_restore's order: each table is created and filled with `COPY … FROM STDIN` (binary
+/// format), then primary keys, UNIQUE and CHECK constraints and indexes are built, then foreign keys, then
+/// auto-increment keys become identity columns set past the highest value, then views, then `ANALYZE`.
+/// Everything runs in one transaction that commits only after the archive's end record (and so every checksum)
+/// has been verified: a failure of any kind leaves the database exactly as it was.
+///
+/// ```swift
+/// var options = PostgresRestore.Options()
+/// options.schema = "auth"
+/// let summary = try PostgresRestore.restore(archive: "app.authx.gz", to: "postgresql://app@db.internal/app", options: options)
+/// print(summary.rows, summary.notes)
+/// ```
+///
+/// - Important: identifiers from the archive are always quoted and never interpreted as SQL; values reach the
+///   server only as COPY data. Connection strings are never printed with their password.
+public enum PostgresRestore {
+    /// The COPY data format.
+    public enum CopyFormat: String, Sendable, CaseIterable {
+        /// PostgreSQL's binary COPY format (default): the server parses nothing.
+        case binary
+        /// The text COPY format.
+        case text
+    }
+
+    /// What to restore and how.
+    public struct Options: Sendable {
+        /// The schema to restore into, created if missing; nil means the connection's `current_schema()`.
+        public var schema: String?
+        /// Replace tables (and views) of the archive that already exist. Without it the restore refuses them.
+        /// The old tables are dropped only after the new ones are loaded, in the same transaction.
+        public var clean = false
+        /// Which tables to restore.
+        public var tables = TableFilter()
+        /// Create the schema only: tables, keys, indexes, foreign keys, identity columns, views.
+        public var schemaOnly = false
+        /// Load the rows only, into existing tables (matched by name; columns by name).
+        public var dataOnly = false
+        /// Connections used to build indexes and constraints; see ``PostgresRestore`` for what it changes.
+        public var jobs = 1
+        /// The COPY format (tables whose existing column types have no binary encoding use text).
+        public var copyFormat = CopyFormat.binary
+        /// Run `ANALYZE` on the restored tables at the end.
+        public var analyze = true
+        /// Limits for reading the archive.
+        public var readerOptions = ArchiveReader.Options()
+        /// Receives progress events.
+        public var progress: ProgressHandler?
+        /// Polled between rows and statements; returning true stops the restore, which then rolls back as on
+        /// any error (`PostgresError` code `.cancelled`). The CLI sets it from SIGINT/SIGTERM.
+        public var isCancelled: (@Sendable () -> Bool)?
+        /// Creates the default options.
+        public init() {}
+    }
+
+    /// One restored table.
+    public struct TableResult: Sendable, Hashable {
+        /// The table's name in the archive.
+        public var name: String
+        /// The table's name in PostgreSQL (differs only for names over 63 bytes).
+        public var pgName: String
+        /// Rows loaded.
+        public var rows: Int64
+    }
+
+    /// What a restore did.
+    public struct Summary: Sendable {
+        /// The database restored into.
+        public var database: String
+        /// The schema restored into.
+        public var schema: String
+        /// The restored tables, in archive order.
+        public var tables: [TableResult]
+        /// Rows loaded in all tables.
+        public var rows: Int64
+        /// Archive bytes read.
+        public var bytesRead: Int64
+        /// Everything not carried over exactly (renames, widened types, untranslated objects).
+        public var notes: [RestoreNote]
+    }
+
+    /// A restore plan: the SQL a restore would run, without touching any database.
+    public struct Plan: Sendable {
+        /// The SQL script, with COPY steps as comments (row counts from the archive).
+        public var sql: String
+        /// What would not be carried over exactly.
+        public var notes: [RestoreNote]
+        /// The tables the plan restores, with their archive row counts.
+        public var tables: [TableResult]
+    }
+
+    /// Restores `archive` (a path, or `-` for standard input) into the PostgreSQL database `connection`.
+    ///
+    /// - Parameters:
+    ///   - archive: the archive file, or `-` to read standard input.
+    ///   - connection: a libpq connection string: `postgresql://user@host:5432/db`, `host=… dbname=…`, or a
+    ///     SQLAlchemy URL such as `postgresql+psycopg2://…`. `PGPASSWORD`, `~/.pgpass`, `PGHOST`… apply.
+    ///   - options: what to restore.
+    /// - Returns: the tables and rows restored, and notes on what was not carried over exactly.
+    /// - Throws: `ArchiveError` when the archive is invalid (nothing is committed); `PostgresError` when the
+    ///   connection, a statement or a row fails, with the archive table, row and column where known. Either
+    ///   way the transaction is rolled back.
+    public static func restore(archive: String, to connection: String, options: Options = Options()) throws -> Summary {
+        try validate(options)
+        guard case .postgres(let conninfo) = try ConnectionTarget.parse(connection) else {
+            throw PostgresError(.invalidOptions, "not a PostgreSQL connection string (postgresql://… or host=… dbname=…)")
+        }
+        let reader = try ArchiveReader(path: archive, options: options.readerOptions)
+        // A regular file's table list (read from its index, a few kilobytes) lets the restore refuse existing
+        // tables before loading anything and report progress against each table's row count. It is only a
+        // preview: the reader verifies everything as it loads.
+        let listing = archive == "-" ? nil : try? ArchiveListing(path: archive, options: options.readerOptions)
+        let session = try RestoreSession(options: options, conninfo: conninfo)
+        session.preview = listing.map { $0.tables.map { ($0.schema.name, $0.entry.rows) } }
+        return try session.run(reader)
+    }
+
+    /// Reads `archive` and returns the SQL a restore with `options` would run, without connecting to any database.
+    ///
+    /// The whole archive is read and verified. Objects translated from the source dialect are marked: a real
+    /// restore reports and skips those PostgreSQL rejects.
+    ///
+    /// - Throws: `ArchiveError` when the archive is invalid; `PostgresError` for unusable names or options.
+    public static func plan(archive: String, options: Options = Options()) throws -> Plan {
+        try validate(options)
+        let reader = try ArchiveReader(path: archive, options: options.readerOptions)
+        let session = try RestoreSession(options: options, conninfo: nil)
+        let summary = try session.run(reader)
+        return Plan(sql: session.script.joined(separator: "\n"), notes: summary.notes, tables: summary.tables)
+    }
+
+    static func validate(_ options: Options) throws(PostgresError) {
+        if options.schemaOnly && options.dataOnly {
+            throw PostgresError(.invalidOptions, "--schema-only and --data-only cannot be combined")
+        }
+        if options.dataOnly && options.clean {
+            throw PostgresError(.invalidOptions, "--clean cannot be combined with --data-only (it would drop the tables to load)")
+        }
+        if options.jobs < 1 || options.jobs > 64 {
+            throw PostgresError(.invalidOptions, "--jobs must be between 1 and 64")
+        }
+        if let schema = options.schema {
+            _ = try IdentifierMap.pgName(schema, kind: "schema")
+            if schema.utf8.count > IdentifierMap.maxBytes {
+                throw PostgresError(.invalidIdentifier, "schema name \"\(schema)\" is longer than PostgreSQL's 63 bytes")
+            }
+        }
+    }
+}

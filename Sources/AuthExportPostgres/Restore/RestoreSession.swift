@@ -1,0 +1,832 @@
+import AuthExport
+internal import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one restore (or, without a connection, writes its SQL plan): reads the archive once, creating and
+/// loading each table as it comes, then builds keys, indexes, foreign keys, identities and views.
+final class RestoreSession {
+    private let options: PostgresRestore.Options
+    private let connection: PGConnection?
+    private let conninfo: String?
+    /// The dry-run script.
+    private(set) var script: [String] = []
+    private var notes: [RestoreNote] = []
+    private var schema = "public"
+    private var backend = "sqlite"
+    private var plans: [TablePlan] = []
+    private var planIndex: [String: Int] = [:]
+    private var relations = NameSpace("relations of the schema")
+    private var results: [PostgresRestore.TableResult] = []
+    private var objects: [SchemaObject] = []
+    /// Tables replaced with --clean: the old relation's kind; the new table is loaded under a temporary name.
+    private var replaced: [(pgName: String, kind: String)] = []
+    /// Foreign keys dropped for a --data-only load, re-added (and validated) at the end.
+    private var droppedForeignKeys: [(table: String, name: String, definition: String)] = []
+    private var droppedForeignKeyKeys = Set<String>()
+    /// Row counts from the archive's index (regular files only), for progress.
+    private var expectedRows: [String: Int64] = [:]
+    /// The archive's tables and row counts from its index, when the archive is a regular file.
+    var preview: [(name: String, rows: Int64)]?
+    private var loader: TableLoader?
+    private var currentPlan: TablePlan?
+    private var currentRows: Int64 = 0
+    private var source: RecordPrefetcher?
+    /// `--jobs N`: the loading connections and their private staging schema.
+    private var workers: LoadWorkers?
+    private var staging: String?
+    private var currentWorker: Int?
+    private var batch: [[Value]] = []
+    private var batchBytes = 0
+    private var parallelRows: Int64 = 0
+    private var archivePath = ""
+    /// Every table of the archive, restored or not.
+    private var archiveTables: [String] = []
+
+    init(options: PostgresRestore.Options, conninfo: String?) throws {
+        self.options = options
+        self.conninfo = conninfo
+        if let conninfo {
+            connection = try PGConnection(conninfo: conninfo)
+        } else {
+            connection = nil
+        }
+    }
+
+    private var isDryRun: Bool { connection == nil }
+    /// Whether tables load over several connections (a staging schema, then one final transaction).
+    private var isParallel: Bool { options.jobs > 1 && !isDryRun && !options.dataOnly && !options.schemaOnly }
+
+    // MARK: Running
+
+    func run(_ reader: ArchiveReader) throws -> PostgresRestore.Summary {
+        let filter = options.tables
+        let rowsNeeded = !options.schemaOnly && !isDryRun
+        // Reading on a second thread measured slower on a busy 2-core machine (allocator contention between the
+        // threads); it is kept for --jobs, where several connections consume rows.
+        let threaded = rowsNeeded && options.jobs > 1
+        let source = RecordPrefetcher(reader: reader, threaded: threaded) { table in rowsNeeded && filter.includes(table.name) }
+        self.source = source
+        archivePath = reader.location.path ?? ""
+        do {
+            var summary = try runUnchecked(source)
+            try analyzeAfterCommit(&summary)
+            connection?.close()
+            return summary
+        } catch {
+            source.cancel()
+            loader?.abort()
+            workers?.shutdown()
+            if let connection {
+                _ = try? connection.execute("ROLLBACK")
+                if let staging {
+                    _ = try? connection.execute("DROP SCHEMA IF EXISTS \(PGConnection.quoteIdentifier(staging)) CASCADE")
+                }
+                connection.close()
+            }
+            throw error
+        }
+    }
+
+    private func runUnchecked(_ source: RecordPrefetcher) throws -> PostgresRestore.Summary {
+        if let preview {
+            for (name, rows) in preview { expectedRows[name] = rows }
+        }
+        try begin()
+        try refuseExistingTables()
+        var sawEnd = false
+        var sinceCheck = 0
+        while let record = try source.next() {
+            sinceCheck += 1
+            if sinceCheck >= 4096 {
+                sinceCheck = 0
+                try checkCancelled()
+            }
+            switch record {
+            case .header(let header):
+                backend = header.source.backend
+                emit("-- archive: \(header.producer), source \(header.source.backend) database \(header.source.database), created \(header.createdAt)")
+            case .table(let table):
+                try startTable(table)
+            case .row(let row):
+                if let worker = currentWorker {
+                    batch.append(row)
+                    batchBytes += RecordPrefetcher.size(row)
+                    parallelRows += 1
+                    if batch.count >= 512 || batchBytes >= 1 << 20 { try sendBatch(to: worker) }
+                    if parallelRows & 0xFFFF == 0 { progress(.rows, rows: parallelRows) }
+                } else if let loader {
+                    try loader.append(row)
+                    if loader.rows & 0xFFFF == 0 { progress(.rows, rows: loader.rows) }
+                } else {
+                    currentRows += 1
+                }
+            case .tableEnd(let end):
+                try finishTable(end)
+            case .object(let object):
+                objects.append(object)
+            case .extensionRecord:
+                continue
+            case .end:
+                sawEnd = true
+            }
+        }
+        guard sawEnd else {
+            throw ArchiveError(.truncated, "archive ended before its end record", location: .init(path: archivePath))
+        }
+        let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
+        if !unmatched.isEmpty {
+            throw PostgresError(
+                .invalidOptions,
+                "--table \(unmatched.joined(separator: ", ")) matches no table of the archive (tables: \(archiveTables.joined(separator: ", ")))")
+        }
+        try postData()
+        try execute("COMMIT", operation: "committing the restore")
+        return PostgresRestore.Summary(
+            database: connection?.databaseName ?? "", schema: schema, tables: results,
+            rows: results.reduce(0) { $0 + $1.rows }, bytesRead: source.bytesRead, notes: notes)
+    }
+
+    /// `ANALYZE` after the commit, over several connections at once: statistics do not change the data, so the
+    /// restore is already complete and atomic; a failure here is reported as a note.
+    private func analyzeAfterCommit(_ summary: inout PostgresRestore.Summary) throws {
+        guard options.analyze && !options.schemaOnly else { return }
+        let tables = zip(plans, results).sorted { $0.1.rows > $1.1.rows }.map { $0.0.qualified(schema) }
+        guard !tables.isEmpty else { return }
+        emit("\n-- statistics (after the commit, over several connections)")
+        guard let conninfo else {
+            for table in tables { script.append("ANALYZE \(table);") }
+            return
+        }
+        let workers = min(tables.count, max(options.jobs, 2))
+        let next = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
+        let work = AnalyzeWork(tables: tables, conninfo: conninfo)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let connection: PGConnection
+            do {
+                connection = try PGConnection(conninfo: work.conninfo)
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+                return
+            }
+            defer { connection.close() }
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < work.tables.count else { return }
+                do {
+                    try connection.execute("ANALYZE \(work.tables[i])")
+                } catch {
+                    failures.withLock { $0.append("\(work.tables[i]): \(error)") }
+                }
+            }
+        }
+        for failure in failures.withLock({ $0 }) {
+            summary.notes.append(RestoreNote(.notRestored, table: nil, "ANALYZE failed after the restore was committed: \(failure)"))
+        }
+    }
+
+    private func checkCancelled() throws {
+        if options.isCancelled?() == true {
+            throw PostgresError(.cancelled, "restore cancelled; nothing was changed")
+        }
+    }
+
+    /// With the archive's table list known up front: every table that already exists, in one error, before
+    /// anything is loaded.
+    private func refuseExistingTables() throws {
+        guard let preview, !options.clean, !options.dataOnly, !isDryRun else { return }
+        var existing: [String] = []
+        for (name, _) in preview where options.tables.includes(name) {
+            guard let pgName = try? IdentifierMap.pgName(name, kind: "table") else { continue }
+            if try relationKind(pgName) != nil { existing.append(pgName) }
+        }
+        guard !existing.isEmpty else { return }
+        let list = existing.map { "\(schema).\($0)" }.joined(separator: ", ")
+        throw PostgresError(
+            .tableExists,
+            existing.count == 1
+                ? "table \(list) already exists; nothing was changed"
+                : "\(existing.count) tables already exist: \(list); nothing was changed",
+            hint: "restore into an empty schema (--schema NAME), or use --clean to replace them",
+            location: .init(table: existing.count == 1 ? preview.first { (try? IdentifierMap.pgName($0.name, kind: "table")) == existing[0] }?.name : nil))
+    }
+
+    // MARK: SQL execution
+
+    private func emit(_ sql: String) { if isDryRun { script.append(sql) } }
+
+    /// Runs (or, in a dry run, writes) a statement that must succeed.
+    @discardableResult
+    private func execute(_ sql: String, operation: String, table: String? = nil) throws -> PGResult? {
+        guard let connection else {
+            script.append(sql.hasPrefix("--") ? sql : sql + ";")
+            return nil
+        }
+        do {
+            return try connection.execute(sql)
+        } catch {
+            throw error.filling(.init(table: table), operation: operation)
+        }
+    }
+
+    private func query(_ sql: String, _ parameters: [String?], operation: String) throws -> PGResult {
+        guard let connection else { preconditionFailure("query in a dry run") }
+        do {
+            return try connection.execute(sql, parameters)
+        } catch {
+            throw error.filling(.init(), operation: operation)
+        }
+    }
+
+    /// Runs a planned statement; a translated one that PostgreSQL rejects as untranslatable is reported instead.
+    private func run(_ statement: PlannedStatement) throws {
+        try checkCancelled()
+        guard let connection else {
+            switch statement.mode {
+            case .required: break
+            case .fallback(_, let fallbackSQL, _):
+                script.append("-- if this fails because the key columns hold NULLs: \(fallbackSQL);")
+            case .attempt:
+                script.append("-- translated: reported and skipped if PostgreSQL rejects it")
+            }
+            script.append(statement.sql + ";")
+            if case .fallback = statement.mode {} else if let success = statement.successNote { notes.append(success) }
+            return
+        }
+        try Self.run(statement, on: connection, notes: &notes)
+    }
+
+    /// Runs a planned statement on `connection` (inside a transaction).
+    static func run(_ statement: PlannedStatement, on connection: PGConnection, notes: inout [RestoreNote]) throws {
+        let savepoint = "authx_attempt"
+        func plain(_ sql: String) throws {
+            do { try connection.execute(sql) } catch {
+                throw error.filling(.init(table: statement.table), operation: statement.operation)
+            }
+        }
+        switch statement.mode {
+        case .required:
+            try plain(statement.sql)
+            if let note = statement.successNote { notes.append(note) }
+        case .fallback(let states, let fallbackSQL, let note):
+            try plain("SAVEPOINT \(savepoint)")
+            do {
+                try connection.execute(statement.sql)
+                try plain("RELEASE SAVEPOINT \(savepoint)")
+            } catch let error as PostgresError where error.sqlState.map(states.contains) ?? false {
+                try plain("ROLLBACK TO SAVEPOINT \(savepoint)")
+                try plain("RELEASE SAVEPOINT \(savepoint)")
+                try plain(fallbackSQL)
+                notes.append(RestoreNote(.typeChanged, table: statement.table, note))
+            } catch let error as PostgresError {
+                throw error.filling(.init(table: statement.table), operation: statement.operation)
+            }
+        case .attempt(let note):
+            try plain("SAVEPOINT \(savepoint)")
+            do {
+                try connection.execute(statement.sql)
+                try plain("RELEASE SAVEPOINT \(savepoint)")
+                if let success = statement.successNote { notes.append(success) }
+            } catch let error as PostgresError where isTranslationFailure(error) {
+                try plain("ROLLBACK TO SAVEPOINT \(savepoint)")
+                try plain("RELEASE SAVEPOINT \(savepoint)")
+                notes.append(RestoreNote(.notRestored, table: statement.table, "\(note): PostgreSQL says: \(error.message)"))
+            } catch let error as PostgresError {
+                throw error.filling(.init(table: statement.table), operation: statement.operation)
+            }
+        }
+    }
+
+    /// Syntax errors, unknown functions, types or columns, invalid definitions: the SQL does not translate.
+    /// Integrity violations (the data breaks the constraint) and server trouble are real failures.
+    static func isTranslationFailure(_ error: PostgresError) -> Bool {
+        guard let state = error.sqlState else { return false }
+        return state.hasPrefix("42") || state.hasPrefix("22") || state.hasPrefix("0A") || state == "2BP01"
+    }
+
+    // MARK: Setup
+
+    private func begin() throws {
+        emit("-- authx restore plan (dry run): nothing below has been run")
+        if let schema = options.schema { self.schema = schema }
+        if isParallel { return try beginParallel() }
+        try execute("BEGIN", operation: "starting the transaction")
+        try execute("SET LOCAL client_min_messages = warning", operation: "configuring the session")
+        try execute("SET LOCAL DateStyle = 'ISO, YMD'", operation: "configuring the session")
+        if let connection {
+            if options.schema == nil {
+                guard let current = try query("SELECT current_schema()", [], operation: "finding the current schema").string(0, 0)
+                else {
+                    throw PostgresError(
+                        .invalidOptions, "the connection has no current schema (empty search_path)",
+                        hint: "give one with --schema NAME")
+                }
+                schema = current
+            }
+            if options.dataOnly {
+                let exists = try query(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema], operation: "checking the schema")
+                guard exists.rowCount == 1 else {
+                    throw PostgresError(.missingTable, "schema \(schema) does not exist (--data-only loads into existing tables)")
+                }
+            }
+            _ = connection
+        }
+        if options.schema != nil && !options.dataOnly {
+            try execute(
+                "CREATE SCHEMA IF NOT EXISTS \(PGConnection.quoteIdentifier(schema))", operation: "creating schema \(schema)")
+        }
+        // View bodies and translated expressions name tables without a schema.
+        try execute(
+            "SET LOCAL search_path = \(PGConnection.quoteIdentifier(schema)), pg_catalog", operation: "configuring the session")
+    }
+
+    /// `--jobs N`: a private staging schema, committed at once (it holds the tables while they load), and the
+    /// loading connections. The target schema is only touched by the final transaction.
+    private func beginParallel() throws {
+        if options.schema == nil {
+            guard let current = try query("SELECT current_schema()", [], operation: "finding the current schema").string(0, 0)
+            else {
+                throw PostgresError(
+                    .invalidOptions, "the connection has no current schema (empty search_path)", hint: "give one with --schema NAME")
+            }
+            schema = current
+        }
+        let name = "authx_restore_\(getpid())_\(IdentifierMap.hex32(UInt32.random(in: 0...UInt32.max)))"
+        try execute("CREATE SCHEMA \(PGConnection.quoteIdentifier(name))", operation: "creating the staging schema \(name)")
+        staging = name
+        guard let conninfo else { preconditionFailure("a parallel restore has a connection") }
+        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo, schema: name)
+    }
+
+    private func sendBatch(to worker: Int) throws {
+        guard !batch.isEmpty, let workers else { return }
+        try workers.send(batch, bytes: batchBytes, to: worker)
+        batch = []
+        batch.reserveCapacity(512)
+        batchBytes = 0
+    }
+
+    // MARK: Tables
+
+    private func progress(_ kind: ProgressEvent.Kind, rows: Int64) {
+        guard let handler = options.progress, let plan = currentPlan else { return }
+        handler(
+            ProgressEvent(
+                kind: kind, table: plan.source.name, rowsDone: rows, rowsTotal: expectedRows[plan.source.name],
+                bytesDone: source?.bytesRead ?? 0))
+    }
+
+    private func startTable(_ table: TableSchema) throws {
+        currentRows = 0
+        archiveTables.append(table.name)
+        guard options.tables.includes(table.name) else {
+            currentPlan = nil
+            loader = nil
+            return
+        }
+        var plan = try TablePlan(table, backend: backend)
+        notes.append(contentsOf: plan.notes)
+        do {
+            try relations.claim(plan.pgName, by: "table \"\(table.name)\"")
+        } catch {
+            throw error.filling(.init(table: table.name))
+        }
+        if isParallel {
+            try dispatchTable(plan)
+            return
+        }
+        if options.dataOnly {
+            try prepareExistingTable(&plan)
+        } else {
+            try createTable(&plan)
+        }
+        planIndex[table.name] = plans.count
+        plans.append(plan)
+        currentPlan = plan
+        progress(.tableStarted, rows: 0)
+        if options.schemaOnly || isDryRun {
+            loader = nil
+            if !options.schemaOnly {
+                let format = options.copyFormat == .binary
+                    && CopyEncoder.supportsBinary(logical: plan.columns.map(\.source.type), types: plan.columns.map(\.type))
+                    ? CopyEncoder.Format.binary : .text
+                script.append(TableLoader.copySQL(plan, schema: schema, format: format, freeze: !options.dataOnly) + ";")
+            }
+            return
+        }
+        guard let connection else { preconditionFailure("not a dry run (checked above)") }
+        let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
+        let loader = TableLoader(
+            connection: connection, plan: plan, schema: schema, format: format, mayWiden: !options.dataOnly,
+            freeze: !options.dataOnly)
+        do {
+            try loader.begin()
+        } catch let error as PostgresError {
+            throw error.filling(.init(table: table.name), operation: "starting COPY into \(table.name)")
+        }
+        self.loader = loader
+    }
+
+    /// `--jobs N`: checks the target now (to fail before loading), then hands the table to an idle connection,
+    /// which creates and loads it in the staging schema and builds its keys and indexes.
+    private func dispatchTable(_ plan: TablePlan) throws {
+        guard let staging, let workers else { return }
+        if let kind = try relationKind(plan.pgName) {
+            let what = Self.kindName(kind)
+            guard options.clean else {
+                throw PostgresError(
+                    .tableExists, "\(what) \(schema).\(plan.pgName) already exists; nothing was changed",
+                    hint: "restore into an empty schema (--schema NAME), or use --clean to replace it",
+                    location: .init(table: plan.source.name))
+            }
+            guard ["r", "p", "v", "m"].contains(kind) else {
+                throw PostgresError(
+                    .tableExists, "\(what) \(schema).\(plan.pgName) already exists and --clean replaces only tables and views",
+                    location: .init(table: plan.source.name))
+            }
+            replaced.append((plan.pgName, kind))
+        }
+        var planNotes: [RestoreNote] = []
+        let after = try plan.keysAndIndexes(schema: staging, relations: &relations, notes: &planNotes)
+        notes.append(contentsOf: planNotes)
+        let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
+        let job = LoadWorkers.TableJob(
+            index: plans.count, plan: plan, createSQL: plan.createTable(schema: staging),
+            before: plan.attemptedDefaults(schema: staging), after: after, format: format)
+        planIndex[plan.source.name] = plans.count
+        plans.append(plan)
+        currentPlan = plan
+        parallelRows = 0
+        progress(.tableStarted, rows: 0)
+        currentWorker = try workers.begin(job)
+    }
+
+    private func relationKind(_ pgName: String) throws -> String? {
+        guard !isDryRun else { return nil }
+        let result = try query(
+            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+            [schema, pgName], operation: "checking whether \(pgName) exists")
+        return result.rowCount > 0 ? result.string(0, 0) : nil
+    }
+
+    private func createTable(_ plan: inout TablePlan) throws {
+        let table = plan.source.name
+        if isDryRun {
+            if options.clean {
+                script.append("DROP TABLE IF EXISTS \(plan.qualified(schema));  -- --clean: done after the load in a real restore")
+            }
+        } else if let kind = try relationKind(plan.pgName) {
+            let what = Self.kindName(kind)
+            guard options.clean else {
+                throw PostgresError(
+                    .tableExists, "\(what) \(schema).\(plan.pgName) already exists; nothing was changed",
+                    hint: "restore into an empty schema (--schema NAME), or use --clean to replace it",
+                    location: .init(table: table))
+            }
+            guard ["r", "p", "v", "m"].contains(kind) else {
+                throw PostgresError(
+                    .tableExists, "\(what) \(schema).\(plan.pgName) already exists and --clean replaces only tables and views",
+                    location: .init(table: table))
+            }
+            // Load into a temporary name; the old relation is dropped after the load, in this transaction.
+            var n = replaced.count
+            var temporary: String
+            repeat {
+                temporary = "authx_restore_new_\(getpid())_\(n)"
+                n += 1
+            } while try relationKind(temporary) != nil
+            plan.createName = temporary
+            replaced.append((plan.pgName, kind))
+        }
+        try execute(plan.createTable(schema: schema), operation: "creating table \(table)", table: table)
+        for statement in plan.attemptedDefaults(schema: schema) { try run(statement) }
+    }
+
+    static func kindName(_ relkind: String) -> String {
+        switch relkind {
+        case "r", "p": return "table"
+        case "v": return "view"
+        case "m": return "materialized view"
+        case "i", "I": return "index"
+        case "S": return "sequence"
+        case "f": return "foreign table"
+        default: return "relation"
+        }
+    }
+
+    /// `--data-only`: the table must exist; its column types decide the COPY encoding. Foreign keys touching
+    /// it are dropped for the load and re-added (validated) at the end, so the archive's table order cannot
+    /// make a valid load fail.
+    private func prepareExistingTable(_ plan: inout TablePlan) throws {
+        let table = plan.source.name
+        guard !isDryRun else { return }
+        guard let kind = try relationKind(plan.pgName), kind == "r" || kind == "p" else {
+            throw PostgresError(
+                .missingTable, "table \(schema).\(plan.pgName) does not exist (--data-only loads into existing tables)",
+                hint: "restore the schema first, or leave out --data-only", location: .init(table: table))
+        }
+        let qualified = plan.qualified(schema)
+        let columns = try query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' FROM pg_attribute a "
+                + "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+            [qualified], operation: "reading the columns of \(table)")
+        var existing: [String: (type: String, generated: Bool)] = [:]
+        for row in columns.rows {
+            guard let name = row[0], let type = row[1] else { continue }
+            existing[name] = (type, row[2] == "t")
+        }
+        for i in plan.columns.indices {
+            let c = plan.columns[i]
+            guard let target = existing[c.pgName] else {
+                throw PostgresError(
+                    .missingTable, "table \(schema).\(plan.pgName) has no column \(c.pgName)",
+                    location: .init(table: table, column: c.source.name))
+            }
+            if target.generated {
+                throw PostgresError(
+                    .missingTable, "column \(c.pgName) is a generated column and cannot be loaded",
+                    location: .init(table: table, column: c.source.name))
+            }
+            plan.columns[i].type = PGType(formatted: target.type)
+            plan.columns[i].identity = false
+        }
+        let fks = try query(
+            "SELECT con.conrelid::regclass::text, con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con "
+                + "WHERE con.contype = 'f' AND NOT con.condeferrable AND (con.conrelid = $1::regclass OR con.confrelid = $1::regclass)",
+            [qualified], operation: "reading the foreign keys of \(table)")
+        for row in fks.rows {
+            guard let owner = row[0], let name = row[1], let definition = row[2] else { continue }
+            let key = owner + "\u{0}" + name
+            guard droppedForeignKeyKeys.insert(key).inserted else { continue }
+            try execute(
+                "ALTER TABLE \(owner) DROP CONSTRAINT \(PGConnection.quoteIdentifier(name))",
+                operation: "setting aside foreign key \(name) for the load", table: table)
+            droppedForeignKeys.append((owner, name, definition))
+        }
+    }
+
+    private func finishTable(_ end: TableEnd) throws {
+        guard let plan = currentPlan, plan.source.name == end.table else { return }
+        if let worker = currentWorker, let workers {
+            try sendBatch(to: worker)
+            try workers.end(worker: worker)
+            results.append(.init(name: plan.source.name, pgName: plan.pgName, rows: end.rows))
+            progress(.tableFinished, rows: end.rows)
+            currentWorker = nil
+            currentPlan = nil
+            return
+        }
+        var rows = currentRows
+        if let loader {
+            let serverRows: Int64
+            do {
+                serverRows = try loader.finish()
+            } catch let error as PostgresError {
+                throw error.filling(.init(table: plan.source.name))
+            }
+            notes.append(contentsOf: loader.notes)
+            guard serverRows == loader.rows else {
+                throw PostgresError(
+                    .server, "the server loaded \(serverRows) rows, the archive has \(loader.rows)",
+                    location: .init(table: plan.source.name), operation: "loading table \(plan.source.name)")
+            }
+            rows = loader.rows
+            // Keep the widened types for what follows.
+            if let index = planIndex[plan.source.name] { plans[index] = loader.plan }
+        } else if isDryRun && !options.schemaOnly {
+            script.append("-- \(end.rows) rows of \(plan.source.name)")
+            rows = end.rows
+        } else {
+            rows = 0
+        }
+        if options.schemaOnly { rows = 0 }
+        results.append(.init(name: plan.source.name, pgName: plan.pgName, rows: rows))
+        progress(.tableFinished, rows: rows)
+        loader = nil
+        currentPlan = nil
+    }
+
+    // MARK: After the load
+
+    private func postData() throws {
+        if options.dataOnly {
+            try postDataOnly()
+            return
+        }
+        if isParallel {
+            try finishParallel()
+        } else {
+            try swapReplacedTables()
+            try keysAndIndexes()
+        }
+        emit("\n-- foreign keys")
+        for plan in plans {
+            var planNotes: [RestoreNote] = []
+            let statements = try plan.foreignKeys(schema: schema, referenced: referencedTable, notes: &planNotes)
+            notes.append(contentsOf: planNotes)
+            for statement in statements { try run(statement) }
+        }
+        emit("\n-- identity columns and sequences")
+        for plan in plans {
+            for statement in plan.identities(schema: schema, withData: !options.schemaOnly) { try run(statement) }
+        }
+        try restoreObjects()
+        if let staging {
+            try execute("DROP SCHEMA \(PGConnection.quoteIdentifier(staging))", operation: "dropping the empty staging schema")
+            self.staging = nil
+        }
+    }
+
+    /// `--jobs N`: waits for the loading connections, then, in the final transaction, replaces old tables
+    /// (`--clean`) and moves the loaded tables into the target schema.
+    private func finishParallel() throws {
+        guard let workers, let staging else { return }
+        let finished = try workers.finish(isCancelled: options.isCancelled)
+        workers.shutdown()
+        self.workers = nil
+        for done in finished.sorted(by: { $0.index < $1.index }) {
+            plans[done.index] = done.plan
+            results[done.index].rows = done.rows
+            notes.append(contentsOf: done.notes)
+        }
+        try execute("BEGIN", operation: "starting the final transaction")
+        try execute("SET LOCAL client_min_messages = warning", operation: "configuring the session")
+        if options.schema != nil {
+            try execute("CREATE SCHEMA IF NOT EXISTS \(PGConnection.quoteIdentifier(schema))", operation: "creating schema \(schema)")
+        }
+        try execute("SET LOCAL search_path = \(PGConnection.quoteIdentifier(schema)), pg_catalog", operation: "configuring the session")
+        try dropReplaced()
+        for plan in plans {
+            try execute(
+                "ALTER TABLE \(PGConnection.quoteIdentifier(staging)).\(PGConnection.quoteIdentifier(plan.pgName)) SET SCHEMA \(PGConnection.quoteIdentifier(schema))",
+                operation: "moving table \(plan.source.name) into schema \(schema)", table: plan.source.name)
+        }
+    }
+
+    private func keysAndIndexes() throws {
+        emit("\n-- keys, constraints and indexes")
+        for plan in plans {
+            var planNotes: [RestoreNote] = []
+            let statements = try plan.keysAndIndexes(schema: schema, relations: &relations, notes: &planNotes)
+            notes.append(contentsOf: planNotes)
+            for statement in statements { try run(statement) }
+        }
+    }
+
+    /// The table a foreign key references: restored now, or already in the target schema.
+    private func referencedTable(_ name: String) -> (pgName: String, plan: TablePlan?)? {
+        if let index = planIndex[name] { return (plans[index].pgName, plans[index]) }
+        guard let pgName = try? IdentifierMap.pgName(name, kind: "table") else { return nil }
+        guard let kind = try? relationKind(pgName), kind == "r" || kind == "p" else { return nil }
+        return (pgName, nil)
+    }
+
+    /// `--clean`: drop the old tables (and the archive's views) now that the new ones are loaded, and give the
+    /// new tables their names.
+    private func swapReplacedTables() throws {
+        guard !replaced.isEmpty else { return }
+        try dropReplaced()
+        for i in plans.indices where plans[i].createName != plans[i].pgName {
+            try execute(
+                "ALTER TABLE \(plans[i].qualified(schema, created: true)) RENAME TO \(PGConnection.quoteIdentifier(plans[i].pgName))",
+                operation: "--clean renaming the new table \(plans[i].source.name)")
+            plans[i].createName = plans[i].pgName
+        }
+    }
+
+    /// `--clean`: drops the old relations the archive replaces (and the archive's old views first).
+    private func dropReplaced() throws {
+        guard !replaced.isEmpty else { return }
+        // Views of the archive are recreated below; drop the old ones first, they may depend on old tables.
+        for object in objects where object.type == "view" {
+            guard let pgName = try? IdentifierMap.pgName(object.name, kind: "view"), try relationKind(pgName) == "v" else {
+                continue
+            }
+            try execute(
+                "DROP VIEW \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(pgName))",
+                operation: "--clean dropping the old view \(object.name)")
+        }
+        for kind in ["r", "v", "m"] {
+            let names = replaced.filter { ($0.kind == "p" ? "r" : $0.kind) == kind }.map {
+                PGConnection.quoteIdentifier(schema) + "." + PGConnection.quoteIdentifier($0.pgName)
+            }
+            guard !names.isEmpty else { continue }
+            let keyword = kind == "r" ? "TABLE" : kind == "v" ? "VIEW" : "MATERIALIZED VIEW"
+            do {
+                try execute("DROP \(keyword) \(names.joined(separator: ", "))", operation: "--clean dropping the old tables")
+            } catch var error as PostgresError where error.sqlState == "2BP01" {
+                // Dependency details name objects, never row values.
+                error.message = "--clean cannot drop the old tables: other objects depend on them (\(error.detail ?? "see the server log"))"
+                error.hint = "drop or alter those objects first, or restore into another schema with --schema"
+                throw error
+            }
+        }
+    }
+
+    /// Views are translated and tried; triggers are reported.
+    private func restoreObjects() throws {
+        guard !objects.isEmpty else { return }
+        emit("\n-- views")
+        var translator = SQLTranslator()
+        for plan in plans {
+            translator.add(plan.source.name, pgName: plan.pgName)
+            for c in plan.columns { translator.add(c.source.name, pgName: c.pgName, isBoolean: c.type == .boolean) }
+        }
+        for object in objects {
+            if object.type == "view" {
+                let pgName = try IdentifierMap.pgName(object.name, kind: "view")
+                if let sql = Self.viewSQL(object.sql, name: pgName, schema: schema, translator: translator) {
+                    try relations.claim(pgName, by: "view \"\(object.name)\"")
+                    try run(
+                        PlannedStatement(
+                            sql: sql, mode: .attempt(note: "view \(object.name) not restored"), table: nil,
+                            operation: "creating view \(object.name)",
+                            successNote: RestoreNote(
+                                .translated, table: nil,
+                                "view \(object.name) created from \(backend) SQL; review it (functions and LIKE differ)")))
+                } else {
+                    notes.append(RestoreNote(.notRestored, table: nil, "view \(object.name) not restored: cannot parse its SQL"))
+                }
+            } else {
+                let on = object.table.map { " on table \($0)" } ?? ""
+                notes.append(
+                    RestoreNote(
+                        .notRestored, table: object.table,
+                        "\(object.type) \(object.name)\(on) not restored: \(backend) \(object.type)s cannot be translated to PostgreSQL automatically; recreate it (PL/pgSQL)"))
+            }
+        }
+    }
+
+    /// `CREATE VIEW "schema"."name" [(cols)] AS <translated query>` from a source `CREATE VIEW` statement.
+    static func viewSQL(_ sql: String, name: String, schema: String, translator: SQLTranslator) -> String? {
+        guard let tokens = try? SQLTranslator.tokenize(sql) else { return nil }
+        func isWord(_ t: SQLTranslator.Token, _ w: String) -> Bool {
+            if case .word(let x) = t { return x.lowercased() == w }
+            return false
+        }
+        guard let viewIndex = tokens.firstIndex(where: { isWord($0, "view") }) else { return nil }
+        var depth = 0
+        var asIndex: Int?
+        var columnsOpen: Int?
+        var columnsClose: Int?
+        for k in (viewIndex + 1)..<tokens.count {
+            let t = tokens[k]
+            if t == .symbol("(") {
+                if depth == 0 && columnsOpen == nil { columnsOpen = k }
+                depth += 1
+            } else if t == .symbol(")") {
+                depth -= 1
+                if depth == 0 && columnsClose == nil { columnsClose = k }
+            } else if depth == 0 && isWord(t, "as") {
+                asIndex = k
+                break
+            }
+        }
+        guard let asIndex else { return nil }
+        let body = SQLTranslator.sqliteText(tokens[(asIndex + 1)...])
+        guard let translatedBody = try? translator.translate(body), !translatedBody.isEmpty else { return nil }
+        var columns = ""
+        if let open = columnsOpen, let close = columnsClose, close < asIndex {
+            let list = SQLTranslator.sqliteText(tokens[open...close])
+            guard let translated = try? translator.translate(list) else { return nil }
+            // Column names of the view: quote bare words too.
+            columns = " " + translated
+        }
+        var text = translatedBody
+        while text.hasSuffix(";") { text = String(text.dropLast()).trimmingSpaces() }
+        return "CREATE VIEW \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(name))\(columns) AS \(text)"
+    }
+
+    /// `--data-only`: foreign keys set aside are re-added and validated, sequences set past the loaded values.
+    private func postDataOnly() throws {
+        for fk in droppedForeignKeys {
+            try execute(
+                "ALTER TABLE \(fk.table) ADD CONSTRAINT \(PGConnection.quoteIdentifier(fk.name)) \(fk.definition)",
+                operation: "re-adding foreign key \(fk.name) (checking the loaded rows)")
+        }
+        guard !isDryRun else { return }
+        for plan in plans {
+            let serial = try query(
+                "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+                    + "AND NOT a.attisdropped AND pg_get_serial_sequence($2::text, a.attname::text) IS NOT NULL",
+                [plan.qualified(schema), plan.qualified(schema)], operation: "finding the sequences of \(plan.source.name)")
+            for row in serial.rows {
+                guard let column = row[0] else { continue }
+                try run(plan.sequenceReset(schema: schema, column: column))
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension RestoreSession: Sendable {}
+
+/// What the ANALYZE workers share.
+private struct AnalyzeWork: Sendable {
+    let tables: [String]
+    let conninfo: String
+}

@@ -1,0 +1,138 @@
+import AuthExport
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A database file built beside its target and moved into place only when complete.
+///
+/// The temporary file is created with mode 0600 in the target's directory (so the final rename is atomic and
+/// never crosses file systems), named `.<target>.authx-XXXXXX`. ``publish()`` syncs it, moves it into place and
+/// syncs the directory; until then the target is untouched, and ``discard()`` (or deinit) removes every trace.
+final class AtomicDatabaseFile {
+    /// The file the caller asked for.
+    let target: String
+    /// The file being built.
+    let temporaryPath: String
+    private let overwrite: Bool
+    private var isDone = false
+
+    /// Creates the temporary file beside `target`.
+    ///
+    /// - Throws: `ArchiveError` `.io` when the target exists and `overwrite` is false, is a directory, belongs to a
+    ///   database that is open or was not closed cleanly (a non-empty `-wal` or `-journal` file beside it), or
+    ///   when the directory is missing or not writable.
+    init(target: String, overwrite: Bool) throws(ArchiveError) {
+        guard !target.isEmpty else { throw ArchiveError(.io, "the target path is empty") }
+        self.target = target
+        self.overwrite = overwrite
+        try Self.checkTarget(target, overwrite: overwrite)
+        let directory = Self.directory(of: target)
+        let name = target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
+        let prefix = directory == "/" ? "/" : directory + "/"
+        var template = Array((prefix + ".\(name).authx-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else {
+            throw Self.ioError("cannot create a temporary file in \(directory)", path: target, errno: errno)
+        }
+        close(fd)
+        temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    deinit {
+        if !isDone { discard() }
+    }
+
+    private static func checkTarget(_ target: String, overwrite: Bool) throws(ArchiveError) {
+        var info = stat()
+        guard lstat(target, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw ioError("cannot examine the target", path: target, errno: errno)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ArchiveError(.io, "the target is a directory", location: .init(path: target))
+        }
+        guard overwrite else {
+            throw ArchiveError(
+                .io, "the target exists; use --force to replace it", location: .init(path: target))
+        }
+        for suffix in ["-wal", "-journal"] {
+            var side = stat()
+            if stat(target + suffix, &side) == 0 && side.st_size > 0 {
+                throw ArchiveError(
+                    .io,
+                    "\(target)\(suffix) exists: the database is open or was not closed cleanly; close the "
+                        + "applications using it before replacing it",
+                    location: .init(path: target))
+            }
+        }
+    }
+
+    /// Syncs the temporary file, moves it to the target and syncs the directory.
+    ///
+    /// Without overwrite, the move is a hard link that fails if the target appeared meanwhile (never replacing a
+    /// file someone else just created); with overwrite, an atomic rename.
+    func publish() throws(ArchiveError) {
+        precondition(!isDone, "publish() after publish() or discard()")
+        let fd = open(temporaryPath, O_RDONLY)
+        guard fd >= 0 else { throw Self.ioError("cannot reopen the new database", path: temporaryPath, errno: errno) }
+        let synced = fsync(fd)
+        let syncErrno = errno
+        close(fd)
+        guard synced == 0 else {
+            throw Self.ioError("cannot sync the new database", path: temporaryPath, errno: syncErrno)
+        }
+        if overwrite {
+            try Self.checkTarget(target, overwrite: true)
+            guard rename(temporaryPath, target) == 0 else {
+                throw Self.ioError("cannot move the new database into place", path: target, errno: errno)
+            }
+            // Side files of the replaced database (empty, checked above) must not be applied to the new one.
+            for suffix in ["-wal", "-shm", "-journal"] { unlink(target + suffix) }
+        } else if link(temporaryPath, target) == 0 {
+            unlink(temporaryPath)
+        } else {
+            let linkErrno = errno
+            if linkErrno == EEXIST {
+                throw ArchiveError(.io, "the target exists; use --force to replace it", location: .init(path: target))
+            }
+            // File systems without hard links: check, then rename.
+            try Self.checkTarget(target, overwrite: false)
+            guard rename(temporaryPath, target) == 0 else {
+                throw Self.ioError("cannot move the new database into place", path: target, errno: errno)
+            }
+        }
+        isDone = true
+        syncDirectory()
+    }
+
+    /// Removes the temporary file and any side file SQLite may have made beside it; nothing once published.
+    func discard() {
+        guard !isDone else { return }
+        isDone = true
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(temporaryPath + suffix) }
+    }
+
+    /// The directory part of `path`: `.` when it has none, `/` for a file at the root.
+    private static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private func syncDirectory() {
+        let fd = open(Self.directory(of: target), O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    private static func ioError(_ message: String, path: String, errno code: Int32) -> ArchiveError {
+        let reason = strerror(code).map { String(cString: $0) } ?? "error \(code)"
+        return ArchiveError(.io, "\(message): \(reason)", location: .init(path: path))
+    }
+}
+
+@available(*, unavailable)
+extension AtomicDatabaseFile: Sendable {}

@@ -1,0 +1,211 @@
+import AuthExport
+
+/// How one column's archive values are turned back into SQLite values: the reverse of the export representation.
+///
+/// A SQLite archive says for each column how the source stored it (``ColumnEncoding``); the writer reproduces that
+/// representation and storage class through ``ColumnRepresentation/storedValue(for:)``: a hex32 uuid goes back as
+/// its 32 hex digits, a naive timestamp as the text it was, a boolean as 0 or 1, an `any` cell as exactly its
+/// tagged storage class. Values of a PostgreSQL archive (encoding `native`) get SQLite's natural storage:
+/// canonical uuid text, ISO 8601 UTC text, 0/1, JSON text. The common representations are written straight into
+/// the batch, producing exactly what the representation's conversion produces, without intermediate copies.
+struct CellEncoder {
+    /// What to do with a cell.
+    enum Form {
+        /// `any`: bind exactly the tagged storage class.
+        case storageClass
+        case integer
+        case real
+        case text
+        case bytes
+        case boolean01
+        /// uuid as 32 hex digits (lower or upper case), as 36 upper-case characters, or as 16 bytes.
+        case uuidHex32(uppercase: Bool)
+        case uuidUppercase
+        case uuidBlob16
+        /// A UTC timestamp as naive text: the canonical text with `separator` between date and time, without `Z`.
+        case naiveTimestamp(separator: UInt8)
+        /// JSON text, compact or spelled as Python's `json.dumps` does; a number where the column's affinity
+        /// stores one (what SQLite did when the application wrote it).
+        case json(python: Bool, affinity: SQLiteAffinity)
+        /// Everything else, through the representation's exact conversion.
+        case representation
+    }
+
+    /// The form.
+    let form: Form
+    /// The column's representation: the exact conversion, and the checks and errors for unusual values.
+    let representation: ColumnRepresentation
+    /// The column's name, for errors.
+    let column: String
+
+    /// The encoder for `column`, stored in a target column declared `declaredType` (whose affinity decides how a
+    /// JSON number is stored).
+    ///
+    /// - Parameter warnings: receives a line when an unknown encoding falls back to the type's natural storage.
+    /// - Throws: `ArchiveError` `.badRecord` when the column's time zone or offset is not valid.
+    init(column: AuthExport.Column, declaredType: String, table: String, warnings: inout [String]) throws(ArchiveError)
+    {
+        self.column = column.name
+        do {
+            representation = try ColumnRepresentation(
+                type: column.type, encoding: column.encoding, declaredType: declaredType, timeZone: column.timeZone,
+                offset: column.offset)
+        } catch {
+            throw ArchiveError(.badRecord, error.message, location: .init(table: table, column: column.name))
+        }
+        if representation.usesFallbackEncoding, let encoding = column.encoding {
+            warnings.append(
+                "table \(table), column \(column.name): encoding \(encoding) is not known for type "
+                    + "\(column.type.rawValue); values are stored as \(representation.encoding)")
+        }
+        // The common representations are written straight into the batch; they produce exactly what
+        // `representation.storedValue(for:)` does (the archive reader has already checked the canonical forms).
+        switch (column.type, representation.encoding) {
+        case (.any, _): form = .storageClass
+        case (.integer, _): form = .integer
+        case (.real, _): form = .real
+        case (.text, _), (.date, _), (.time, _), (.uuid, .uuidText), (.timestamp, .isoZ), (.decimal, .text):
+            form = .text
+        case (.bytes, _): form = .bytes
+        case (.boolean, _): form = .boolean01
+        case (.uuid, .hex32): form = .uuidHex32(uppercase: false)
+        case (.uuid, .hex32Upper): form = .uuidHex32(uppercase: true)
+        case (.uuid, .uuidTextUpper): form = .uuidUppercase
+        case (.uuid, .blob16): form = .uuidBlob16
+        case (.timestamp, .naiveText) where representation.zone.isUTC:
+            form = .naiveTimestamp(separator: UInt8(ascii: " "))
+        case (.timestamp, .naiveISO) where representation.zone.isUTC:
+            form = .naiveTimestamp(separator: UInt8(ascii: "T"))
+        case (.json, .text): form = .json(python: false, affinity: representation.affinity)
+        case (.json, .jsonPython): form = .json(python: true, affinity: representation.affinity)
+        default: form = .representation
+        }
+        planDescription = Self.describe(column, representation)
+    }
+
+    /// What the encoder stores, for the plan, such as `TEXT (uuid, hex32)`.
+    let planDescription: String
+
+    private static func describe(_ column: AuthExport.Column, _ representation: ColumnRepresentation) -> String {
+        let storage: String
+        switch (column.type, representation.encoding) {
+        case (.any, _): return "the storage class of each value"
+        case (.integer, _), (.boolean, _), (.timestamp, .unixSeconds), (.timestamp, .unixMillis): storage = "INTEGER"
+        case (.real, _): storage = "REAL"
+        case (.bytes, _), (.uuid, .blob16): storage = "BLOB"
+        case (.decimal, .numericAffinity): storage = "INTEGER or REAL"
+        default: storage = "TEXT"
+        }
+        return "\(storage) (\(column.type.rawValue), \(representation.encoding))"
+    }
+
+    /// Converts `value` to this column's stored representation and appends it to `batch`.
+    ///
+    /// - Throws: `ArchiveError` `.typeMismatch` when the value does not fit the column's type or cannot be stored in
+    ///   the original representation; the caller adds the location.
+    @inline(__always)
+    func encode(_ value: Value, into batch: EncodedBatch) throws(ArchiveError) {
+        switch (form, value) {
+        case (_, .null): batch.cells.append(.null)
+        case (.storageClass, .integer(let i)), (.integer, .integer(let i)): batch.cells.append(.integer(i))
+        case (.storageClass, .real(let d)), (.real, .real(let d)):
+            guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
+            batch.cells.append(.real(d))
+        case (.real, .integer(let i)): batch.cells.append(.real(Double(i)))
+        case (.storageClass, .text(let s)), (.text, .text(let s)): batch.appendText(s)
+        case (.storageClass, .invalidText(let b)): batch.appendText(b)
+        case (.storageClass, .bytes(let b)), (.bytes, .bytes(let b)): batch.appendBlob(b)
+        case (.boolean01, .boolean(let b)): batch.cells.append(.integer(b ? 1 : 0))
+        case (.uuidHex32(let uppercase), .text(var s)) where s.utf8.count == 36:
+            s.withUTF8 { uuid in
+                let start = batch.bytes.count
+                for (i, c) in uuid.enumerated() where i != 8 && i != 13 && i != 18 && i != 23 {
+                    batch.bytes.append(uppercase ? Self.upper(c) : c)
+                }
+                batch.cells.append(.text(start: start, count: 32))
+            }
+        case (.uuidUppercase, .text(var s)) where s.utf8.count == 36:
+            s.withUTF8 { uuid in
+                let start = batch.bytes.count
+                for c in uuid { batch.bytes.append(Self.upper(c)) }
+                batch.cells.append(.text(start: start, count: 36))
+            }
+        case (.uuidBlob16, .text(var s)) where s.utf8.count == 36:
+            s.withUTF8 { uuid in
+                let start = batch.bytes.count
+                var high: UInt8 = 0
+                var isHigh = true
+                for (i, c) in uuid.enumerated() where i != 8 && i != 13 && i != 18 && i != 23 {
+                    let nibble =
+                        (c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : (c | 0x20) &- UInt8(ascii: "a") &+ 10) & 0x0F
+                    if isHigh {
+                        high = nibble
+                    } else {
+                        batch.bytes.append(high << 4 | nibble)
+                    }
+                    isHigh.toggle()
+                }
+                batch.cells.append(.blob(start: start, count: 16))
+            }
+        case (.naiveTimestamp(let separator), .text(var s))
+        where s.utf8.count >= 20 && s.utf8.last == UInt8(ascii: "Z"):
+            s.withUTF8 { text in
+                let start = batch.bytes.count
+                batch.bytes.append(
+                    contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(text)[..<(text.count - 1)]))
+                batch.bytes[start + 10] = separator
+                batch.cells.append(.text(start: start, count: text.count - 1))
+            }
+        case (.json(let python, let affinity), .json(var s)):
+            s.withUTF8 { text in
+                let compact = UnsafeRawBufferPointer(text)
+                if let first = compact.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
+                    let number = affinity.storedNumber(compact)
+                {
+                    switch number {
+                    case .integer(let i): batch.cells.append(.integer(i))
+                    case .real(let d): batch.cells.append(.real(d))
+                    default: batch.appendText(Array(compact))
+                    }
+                    return
+                }
+                let start = batch.bytes.count
+                if python {
+                    TextForms.appendPythonJSON(compact: compact, to: &batch.bytes)
+                } else {
+                    batch.bytes.append(contentsOf: compact)
+                }
+                batch.cells.append(.text(start: start, count: batch.bytes.count - start))
+            }
+        default:
+            // Every other representation, and values the fast paths above do not take: the representation's exact
+            // conversion, which also says what is wrong with a value that does not fit.
+            let stored: SQLiteValue
+            do {
+                stored = try representation.storedValue(for: value)
+            } catch {
+                throw ArchiveError(
+                    .typeMismatch, "cannot store the value as \(representation.encoding): \(error.message)",
+                    location: .init(column: column))
+            }
+            switch stored {
+            case .null: batch.cells.append(.null)
+            case .integer(let i): batch.cells.append(.integer(i))
+            case .real(let d):
+                guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
+                batch.cells.append(.real(d))
+            case .text(let bytes): batch.appendText(bytes)
+            case .blob(let bytes): batch.appendBlob(bytes)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func upper(_ c: UInt8) -> UInt8 {
+        c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") ? c &- 0x20 : c
+    }
+
+    private func notStorable(_ what: String) -> ArchiveError {
+        ArchiveError(.typeMismatch, "SQLite cannot store \(what)", location: .init(column: column))
+    }
+}

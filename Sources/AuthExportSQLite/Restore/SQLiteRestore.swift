@@ -1,0 +1,108 @@
+internal import Foundation
+import AuthExport
+
+/// Restores an auth_export archive into a new SQLite database file.
+///
+/// From an archive of a SQLite database, tables are recreated with their original CREATE statements and every
+/// value is written back in its original representation and storage class, so the restored file is the
+/// database the application had. From an archive of a PostgreSQL database, SQLite DDL is generated (see
+/// ``plan(archive:options:)`` to read it first).
+///
+/// The database is built in a temporary file beside the target, in one transaction with each table's indexes
+/// created after its data, checked with `PRAGMA foreign_key_check` and `PRAGMA quick_check` (or the full
+/// `PRAGMA integrity_check`, see ``SQLiteRestoreOptions/fullIntegrityCheck``), and renamed into place only when
+/// all of that succeeded. On any error the target is untouched and no temporary file is left.
+///
+/// ```swift
+/// var options = SQLiteRestoreOptions()
+/// options.overwrite = true
+/// let summary = try SQLiteRestore.restore(archive: "app.authx.gz", to: "app.db", options: options)
+/// print("\(summary.tables) tables, \(summary.rows) rows")
+/// ```
+///
+/// - Important: Schema SQL from an archive (CREATE TABLE, INDEX, VIEW, TRIGGER) is executed one statement at a
+///   time under an authorizer that allows nothing but creating schema objects; identifiers from the archive are
+///   always quoted and values always bound.
+public enum SQLiteRestore {
+    /// Restores the archive at `archivePath` (`"-"` = standard input) into a new SQLite database at `targetPath`.
+    ///
+    /// - Parameters:
+    ///   - archivePath: The archive file, or `-` for standard input.
+    ///   - targetPath: The database file to create.
+    ///   - options: Overwrite, table filter, schema only, progress.
+    /// - Returns: What was restored, with warnings about anything that could not be carried over exactly.
+    /// - Throws: `ArchiveError`: `.io` when the target exists (without `overwrite`) or a file cannot be written;
+    ///   the reader's codes (`.checksumMismatch`, `.typeMismatch`, `.truncated`…) for a bad archive;
+    ///   `.duplicateKey`, `.nullViolation`, `.danglingReference` or `.invalidValue` when the data breaks the
+    ///   schema's constraints, with the table, row and column.
+    public static func restore(
+        archive archivePath: String, to targetPath: String, options: SQLiteRestoreOptions
+    ) throws -> SQLiteRestoreSummary {
+        let reader = try ArchiveReader(path: archivePath)
+        let file = try AtomicDatabaseFile(target: targetPath, overwrite: options.overwrite)
+        defer { file.discard() }
+        let session: SQLiteRestoreSession
+        var warnings: [String] = []
+        do {
+            let connection = try SQLiteConnection(path: file.temporaryPath, mode: .readWrite)
+            // The file is private until renamed and deleted on failure, so durability during the load buys nothing.
+            try connection.execute(
+                """
+                PRAGMA journal_mode = OFF;
+                PRAGMA synchronous = OFF;
+                PRAGMA locking_mode = EXCLUSIVE;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -\(loadCacheKiB);
+                PRAGMA threads = 2;
+                PRAGMA foreign_keys = OFF;
+                """)
+            let input = RestoreInputReader(reader: reader, options: options, encodesRows: true)
+            let source = PrefetchingRecordSource(input: input, path: archivePath)
+            session = SQLiteRestoreSession(connection: connection, mode: .restore, options: options, source: source)
+            try session.run()
+            try connection.close()
+            var verifier = RestoreVerifier(
+                path: file.temporaryPath, tables: session.tablesToVerify,
+                restoredTableNames: session.restoredTableNames,
+                keptStorageClasses: session.storageClassesKept, fullIntegrityCheck: options.fullIntegrityCheck,
+                threads: checkThreads, archivePath: archivePath)
+            try verifier.run()
+            warnings = session.warnings + verifier.warnings
+        } catch let error as SQLiteError {
+            throw ArchiveError(
+                .io, "SQLite: \(error.message)", location: .init(path: file.temporaryPath), underlying: error)
+        }
+        try file.publish()
+        return SQLiteRestoreSummary(
+            tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings)
+    }
+
+    /// The SQL plan of a restore, without touching any file: the statements in the order they would run, with a
+    /// comment for each table's rows (how each column is stored) and the warnings, like `pg_restore -f -`.
+    ///
+    /// The schema statements are checked by running them in an in-memory database; the whole archive is read and
+    /// verified.
+    ///
+    /// - Throws: `ArchiveError` as ``restore(archive:to:options:)`` does, except for target and row errors.
+    public static func plan(archive archivePath: String, options: SQLiteRestoreOptions) throws -> String {
+        let reader = try ArchiveReader(path: archivePath)
+        do {
+            let connection = try SQLiteConnection(path: ":memory:", mode: .create)
+            defer { try? connection.close() }
+            let input = RestoreInputReader(reader: reader, options: options, encodesRows: false)
+            let session = SQLiteRestoreSession(connection: connection, mode: .plan, options: options, source: input)
+            try session.run()
+            var lines = session.plan
+            for warning in session.warnings { lines.append("-- warning: \(warning)") }
+            return lines.joined(separator: "\n") + "\n"
+        } catch let error as SQLiteError {
+            throw ArchiveError(.io, "SQLite: \(error.message)", underlying: error)
+        }
+    }
+
+    /// Connections that check the restored database at once: one per core, at most 4.
+    static var checkThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    /// The page cache used during a load, in KiB: large enough that UNIQUE keys are built in memory.
+    static let loadCacheKiB = 256 * 1024
+}

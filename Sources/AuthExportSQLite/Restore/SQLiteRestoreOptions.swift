@@ -1,0 +1,35 @@
+import AuthExport
+
+/// Options for ``SQLiteRestore``.
+///
+/// ```swift
+/// var options = SQLiteRestoreOptions()
+/// options.overwrite = true
+/// options.tables = TableFilter(exclude: ["audit_*"])
+/// let summary = try SQLiteRestore.restore(archive: "app.authx.gz", to: "restored.db", options: options)
+/// ```
+public struct SQLiteRestoreOptions: Sendable {
+    /// Whether an existing target file may be replaced (`--force`).
+    ///
+    /// The old file is replaced atomically, only once the new database is complete and checked.
+    public var overwrite = false
+    /// Which tables to restore (`--table`, `--exclude-table`).
+    ///
+    /// Rows of other tables are still read and verified.
+    public var tables = TableFilter()
+    /// Whether to create the schema only (`--schema-only`): tables, indexes, views and triggers, no rows.
+    public var schemaOnly = false
+    /// Whether the final check is a full `PRAGMA integrity_check` (`--full-check`) rather than the default
+    /// `PRAGMA quick_check`.
+    ///
+    /// Both verify every b-tree and page of the file, NOT NULL and CHECK constraints and column types, and
+    /// `PRAGMA foreign_key_check` always runs. The full check also verifies that every index holds exactly its
+    /// table's rows, which on a database just built by SQLite from those rows repeats the index builds (about as
+    /// long as the whole load on a large database). Tables whose storage classes the restore had to put back by
+    /// editing the schema always get the full check.
+    public var fullIntegrityCheck = false
+    /// Receives progress events on the restoring thread.
+    public var progress: ProgressHandler?
+    /// Creates the default options: no overwrite, every table, schema and data, no progress.
+    public init() {}
+}
