@@ -85,10 +85,11 @@ final class TestDatabase {
         try rows(sql, parameters).first?.first ?? nil
     }
 
+    /// Runs test setup SQL, which may hold several statements.
     func execute(_ sql: String) throws {
         let c = try connect()
         defer { c.close() }
-        try c.execute(sql)
+        try c.executeScript(sql)
     }
 
     /// A description of everything in the database's user schemas: relations, columns, constraints, schemas and

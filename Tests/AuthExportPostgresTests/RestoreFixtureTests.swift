@@ -129,7 +129,9 @@ import Testing
             INSERT INTO oauth_tokens (account_id, client_id, access_token, scopes, issued_at, expires_at, revoked)
             VALUES (1, 'cli', 'at_new', '[]', now(), now(), false) RETURNING id
             """)
-        #expect(token == "7")  // the highest restored id is 5, but sqlite_sequence says 6 was handed out (deleted)
+        // The highest restored id is 5, but the source's sqlite_sequence says 6 was handed out (and deleted):
+        // like SQLite's AUTOINCREMENT, the restored sequence never hands out a deleted row's id again.
+        #expect(token == "7")
         // The UUID key is a native uuid: queried with a uuid literal, joined through the foreign key.
         #expect(try alchemy.value(
             "SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE o.id = '0f8e2c61-a3b9-4d7c-9e15-b2a4c6d8e0f1'") == "2")

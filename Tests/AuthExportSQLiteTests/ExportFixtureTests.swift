@@ -332,4 +332,33 @@ import Testing
         #expect(summary.objects.map(\.name) == expected.compactMap { $0[1].string })
         #expect(dump.objects.allSatisfy { ($0["sql"] as? String)?.uppercased().hasPrefix("CREATE") == true })
     }
+
+    /// A big table ordered by a non-rowid key is read in storage order and sorted by SQLite: the rows come out
+    /// exactly in primary-key order (compared with the index-ordered query of the oracle), both ways of choosing
+    /// the types.
+    @Test func bigTableSortedByTextKey() throws {
+        let directory = try ExportTempDirectory()
+        defer { directory.remove() }
+        let database = directory.file("big.sqlite")
+        try ExportTestSupport.makeDatabase(
+            at: database,
+            """
+            CREATE TABLE users (id CHAR(32) NOT NULL PRIMARY KEY, email TEXT NOT NULL, n INTEGER);
+            CREATE TABLE pairs (a TEXT NOT NULL, b INTEGER NOT NULL, v TEXT, PRIMARY KEY (a, b));
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000)
+            INSERT INTO users SELECT lower(hex(randomblob(16))), 'u' || i || '@example.com', i FROM n;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
+            INSERT INTO pairs SELECT char(65 + abs(random()) % 26), i % 97, hex(randomblob(4)) FROM n WHERE 1
+                ON CONFLICT DO NOTHING;
+            """
+        ).close()
+        for sample in [10_000, 0] {
+            var options = SQLiteExportOptions()
+            options.sampleRows = sample
+            let (_, dump) = try ExportTestSupport.export(
+                database, in: directory, options: options, name: "big\(sample)")
+            #expect(try dump.table("users").rows.count == 25_000)
+            try ExportTestSupport.expectSameValues(dump, database: database)
+        }
+    }
 }

@@ -55,17 +55,9 @@ import Testing
         let before = try DatabaseSnapshot(path: source)
         let after = try DatabaseSnapshot(path: restored)
         let differences = after.differences(from: before)
-        // sqlite_sequence: format 1.0 has no field for a counter above the largest key (the exporter says so).
-        let sequenceLost = exported.warnings.contains { $0.message.contains("sqlite_sequence") }
-        let real = differences.filter { !$0.hasPrefix("table sqlite_sequence ") }
-        #expect(real.isEmpty, "\(real.joined(separator: "\n"))")
-        if sequenceLost {
-            withKnownIssue("format 1.0 carries no sqlite_sequence value above the largest key") {
-                #expect(differences.count == real.count)
-            }
-        } else {
-            #expect(differences.count == real.count, "\(differences.filter { $0.hasPrefix("table sqlite_sequence ") })")
-        }
+        // Every table, sqlite_sequence included (AUTOINCREMENT counters above the largest key come back too).
+        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+        #expect(!before.tables.isEmpty)
         #expect(try RestoreTestSupport.query(restored, "PRAGMA integrity_check").first?.first?.string == "ok")
 
         let second = dir.file("second.authx.gz")

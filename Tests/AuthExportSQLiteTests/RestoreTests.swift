@@ -252,6 +252,7 @@ import Testing
                 SchemaObject(
                     type: "view", name: "admins",
                     sql: "CREATE VIEW admins AS SELECT id, email FROM accounts WHERE is_admin"),
+                SchemaObject(type: "view", name: "broken", sql: "CREATE VIEW broken AS SELECT * FROM audit_events"),
                 SchemaObject(
                     type: "trigger", name: "accounts_audit", table: "accounts",
                     sql:
@@ -266,6 +267,7 @@ import Testing
         #expect(warnings.contains("accounts_email_check"))
         #expect(warnings.contains("accounts_lower_email"))
         #expect(warnings.contains("accounts_audit"))
+        #expect(warnings.contains("view broken not created: no such table: main.audit_events"))
         #expect(!warnings.contains("accounts_balance_check"))
 
         #expect(

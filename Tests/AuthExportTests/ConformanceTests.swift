@@ -23,24 +23,10 @@ import AuthExport
     }
 
     /// Fixture name → mode → why it fails (see spec/OPEN-QUESTIONS.md).
-    static let knownFailures: [String: [Mode: String]] = [
-        "end-inside-table": [
-            .reader: "B3: an end record inside a table is reported as truncated, the spec says bad_record",
-            .verifier: "B3: an end record inside a table is reported as truncated, the spec says bad_record",
-            .cli: "B3: an end record inside a table is reported as truncated, the spec says bad_record",
-        ],
-        "duplicate-key-in-record": [
-            .reader: "B4: duplicate keys in a record are accepted (the first wins), the spec says bad_record",
-            .verifier: "B4: duplicate keys in a record are accepted (the first wins), the spec says bad_record",
-            .cli: "B4: duplicate keys in a record are accepted (the first wins), the spec says bad_record",
-        ],
-    ]
+    static let knownFailures: [String: [Mode: String]] = [:]
 
     /// Known failures that only show when `authx verify` reads with several threads (more than one CPU).
-    static let knownParallelFailures: [String: String] = [
-        "row-leading-space-bad-cell":
-            "B2: worker threads check only lines whose first byte is '[': a row after whitespace goes unchecked"
-    ]
+    static let knownParallelFailures: [String: String] = [:]
 
     static func knownFailure(_ name: String, _ mode: Mode) -> String? {
         if let reason = knownFailures[name]?[mode] { return reason }
@@ -393,15 +379,7 @@ import AuthExport
         let fixture = try Fixture(parts[1], in: parts[0])
         let result = try Self.run([Self.binary, "verify", "--json", fixture.path])
         if result.crashed {
-            let crash = "authx verify crashed: \(result.stderr.prefix(300))"
-            if result.stderr.contains("unowned reference") {
-                // B1: ParallelMemberSource's worker threads capture `unowned self`; see spec/OPEN-QUESTIONS.md.
-                withKnownIssue("B1: worker thread started after the reader was released", isIntermittent: true) {
-                    Issue.record(Comment(rawValue: crash))
-                }
-            } else {
-                Issue.record(Comment(rawValue: crash))
-            }
+            Issue.record(Comment(rawValue: "authx verify crashed: \(result.stderr.prefix(300))"))
             return
         }
         let json = try #require(
@@ -451,11 +429,12 @@ import AuthExport
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    /// What ArchiveWriter writes conforms to the schemas too, and check-schemas catches a header it should reject.
+    /// What ArchiveWriter writes conforms to the schemas, and its layout, checksums and index are right according to
+    /// the independent checks of scripts/check-schemas; which catches a header it should reject.
     @Test func writerOutputConformsToSchemas() throws {
         let dir = try TemporaryDirectory()
         var options = ArchiveWriter.Options()
-        options.threads = 1
+        options.threads = 2
         let good = dir.path + "/good.authx.gz"
         let header = ArchiveHeader(
             createdAt: "2026-01-01T00:00:00.000000Z", producer: "ConformanceTests",
@@ -484,6 +463,17 @@ import AuthExport
             ],
         ]
         for (i, row) in rows.enumerated() { try writer.append([.integer(Int64(i + 1))] + row) }
+        try writer.endTable()
+        // A table over several members (about 1.3 MiB), compressed on two threads.
+        try writer.beginTable(
+            TableSchema(
+                name: "big",
+                columns: [
+                    Column(name: "n", type: .integer, nullable: false),
+                    Column(name: "s", type: .text, nullable: false),
+                ]))
+        let filler = String(repeating: "abcdefghij", count: 10)
+        for n in 0..<12_000 { try writer.append([.integer(Int64(n)), .text(filler)]) }
         try writer.endTable()
         try writer.append(SchemaObject(type: "view", name: "v", sql: "CREATE VIEW v AS SELECT 1"))
         try writer.finish()

@@ -60,3 +60,32 @@ import Testing
         }
     }
 }
+
+/// Parallel reading must not leak its worker threads or file, nor crash when released early (B1 in
+/// spec/OPEN-QUESTIONS.md).
+@Suite struct ParallelReaderLifecycleTests {
+    @Test func theSourceIsReleasedWithItsReader() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/a.authx.gz"
+        let rows = (0..<30_000).map { #"[\#($0),null]"# }
+        try Data(TestArchiveBuilder.build([
+            .init(name: "t", record: VerifierTests.record, memberRows: [Array(rows[..<15_000]), Array(rows[15_000...])])
+        ])).write(to: URL(fileURLWithPath: path))
+        var options = ArchiveReader.Options()
+        options.threads = 2
+        weak var source: ParallelMemberSource?
+        do {
+            let reader = try ArchiveReader(path: path, options: options)
+            source = reader.members as? ParallelMemberSource
+            #expect(source != nil)
+            while try reader.next() != nil {}
+        }
+        // The workers hold the source until they exit; the reader's deinit stops and joins them.
+        for _ in 0..<50 where source != nil { usleep(100_000) }
+        #expect(source == nil, "the parallel member source (its threads and file) outlived its reader")
+        for _ in 0..<20 {
+            // Released at once, before the workers may even have started: must not crash.
+            _ = try ArchiveReader(path: path, options: options)
+        }
+    }
+}

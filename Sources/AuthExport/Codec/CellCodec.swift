@@ -14,9 +14,16 @@ package enum CellCodec {
 
     /// Appends `value` as a cell of `column`.
     package static func encode(_ value: Value, _ column: Column, into out: inout ByteBuffer) throws(Failure) {
-        switch (value, column.type) {
+        try encode(value, type: column.type, nullable: column.nullable, into: &out)
+    }
+
+    /// Appends `value` as a cell of a column of `type`.
+    package static func encode(_ value: Value, type: LogicalType, nullable: Bool, into out: inout ByteBuffer)
+        throws(Failure)
+    {
+        switch (value, type) {
         case (.null, _):
-            guard column.nullable else { throw .null }
+            guard nullable else { throw .null }
             out.append(ascii: "null")
         case (.boolean(let b), .boolean):
             out.append(ascii: b ? "true" : "false")
@@ -26,10 +33,10 @@ package enum CellCodec {
             out.append(double: d)
         case (.integer(let i), .real):
             out.append(double: Double(i))
-        case (.text(let s), _) where column.type != .any && column.type != .json && column.type != .bytes:
+        case (.text(let s), _) where type != .any && type != .json && type != .bytes:
             var s = s
             let result = s.withUTF8 { buffer in
-                Result { () throws(Failure) in try encodeText(UnsafeRawBufferPointer(buffer), column.type, into: &out) }
+                Result { () throws(Failure) in try encodeText(UnsafeRawBufferPointer(buffer), type, into: &out) }
             }
             try result.get()
         case (.bytes(let bytes), .bytes):
@@ -43,7 +50,7 @@ package enum CellCodec {
         case (_, .any):
             try encodeAny(value, into: &out)
         default:
-            throw .mismatch("expected a value of type \(column.type.rawValue), got \(value.caseName)")
+            throw .mismatch("expected a value of type \(type.rawValue), got \(value.caseName)")
         }
     }
 

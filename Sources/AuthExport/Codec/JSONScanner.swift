@@ -508,3 +508,10 @@ func findNewline(_ bytes: UnsafeRawBufferPointer) -> Int {
     else { return bytes.count }
     return UnsafeRawPointer(hit) - base
 }
+
+/// The first byte of `line` that is not JSON whitespace, if any.
+@inline(__always)
+func firstNonWhitespace(_ line: UnsafeRawBufferPointer) -> UInt8? {
+    for b in line where !(b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) { return b }
+    return nil
+}

@@ -44,6 +44,23 @@ package enum JSONValue: Sendable, Hashable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// A member name that appears twice in some object of this value, if any. Readers disagree on which of two
+    /// equal names wins, so records must not have them.
+    package var repeatedMemberName: String? {
+        switch self {
+        case .array(let items):
+            for item in items { if let name = item.repeatedMemberName { return name } }
+        case .object(let members):
+            var names = Set<String>()
+            for (name, value) in members {
+                if !names.insert(name).inserted { return name }
+                if let inner = value.repeatedMemberName { return inner }
+            }
+        default: break
+        }
+        return nil
+    }
+
     /// Serializes compactly, keys in their stored order.
     package func write(to out: inout ByteBuffer) {
         switch self {

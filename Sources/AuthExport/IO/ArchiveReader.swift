@@ -32,7 +32,7 @@ public final class ArchiveReader {
         public init() {}
     }
 
-    private let members: any MemberSource
+    let members: any MemberSource
     private let options: Options
     private let path: String
     /// When false, rows are validated but not turned into values (verification).
@@ -85,6 +85,8 @@ public final class ArchiveReader {
         self.location = .init(path: path)
     }
 
+    deinit { members.close() }
+
     private static func openRegularFile(_ path: String) -> Int32? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
@@ -125,7 +127,7 @@ public final class ArchiveReader {
             guard !finished else { return nil }
             if lineStart >= members.content.count {
                 guard try members.nextMember() else {
-                    location = .init(path: path, line: lineNumber, byteOffset: members.memberEnd)
+                    location = .init(path: path, line: lineNumber > 0 ? lineNumber : nil, byteOffset: members.memberEnd)
                     throw fail(.truncated, seenHeader ? "file ends before the end record (truncated archive)" : "empty file, expected an auth_export archive")
                 }
                 lineStart = 0
@@ -228,6 +230,9 @@ public final class ArchiveReader {
     }
 
     private func controlRecord(_ json: JSONValue, first: Bool, last: Bool) throws -> ArchiveRecord? {
+        if let name = json.repeatedMemberName {
+            throw fail(.badRecord, "record has the member name \"\(name)\" twice")
+        }
         guard case .string(let kind) = json["kind"] ?? .null else {
             throw fail(.badRecord, "record has no string field \"kind\"")
         }
@@ -240,7 +245,10 @@ public final class ArchiveReader {
                 throw fail(.badRecord, "header: missing field \"version\"")
             }
             let parts = version.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, let major = Int(parts[0]), Int(parts[1]) != nil else {
+            func isNumber(_ part: Substring) -> Bool {
+                !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } && (part == "0" || part.first != "0")
+            }
+            guard parts.count == 2, isNumber(parts[0]), isNumber(parts[1]), let major = Int(parts[0]) else {
                 throw fail(.badRecord, "header: version \"\(version)\" is not MAJOR.MINOR")
             }
             guard major == FormatVersion.major else {
@@ -304,7 +312,7 @@ public final class ArchiveReader {
             return .object(try decode { () throws(RecordCodec.Failure) in try RecordCodec.object(json) })
         case "end":
             guard currentTable == nil else {
-                throw fail(.truncated, "end record inside table \(currentTable?.name ?? "") (missing table_end)")
+                throw fail(.badRecord, "end record inside table \(currentTable?.name ?? "") (missing table_end)")
             }
             guard first && last else { throw fail(.badRecord, "the end record must be alone in the last gzip member") }
             let end = try decode { () throws(RecordCodec.Failure) in try RecordCodec.end(json) }

@@ -54,6 +54,7 @@ public final class ArchiveWriter {
 
     private var member = ByteBuffer(capacity: ReaderLimits.memberTarget + 64 << 10)
     private var currentTable: TableSchema?
+    private var currentSpecs: [CellSpec] = []
     private var tableHash = SHA256()
     private var tableRows: Int64 = 0
     private var totalRows: Int64 = 0
@@ -110,6 +111,7 @@ public final class ArchiveWriter {
             throw ArchiveError(.invalidValue, "table appears twice", location: .init(path: path, table: schema.name))
         }
         currentTable = schema
+        currentSpecs = schema.columns.map { CellSpec(type: $0.type, nullable: $0.nullable) }
         tableHash = SHA256()
         tableRows = 0
         index.append(.init(table: schema.name, offset: -1, compressedBytes: 0, uncompressedBytes: 0, rows: 0))
@@ -132,7 +134,7 @@ public final class ArchiveWriter {
     public func appendRow(_ encode: (inout RowEncoder) throws -> Void) throws {
         guard let table = currentTable else { preconditionFailure("appendRow() outside a table") }
         let rowStart = member.count
-        var encoder = RowEncoder(columns: table.columns, buffer: member)
+        var encoder = RowEncoder(columns: table.columns, specs: currentSpecs, buffer: member)
         member = ByteBuffer()
         do {
             try encode(&encoder)
@@ -168,6 +170,7 @@ public final class ArchiveWriter {
         precondition(state == .open && currentTable == nil, "append(object) inside a table")
         objectsStarted = true
         appendLine(RecordCodec.json(object))
+        if member.count >= ReaderLimits.memberTarget { try submitMember(tag: Self.objectsTag) }
     }
 
     /// Writes the end record, flushes everything and publishes the file.
@@ -178,7 +181,7 @@ public final class ArchiveWriter {
     public func finish() throws -> Summary {
         precondition(state == .open && currentTable == nil, "finish() inside a table or twice")
         do {
-            if member.count > 0 { try submitMember(tag: Self.objectsTag) }
+            if member.count > 0 { try submitMember(tag: Self.objectsTag) }  // the last objects
             try pipeline.flush(deliver)
             let end = ArchiveEnd(
                 tables: index.count, rows: totalRows, sha256: hex(fileHash.finalize()), index: index)

@@ -37,7 +37,8 @@ final class CompressionPipeline: @unchecked Sendable {
         } else {
             inline = nil
             for _ in 0..<threads {
-                let thread = Thread { [unowned self] in self.work() }
+                // Workers hold the pipeline strongly; shutdown() (always called by the writer) stops and joins them.
+                let thread = Thread { self.work() }
                 thread.stackSize = 1 << 20
                 liveWorkers += 1
                 self.threads.append(thread)
@@ -47,7 +48,6 @@ final class CompressionPipeline: @unchecked Sendable {
     }
 
 
-    deinit { shutdown() }
 
     /// Stops the workers (pending jobs are dropped) and waits until they have exited.
     func shutdown() {

@@ -21,6 +21,8 @@ protocol MemberSource: AnyObject {
     func checksumBeforeCurrentMember() -> String
     /// Whether nothing follows the current member.
     func isAtEndOfFile() throws -> Bool
+    /// Releases threads and files; called when the reader goes away.
+    func close()
 }
 
 /// The outcome of checking a member's row lines against a table schema ahead of time.
@@ -68,7 +70,7 @@ final class MemberReader: MemberSource {
             if opened < 0 { throw FileIO.ioError("cannot open archive", path: path) }
             var st = stat()
             if fstat(opened, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-                close(opened)
+                Glibc.close(opened)
                 throw ArchiveError(.io, "is a directory, expected an archive file", location: .init(path: path))
             }
             fd = opened
@@ -85,7 +87,9 @@ final class MemberReader: MemberSource {
         memory = bytes
     }
 
-    deinit { if ownsFD { close(fd) } }
+    deinit { if ownsFD { Glibc.close(fd) } }
+
+    func close() {}
 
     private func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let memory else { return try FileIO.readFully(fd, into: buffer, path: path) }

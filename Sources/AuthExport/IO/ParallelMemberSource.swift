@@ -41,6 +41,8 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private var stopping = false
     private var liveWorkers = 0
     private let maxInFlight: Int
+    private let fileSize: Int64
+    private var closed = false
 
     private(set) var memberOffset: Int64 = 0
     private(set) var memberEnd: Int64 = 0
@@ -57,20 +59,26 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         self.maxDepth = maxDepth
         self.tableStarts = tableStarts
         self.maxInFlight = threads * 2 + 2
+        var st = stat()
+        fileSize = fstat(fd, &st) == 0 ? Int64(st.st_size) : Int64.max
         for _ in 0..<threads {
             liveWorkers += 1
-            let thread = Thread { [unowned self] in self.work() }
+            // Workers hold the source strongly; close() (called by the reader's deinit) stops and joins them.
+            let thread = Thread { self.work() }
             thread.start()
         }
     }
 
-    deinit {
+    /// Stops the workers, waits until they have exited, and closes the file. Safe to call more than once.
+    func close() {
         condition.lock()
         stopping = true
         condition.broadcast()
         while liveWorkers > 0 { condition.wait() }
+        let wasOpen = !closed
+        closed = true
         condition.unlock()
-        close(fd)
+        if wasOpen { Glibc.close(fd) }
     }
 
     // MARK: Reading raw members (calling thread)
@@ -139,6 +147,10 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         guard size <= maxMemberSize + maxMemberSize / 2 + 4096 else {
             throw error(.badCompression, "gzip member size \(size) exceeds the limit", readOffset + 16)
         }
+        // The file is regular: a size field larger than what is left cannot be backed, so do not allocate for it.
+        guard readOffset + Int64(size) <= fileSize else {
+            throw error(.truncated, "file ends inside a gzip member (\(readOffset + Int64(size) - fileSize) bytes missing)", fileSize)
+        }
         var raw = [UInt8](repeating: 0, count: size)
         let read = try raw.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: readOffset, path: path) }
         if read < size {
@@ -193,7 +205,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
                 let end = start + findNewline(UnsafeRawBufferPointer(rebasing: buffer[start...]))
                 if end >= buffer.count { break }
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-                if line.first == UInt8(ascii: "[") {
+                if firstNonWhitespace(line) == UInt8(ascii: "[") {
                     do throws(RowFailure) {
                         _ = try decoder.decode(line, materialize: false)
                     } catch {

@@ -11,38 +11,42 @@
 /// ```
 public struct RowEncoder {
     let columns: [Column]
+    /// Type and nullability per column: what the hot path reads, so no `Column` is copied per cell.
+    let specs: [CellSpec]
     var buffer: ByteBuffer
     var index = 0
 
-    init(columns: [Column], buffer: ByteBuffer) {
+    init(columns: [Column], specs: [CellSpec], buffer: ByteBuffer) {
         self.columns = columns
+        self.specs = specs
         self.buffer = buffer
     }
 
-    private mutating func next() throws(ArchiveError) -> Column {
-        guard index < columns.count else {
-            throw ArchiveError(.invalidValue, "row has more cells than the table's \(columns.count) columns")
+    private mutating func next() throws(ArchiveError) -> CellSpec {
+        guard index < specs.count else {
+            throw ArchiveError(.invalidValue, "row has more cells than the table's \(specs.count) columns")
         }
-        let column = columns[index]
+        let column = specs[index]
         buffer.append(index == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
         index += 1
         return column
     }
 
-    private func failure(_ error: CellCodec.Failure, _ column: Column) -> ArchiveError {
+    /// The error for the cell just started (`index` has moved past it).
+    private func failure(_ error: CellCodec.Failure, _ column: CellSpec) -> ArchiveError {
         let message: String
         switch error {
         case .null: message = "null in a column that is not nullable"
         case .mismatch(let text): message = text
         case .json(let failure): message = "invalid JSON: \(failure.message) at byte \(failure.column)"
         }
-        return ArchiveError(.invalidValue, message, location: .init(column: column.name))
+        return ArchiveError(.invalidValue, message, location: .init(column: columns[index - 1].name))
     }
 
     /// Appends any value, checked against the column's logical type.
     public mutating func append(_ value: Value) throws(ArchiveError) {
         let column = try next()
-        do { try CellCodec.encode(value, column, into: &buffer) } catch { throw failure(error, column) }
+        do { try CellCodec.encode(value, type: column.type, nullable: column.nullable, into: &buffer) } catch { throw failure(error, column) }
     }
 
     /// Appends SQL NULL.
@@ -126,8 +130,8 @@ public struct RowEncoder {
 
     /// Ends the row; checks that every column got a cell.
     mutating func finish() throws(ArchiveError) {
-        guard index == columns.count else {
-            throw ArchiveError(.invalidValue, "row has \(index) cells, the table has \(columns.count) columns")
+        guard index == specs.count else {
+            throw ArchiveError(.invalidValue, "row has \(index) cells, the table has \(specs.count) columns")
         }
         buffer.append(UInt8(ascii: "]"))
         buffer.append(UInt8(ascii: "\n"))

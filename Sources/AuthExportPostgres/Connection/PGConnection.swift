@@ -99,12 +99,22 @@ package final class PGConnection {
         return error
     }
 
-    /// Runs one statement (or several, separated by `;`, without parameters) and returns its result.
-    /// The corresponding C function is `PQexec`.
+    /// Runs exactly one statement and returns its result. The corresponding C function is `PQexecParams`
+    /// (with no parameters), which — unlike `PQexec` — refuses a string holding several `;`-separated statements.
     ///
+    /// - Important: DDL carries SQL texts from archives (CHECK expressions, index predicates, view bodies). Running
+    ///   them through the extended protocol means a hostile text cannot smuggle in a second statement.
     /// - Throws: `PostgresError` with the server's SQLSTATE and fields.
     @discardableResult
     package func execute(_ sql: String) throws(PostgresError) -> PGResult {
+        let raw = PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0)
+        return try check(raw, statement: sql)
+    }
+
+    /// Runs a script of several `;`-separated statements written by the caller (never archive text).
+    /// The corresponding C function is `PQexec`.
+    @discardableResult
+    package func executeScript(_ sql: String) throws(PostgresError) -> PGResult {
         let raw = PQexec(conn, sql)
         return try check(raw, statement: sql)
     }

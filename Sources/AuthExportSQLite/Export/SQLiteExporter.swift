@@ -54,6 +54,9 @@ public enum SQLiteExporter {
         let db = try SQLiteConnection(path: resolved.path, mode: .readOnly)
         defer { try? db.close() }
         try db.execute("PRAGMA busy_timeout = \(max(0, options.busyTimeoutMilliseconds))")
+        // Big tables ordered by a non-rowid key are sorted by SQLite (see TableExporter.SelectQuery): let the
+        // sorter use a helper thread.
+        try db.execute("PRAGMA threads = 2")
         // One read transaction for everything: schema and rows come from the same snapshot.
         try db.execute("BEGIN")
         var committed = false

@@ -50,7 +50,8 @@ struct TableExporter {
         let scan: TableScan
         switch mode {
         case .exact:
-            scan = try scanTable(table, query: query.sql)
+            let count = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
+            scan = try scanTable(table, query: query.sql(forRows: count ?? 0))
         case .sampled(let rows):
             scan = try scanTable(table, query: query.sql + " LIMIT \(rows)")
             sampled = scan.rows == rows  // a shorter table was scanned whole
@@ -90,7 +91,7 @@ struct TableExporter {
             total = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
         }
         report(.tableStarted, table.name, rows: 0, total: total)
-        let statement = try db.prepare(query.sql)
+        let statement = try db.prepare(query.sql(forRows: sampled ? Self.sortThreshold : scan.rows))
         // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
         let reader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
         reader.start()
@@ -375,24 +376,40 @@ struct TableExporter {
 
     struct SelectQuery {
         var sql: String
+        /// The same query reading the table in storage order and sorting (`NOT INDEXED`), for a rowid table
+        /// ordered by a primary key that is not the rowid; nil otherwise.
+        var sortedSQL: String?
         /// Index of the first table column in the select list (1 when the rowid comes first).
         var firstColumn: Int
         var hasRowID: Bool
+
+        /// The query for reading `rows` rows (or more): walking the primary-key index costs one random table
+        /// page read per row, so big tables are read in storage order and sorted by SQLite's external merge
+        /// sort (temp files, bounded memory) instead — the same order, at about half the CPU.
+        func sql(forRows rows: Int64) -> String {
+            rows >= TableExporter.sortThreshold ? (sortedSQL ?? sql) : sql
+        }
     }
+
+    /// From how many rows a table ordered by a non-rowid primary key is sorted rather than read through its index.
+    static let sortThreshold: Int64 = 10_000
 
     /// `SELECT [rowid,] "c1", "c2"… FROM "t" ORDER BY <primary key>[, rowid]` (rowid order without a key).
     static func selectSQL(_ table: SourceTable) -> SelectQuery {
         let quote = SQLStatementText.quote
         let columns = table.columns.map { quote($0.name) }.joined(separator: ", ")
-        var sql = "SELECT "
+        var select = "SELECT "
         let rowID = table.rowIDName
-        if let rowID { sql += "\(rowID), " }
-        sql += columns + " FROM " + quote(table.name)
+        if let rowID { select += "\(rowID), " }
+        select += columns + " FROM " + quote(table.name)
         var order: [String] = []
         let aliasKey = table.primaryKey.count == 1 && table.columns.contains { $0.isRowIDAlias }
         if !table.primaryKey.isEmpty && !aliasKey { order = table.primaryKey.map(quote) }
+        let sortsByKey = !order.isEmpty && !table.withoutRowID
         if let rowID { order.append(rowID) }
-        if !order.isEmpty { sql += " ORDER BY " + order.joined(separator: ", ") }
-        return SelectQuery(sql: sql, firstColumn: rowID == nil ? 0 : 1, hasRowID: rowID != nil)
+        let orderBy = order.isEmpty ? "" : " ORDER BY " + order.joined(separator: ", ")
+        return SelectQuery(
+            sql: select + orderBy, sortedSQL: sortsByKey ? select + " NOT INDEXED" + orderBy : nil,
+            firstColumn: rowID == nil ? 0 : 1, hasRowID: rowID != nil)
     }
 }
