@@ -32,8 +32,9 @@ struct RestoreCommand: ParsableCommand {
             refused unless --clean. What cannot be translated (SQLite triggers, expressions PostgreSQL rejects) \
             is listed as notes, never dropped silently.
 
-            --jobs N builds indexes and constraints over N connections after the load; the restore then \
-            commits in steps (see the README), like pg_restore --jobs.
+            --jobs N loads tables over N connections, each into a private staging schema \
+            (authx_restore_…), and one final transaction moves them into place: still all or nothing for the \
+            target, but the staging schema is visible during the load and stays behind if authx is killed.
             """)
 
     @Argument(help: "The archive file, or - for standard input.")
@@ -63,7 +64,7 @@ struct RestoreCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the SQL plan on standard output; touch no database.")
     var dryRun = false
 
-    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Connections used to build indexes and constraints.")
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Connections loading tables in parallel (PostgreSQL).")
     var jobs = 1
 
     @Option(name: .customLong("copy-format"), help: ArgumentHelp("COPY data format: binary or text.", valueName: "FORMAT"))

@@ -40,7 +40,11 @@ public enum PostgresRestore {
         public var schemaOnly = false
         /// Load the rows only, into existing tables (matched by name; columns by name).
         public var dataOnly = false
-        /// Connections used to build indexes and constraints; see ``PostgresRestore`` for what it changes.
+        /// Connections loading tables in parallel. Above 1, each table is created, loaded and indexed in its own
+        /// transaction inside a private staging schema, and one final transaction moves every table into the
+        /// target schema: the target still changes all at once or not at all, but the staging schema is
+        /// visible meanwhile and stays behind if the process is killed (SIGKILL). Ignored by `dataOnly`,
+        /// `schemaOnly` and plans.
         public var jobs = 1
         /// The COPY format (tables whose existing column types have no binary encoding use text).
         public var copyFormat = CopyFormat.binary

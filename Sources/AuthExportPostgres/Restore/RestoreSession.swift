@@ -739,6 +739,9 @@ final class RestoreSession {
         for object in objects {
             if object.type == "view" {
                 let pgName = try IdentifierMap.pgName(object.name, kind: "view")
+                if pgName != object.name {
+                    notes.append(RestoreNote(.renamed, table: nil, "view \(object.name) longer than 63 bytes: created as \"\(pgName)\""))
+                }
                 if let sql = Self.viewSQL(object.sql, name: pgName, schema: schema, translator: translator) {
                     try relations.claim(pgName, by: "view \"\(object.name)\"")
                     try run(

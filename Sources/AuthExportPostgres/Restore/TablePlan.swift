@@ -227,6 +227,9 @@ struct TablePlan {
             var name: String?
             if let n = check.name {
                 do { name = try IdentifierMap.pgName(n, kind: "constraint") } catch { throw error.filling(.init(table: source.name)) }
+                if name != n {
+                    notes.append(RestoreNote(.renamed, table: source.name, "constraint \(n) longer than 63 bytes: created as \"\(name ?? n)\""))
+                }
             }
             let named = name.map { "CONSTRAINT \(PGConnection.quoteIdentifier($0)) " } ?? ""
             out.append(
@@ -340,6 +343,9 @@ struct TablePlan {
             if let name = fk.name {
                 let pg: String
                 do { pg = try IdentifierMap.pgName(name, kind: "constraint") } catch { throw error.filling(.init(table: source.name)) }
+                if pg != name {
+                    notes.append(RestoreNote(.renamed, table: source.name, "constraint \(name) longer than 63 bytes: created as \"\(pg)\""))
+                }
                 sql += "CONSTRAINT \(PGConnection.quoteIdentifier(pg)) "
             }
             sql += "FOREIGN KEY (\(list)) REFERENCES \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(target.pgName))\(refList)"
