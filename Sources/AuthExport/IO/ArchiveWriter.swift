@@ -52,7 +52,11 @@ public final class ArchiveWriter {
     private var bytesWritten: Int64 = 0
     private var uncompressedWritten: Int64 = 0
 
-    private var member = ByteBuffer(capacity: ReaderLimits.memberTarget + 64 << 10)
+    private var member = ByteBuffer(capacity: ArchiveWriter.memberCapacity)
+    /// Where the current table's row bytes not yet hashed start in `member` (nil outside a table).
+    private var unhashedRows: Int?
+    /// Member buffers given back by the pipeline, reused so no member costs a fresh allocation.
+    private var spareBuffers: [[UInt8]] = []
     private var currentTable: TableSchema?
     private var currentSpecs: [CellSpec] = []
     private var tableHash = SHA256()
@@ -116,6 +120,7 @@ public final class ArchiveWriter {
         tableRows = 0
         index.append(.init(table: schema.name, offset: -1, compressedBytes: 0, uncompressedBytes: 0, rows: 0))
         appendLine(RecordCodec.json(schema))
+        unhashedRows = member.count
     }
 
     /// Appends a row of the current table, one value per column.
@@ -149,7 +154,6 @@ public final class ArchiveWriter {
             member.bytes.removeSubrange(rowStart...)
             throw error
         }
-        member.bytes.withUnsafeBytes { tableHash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[rowStart...])) }
         tableRows += 1
         if member.count >= ReaderLimits.memberTarget { try submitMember(tag: index.count - 1) }
     }
@@ -157,6 +161,8 @@ public final class ArchiveWriter {
     /// Ends the current table with its row count and checksum.
     public func endTable() throws {
         guard let table = currentTable else { preconditionFailure("endTable() outside a table") }
+        hashPendingRows()
+        unhashedRows = nil
         let digest = hex(tableHash.finalize())
         appendLine(RecordCodec.json(TableEnd(table: table.name, rows: tableRows, sha256: digest)))
         index[index.count - 1].rows = tableRows
@@ -183,6 +189,7 @@ public final class ArchiveWriter {
         do {
             if member.count > 0 { try submitMember(tag: Self.objectsTag) }  // the last objects
             try pipeline.flush(deliver)
+            // `finalize()` leaves the running hash as it is: it goes on over the end member for the `.sha256` file.
             let end = ArchiveEnd(
                 tables: index.count, rows: totalRows, sha256: hex(fileHash.finalize()), index: index)
             appendLine(RecordCodec.json(end))
@@ -190,7 +197,7 @@ public final class ArchiveWriter {
             uncompressedWritten += Int64(member.count)
             member.removeAll()
             try write(endMember)
-            let fullHash = hex(fileHashIncludingEnd.finalize())
+            let fullHash = hex(fileHash.finalize())
             try file?.commit()
             state = .finished
             pipeline.shutdown()
@@ -217,17 +224,32 @@ public final class ArchiveWriter {
 
     // MARK: Internals
 
-    private var fileHashIncludingEnd = SHA256()
+    private static let memberCapacity = ReaderLimits.memberTarget + 64 << 10
 
     private func appendLine(_ json: JSONValue) {
         json.write(to: &member)
         member.append(UInt8(ascii: "\n"))
     }
 
+    /// Adds the row bytes of the current member to the table's checksum (once per member, not per row).
+    private func hashPendingRows() {
+        guard let start = unhashedRows, start < member.count else { return }
+        member.bytes.withUnsafeBytes { tableHash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        unhashedRows = member.count
+    }
+
     private func submitMember(tag: Int) throws {
-        let content = member.bytes
-        member.removeAll(keepingCapacity: false)
-        member.bytes.reserveCapacity(ReaderLimits.memberTarget + 64 << 10)
+        hashPendingRows()
+        if unhashedRows != nil { unhashedRows = 0 }
+        var content: [UInt8]
+        if let spare = spareBuffers.popLast() {
+            content = spare
+            content.removeAll(keepingCapacity: true)
+        } else {
+            content = []
+            content.reserveCapacity(Self.memberCapacity)
+        }
+        swap(&content, &member.bytes)
         uncompressedWritten += Int64(content.count)
         if tag >= 0 { index[tag].uncompressedBytes += Int64(content.count) }
         try pipeline.submit(content, tag: tag, deliver: deliver)
@@ -238,13 +260,14 @@ public final class ArchiveWriter {
             if index[done.tag].offset < 0 { index[done.tag].offset = bytesWritten }
             index[done.tag].compressedBytes += Int64(done.member.count)
         }
-        done.member.withUnsafeBytes { fileHash.update(bufferPointer: $0) }
         try write(done.member)
+        if spareBuffers.count < 4 { spareBuffers.append(done.content) }
+        pipeline.recycle(done.member)
     }
 
     private func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { buffer in
-            fileHashIncludingEnd.update(bufferPointer: buffer)
+            fileHash.update(bufferPointer: buffer)
             try FileIO.writeAll(fd, buffer, path: path ?? "-")
         }
         bytesWritten += Int64(bytes.count)

@@ -3,6 +3,8 @@ import Foundation
 /// Compresses members on worker threads and hands them back in submission order.
 ///
 /// At most `maxInFlight` members are queued or being compressed, so memory stays bounded whatever the archive size.
+/// Buffers circulate instead of being allocated per member: a ``Done`` hands back the content buffer it was made
+/// from, and ``recycle(_:)`` returns the compressed buffer to the workers once it has been written.
 final class CompressionPipeline: @unchecked Sendable {
     struct Job {
         var sequence: Int
@@ -11,8 +13,10 @@ final class CompressionPipeline: @unchecked Sendable {
     }
 
     struct Done {
+        /// The compressed gzip member.
         var member: [UInt8]
-        var uncompressedSize: Int
+        /// The submitted content, given back for reuse.
+        var content: [UInt8]
         var tag: Int
     }
 
@@ -27,6 +31,8 @@ final class CompressionPipeline: @unchecked Sendable {
     private let inline: MemberCompressor?
     private var threads: [Thread] = []
     private var liveWorkers = 0
+    /// Compressed-member buffers ready for reuse.
+    private var outputPool: [[UInt8]] = []
 
     /// `threads == 1` compresses on the caller's thread.
     init(threads: Int, level: Int) {
@@ -70,10 +76,11 @@ final class CompressionPipeline: @unchecked Sendable {
                 return
             }
             let job = queue.removeFirst()
+            var member = outputPool.popLast() ?? []
             condition.unlock()
-            let member = job.content.withUnsafeBytes { compressor.member($0) }
+            job.content.withUnsafeBytes { compressor.member($0, into: &member) }
             condition.lock()
-            finished[job.sequence] = Done(member: member, uncompressedSize: job.content.count, tag: job.tag)
+            finished[job.sequence] = Done(member: member, content: job.content, tag: job.tag)
             condition.broadcast()
             condition.unlock()
         }
@@ -82,8 +89,11 @@ final class CompressionPipeline: @unchecked Sendable {
     /// Queues `content`; calls `deliver` for every member that is ready, in order. Blocks while too many are in flight.
     func submit(_ content: [UInt8], tag: Int, deliver: (Done) throws -> Void) rethrows {
         if let inline {
-            let member = content.withUnsafeBytes { inline.member($0) }
-            try deliver(Done(member: member, uncompressedSize: content.count, tag: tag))
+            condition.lock()
+            var member = outputPool.popLast() ?? []
+            condition.unlock()
+            content.withUnsafeBytes { inline.member($0, into: &member) }
+            try deliver(Done(member: member, content: content, tag: tag))
             return
         }
         condition.lock()
@@ -92,6 +102,13 @@ final class CompressionPipeline: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         try drain(deliver, untilInFlightBelow: maxInFlight)
+    }
+
+    /// Gives a delivered member's buffer back for reuse (optional; at most a few are kept).
+    func recycle(_ member: [UInt8]) {
+        condition.lock()
+        if outputPool.count <= maxInFlight { outputPool.append(member) }
+        condition.unlock()
     }
 
     /// Delivers every remaining member, in order.

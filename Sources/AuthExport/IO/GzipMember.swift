@@ -106,8 +106,17 @@ package final class MemberCompressor {
 
     /// Compresses `content` into one complete member.
     package func member(_ content: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        member(content, into: &out)
+        return out
+    }
+
+    /// Compresses `content` into one complete member, replacing the contents of `out` (its capacity is reused, so
+    /// a buffer passed again and again costs no new allocation).
+    package func member(_ content: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         let bound = libdeflate_deflate_compress_bound(handle, content.count)
-        var out = [UInt8](repeating: 0, count: GzipMember.headerSize + bound + GzipMember.trailerSize)
+        let capacity = GzipMember.headerSize + bound + GzipMember.trailerSize
+        if out.count < capacity { out.append(contentsOf: repeatElement(0, count: capacity - out.count)) }
         let deflated = out.withUnsafeMutableBytes { buffer -> Int in
             libdeflate_deflate_compress(
                 handle, content.baseAddress, content.count, buffer.baseAddress.map { $0 + GzipMember.headerSize }, bound)
@@ -116,11 +125,13 @@ package final class MemberCompressor {
         let total = GzipMember.headerSize + deflated + GzipMember.trailerSize
         out.removeLast(out.count - (GzipMember.headerSize + deflated))
         var header: [UInt8] = []
+        header.reserveCapacity(GzipMember.headerSize)
         GzipMember.appendHeader(totalSize: total, to: &header)
-        out.replaceSubrange(0..<GzipMember.headerSize, with: header)
+        out.withUnsafeMutableBytes { buffer in
+            header.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: GzipMember.headerSize) }
+        }
         GzipMember.appendUInt32LE(GzipMember.crc32(content), to: &out)
         GzipMember.appendUInt32LE(UInt32(truncatingIfNeeded: content.count), to: &out)
-        return out
     }
 }
 
