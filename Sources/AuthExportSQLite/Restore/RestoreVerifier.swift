@@ -92,7 +92,7 @@ struct RestoreVerifier {
     private static func check(_ jobs: [Job], path: String, limit: Int) throws -> Findings {
         let connection = try SQLiteConnection(path: path, mode: .readOnly)
         defer { try? connection.close() }
-        try connection.execute("PRAGMA cache_size = -65536")
+        try connection.execute("PRAGMA cache_size = -16384")
         var findings = Findings()
         for job in jobs {
             switch job {

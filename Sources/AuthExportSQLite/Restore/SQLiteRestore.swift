@@ -51,9 +51,8 @@ public enum SQLiteRestore {
                 PRAGMA journal_mode = OFF;
                 PRAGMA synchronous = OFF;
                 PRAGMA locking_mode = EXCLUSIVE;
-                PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -\(loadCacheKiB);
-                PRAGMA threads = 2;
+                PRAGMA threads = 0;
                 PRAGMA foreign_keys = OFF;
                 """)
             let input = RestoreInputReader(reader: reader, options: options, encodesRows: true)
@@ -103,6 +102,9 @@ public enum SQLiteRestore {
     /// Connections that check the restored database at once: one per core, at most 4.
     static var checkThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
-    /// The page cache used during a load, in KiB: large enough that UNIQUE keys are built in memory.
-    static let loadCacheKiB = 256 * 1024
+    /// The page cache used during a load, in KiB. Rows arrive in primary-key order, so the B-tree pages being
+    /// filled stay hot in a small cache; SQLite also bounds each CREATE INDEX sort by it (the rest spills to temp
+    /// files). Measured at 1M users: 32 MiB with file temp storage and no sorter threads was faster than 256 MiB
+    /// in memory (25.8 s vs 32.0 s) and peaks at about 200 MB instead of 570 MB.
+    static let loadCacheKiB = 32 * 1024
 }
