@@ -89,10 +89,16 @@ struct RestoreVerifier {
         var violations: [Violation] = []
     }
 
+    /// The page cache of each checking connection, in KiB. `foreign_key_check` looks every child row's key up in
+    /// the parent's key index, in the child's rowid order: random reads that a cache holding that index turns
+    /// into hits. Measured at 1M users (sessions → users, 2M lookups): 3.5 s with 64 MiB, 5.9 s with 16 MiB (half
+    /// of it re-reading pages from the OS).
+    static let checkCacheKiB = 64 * 1024
+
     private static func check(_ jobs: [Job], path: String, limit: Int) throws -> Findings {
         let connection = try SQLiteConnection(path: path, mode: .readOnly)
         defer { try? connection.close() }
-        try connection.execute("PRAGMA cache_size = -16384")
+        try connection.execute("PRAGMA cache_size = -\(checkCacheKiB)")
         var findings = Findings()
         for job in jobs {
             switch job {
