@@ -51,6 +51,8 @@ final class RestoreInputReader: RestoreInputSource {
                 isSQLiteSource = header.source.backend == "sqlite"
             case .table(let schema):
                 try startTable(schema)
+                // Rows that will be dropped are still checked (and hashed) but not turned into values.
+                reader.materializeRows = rowMode != .drop
             case .row(let values):
                 switch rowMode {
                 case .drop: continue
@@ -73,6 +75,7 @@ final class RestoreInputReader: RestoreInputSource {
                 }
             case .tableEnd:
                 rowMode = .drop
+                reader.materializeRows = true
             default:
                 break
             }
