@@ -18,7 +18,7 @@ final class RecordPrefetcher {
     static let batchRecords = 512
     static let batchBytes = 1 << 20
 
-    private let queue: BatchQueue
+    private let queue: BoundedBatchQueue<Batch>
     private var current: [ArchiveRecord] = []
     private var index = 0
     private var isDone = false
@@ -32,7 +32,7 @@ final class RecordPrefetcher {
     private let materialize: @Sendable (TableSchema) -> Bool
 
     init(reader: ArchiveReader, threaded: Bool = true, materialize: @escaping @Sendable (TableSchema) -> Bool) {
-        let queue = BatchQueue(maxBytes: Self.queueBytes)
+        let queue = BoundedBatchQueue<Batch>(maxBytes: Self.queueBytes)
         self.queue = queue
         self.materialize = materialize
         guard threaded else {
@@ -68,10 +68,10 @@ final class RecordPrefetcher {
             if !current.isEmpty {
                 // Hand the spent batch back: its strings are freed on the reading thread, which allocated them
                 // (freeing across threads contends on the allocator's arenas).
-                queue.recycle(current)
+                queue.recycle(.records(current, bytesRead: 0))
                 current = []
             }
-            switch queue.pop() {
+            switch queue.pop() ?? .failure(CancellationError()) {
             case .records(let records, let bytes):
                 current = records
                 index = 0
@@ -104,7 +104,7 @@ final class RecordPrefetcher {
     }
 
     private static func produce(
-        _ reader: ArchiveReader, materialize: @Sendable (TableSchema) -> Bool, into queue: BatchQueue
+        _ reader: ArchiveReader, materialize: @Sendable (TableSchema) -> Bool, into queue: BoundedBatchQueue<Batch>
     ) {
         var records: [ArchiveRecord] = []
         records.reserveCapacity(batchRecords)
@@ -131,7 +131,7 @@ final class RecordPrefetcher {
             }
             records.append(record)
             if records.count >= batchRecords || bytes >= batchBytes {
-                queue.drainRecycled()
+                _ = queue.takeRecycled()  // freed here, on the thread that allocated them
                 guard queue.push(.records(records, bytesRead: reader.bytesRead), bytes: bytes) else { return }
                 records = []
                 records.reserveCapacity(batchRecords)
@@ -148,72 +148,4 @@ extension RecordPrefetcher: Sendable {}
 private final class ReaderBox: @unchecked Sendable {
     let reader: ArchiveReader
     init(_ reader: ArchiveReader) { self.reader = reader }
-}
-
-/// A FIFO between one producer and one consumer thread, bounded in bytes.
-final class BatchQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [(batch: RecordPrefetcher.Batch, bytes: Int)] = []
-    private var head = 0
-    private var queuedBytes = 0
-    private var isCancelled = false
-    private let maxBytes: Int
-    private var recycled: [[ArchiveRecord]] = []
-
-    /// Takes a spent batch from the consumer, to be released on the producer thread.
-    func recycle(_ records: [ArchiveRecord]) {
-        condition.lock()
-        recycled.append(records)
-        condition.unlock()
-    }
-
-    /// Releases the spent batches (on the producer thread).
-    func drainRecycled() {
-        condition.lock()
-        let spent = recycled
-        recycled = []
-        condition.unlock()
-        _ = spent
-    }
-
-    init(maxBytes: Int) { self.maxBytes = maxBytes }
-
-    /// Adds a batch, waiting while the queue is full (a batch always fits an empty queue); false once cancelled.
-    func push(_ batch: RecordPrefetcher.Batch, bytes: Int) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while head < items.count && queuedBytes + bytes > maxBytes && !isCancelled { condition.wait() }
-        guard !isCancelled else { return false }
-        items.append((batch, bytes))
-        queuedBytes += bytes
-        condition.broadcast()
-        return true
-    }
-
-    /// Takes the next batch, waiting for one.
-    func pop() -> RecordPrefetcher.Batch {
-        condition.lock()
-        defer { condition.unlock() }
-        while head >= items.count && !isCancelled { condition.wait() }
-        guard head < items.count else { return .failure(CancellationError()) }
-        let item = items[head]
-        head += 1
-        if head > 64 {
-            items.removeFirst(head)
-            head = 0
-        }
-        queuedBytes -= item.bytes
-        condition.broadcast()
-        return item.batch
-    }
-
-    /// Wakes both sides for good; the producer stops at its next push.
-    func cancel() {
-        condition.lock()
-        isCancelled = true
-        items.removeAll()
-        head = 0
-        condition.broadcast()
-        condition.unlock()
-    }
 }

@@ -31,7 +31,7 @@ final class PrefetchingRecordSource: RestoreInputSource {
     /// Bytes of cell data per batch at most.
     static let batchBytes = 4 << 20
 
-    private let queue = BatchQueue(maxBytes: queueBytes)
+    private let queue = BoundedBatchQueue<Batch>(maxBytes: queueBytes)
     private let path: String
     private var current: [Item] = []
     private var index = 0
@@ -58,7 +58,7 @@ final class PrefetchingRecordSource: RestoreInputSource {
     func next() throws -> RestoreInput? {
         while index >= current.count {
             guard !isDone else { return nil }
-            switch queue.pop() {
+            switch queue.pop() ?? .failure(CancellationError()) {
             case .records(let items):
                 current = items
                 index = 0
@@ -84,7 +84,7 @@ final class PrefetchingRecordSource: RestoreInputSource {
     }
 
     /// The producer loop, on its own thread.
-    private static func produce(_ input: RestoreInputReader, into queue: BatchQueue) {
+    private static func produce(_ input: RestoreInputReader, into queue: BoundedBatchQueue<Batch>) {
         var items: [Item] = []
         items.reserveCapacity(batchRecords)
         input.startBatch(capacity: batchRecords * 8)
@@ -122,49 +122,4 @@ extension PrefetchingRecordSource: Sendable {}
 private final class ReaderBox: @unchecked Sendable {
     let reader: RestoreInputReader
     init(_ reader: RestoreInputReader) { self.reader = reader }
-}
-
-/// A FIFO of batches between one producer and one consumer thread, bounded in bytes.
-private final class BatchQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [(batch: PrefetchingRecordSource.Batch, bytes: Int)] = []
-    private var queuedBytes = 0
-    private var isCancelled = false
-    private let maxBytes: Int
-
-    init(maxBytes: Int) { self.maxBytes = maxBytes }
-
-    /// Adds a batch, waiting while the queue is full (a batch always fits an empty queue); false when the
-    /// consumer has gone away.
-    func push(_ batch: PrefetchingRecordSource.Batch, bytes: Int) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !items.isEmpty && queuedBytes + bytes > maxBytes && !isCancelled { condition.wait() }
-        guard !isCancelled else { return false }
-        items.append((batch, bytes))
-        queuedBytes += bytes
-        condition.broadcast()
-        return true
-    }
-
-    /// Takes the oldest batch, waiting while the queue is empty.
-    func pop() -> PrefetchingRecordSource.Batch {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty { condition.wait() }
-        let first = items.removeFirst()
-        queuedBytes -= first.bytes
-        condition.broadcast()
-        return first.batch
-    }
-
-    /// Stops the producer: its next push returns false.
-    func cancel() {
-        condition.lock()
-        isCancelled = true
-        items.removeAll()
-        queuedBytes = 0
-        condition.broadcast()
-        condition.unlock()
-    }
 }
