@@ -13,7 +13,6 @@ import Foundation
 package final class BoundedBatchQueue<Batch>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [(batch: Batch, bytes: Int)] = []
-    private var head = 0
     private var queuedBytes = 0
     private var isCancelled = false
     private var recycled: [Batch] = []
@@ -28,7 +27,7 @@ package final class BoundedBatchQueue<Batch>: @unchecked Sendable {
     package func push(_ batch: Batch, bytes: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while head < items.count && queuedBytes + bytes > maxBytes && !isCancelled { condition.wait() }
+        while !items.isEmpty && queuedBytes + bytes > maxBytes && !isCancelled { condition.wait() }
         guard !isCancelled else { return false }
         items.append((batch, bytes))
         queuedBytes += bytes
@@ -42,14 +41,11 @@ package final class BoundedBatchQueue<Batch>: @unchecked Sendable {
     package func pop() -> Batch? {
         condition.lock()
         defer { condition.unlock() }
-        while head >= items.count && !isCancelled { condition.wait() }
+        while items.isEmpty && !isCancelled { condition.wait() }
         guard !isCancelled else { return nil }
-        let item = items[head]
-        head += 1
-        if head >= 64 {
-            items.removeFirst(head)
-            head = 0
-        }
+        // removeFirst (not an advancing index): a taken batch must not stay referenced here. The queue holds a
+        // few dozen batches at most, so moving the rest down costs nothing.
+        let item = items.removeFirst()
         queuedBytes -= item.bytes
         condition.broadcast()
         return item.batch
@@ -76,7 +72,6 @@ package final class BoundedBatchQueue<Batch>: @unchecked Sendable {
         condition.lock()
         isCancelled = true
         items.removeAll()
-        head = 0
         queuedBytes = 0
         recycled.removeAll()
         condition.broadcast()
