@@ -337,16 +337,22 @@ import Testing
             + String(d[20..<32])
     }
 
+    /// `count` rows of ``users``: enough for several kilobytes of compressed rows, so a byte in the middle of the
+    /// archive is inside them.
+    static func manyUserRows(_ count: Int) -> [[Value]] {
+        (0..<count).map { i in
+            [
+                .text(uuid(i)), .text("u\(i)@example.com"), .boolean(i % 2 == 0),
+                .text("2024-05-01T10:00:00Z"), .null, .null, .null, .integer(Int64(i)),
+            ]
+        }
+    }
+
     @Test func aCorruptArchiveLeavesNoFileBehind() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }
         let archive = dir.file("a.authx.gz")
-        let many = (0..<3000).map { i -> [Value] in
-            [
-                .text(Self.uuid(i)), .text("u\(i)@example.com"), .boolean(i % 2 == 0),
-                .text("2024-05-01T10:00:00Z"), .null, .null, .null, .integer(Int64(i)),
-            ]
-        }
+        let many = Self.manyUserRows(3000)
         try RestoreTestSupport.writeArchive(at: archive, backend: "sqlite", tables: [(Self.users, many)])
         var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: archive)))
         bytes[bytes.count / 2] ^= 0x55
@@ -365,12 +371,7 @@ import Testing
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }
         let archive = dir.file("a.authx.gz")
-        let many = (0..<3000).map { i -> [Value] in
-            [
-                .text(Self.uuid(i)), .text("u\(i)@example.com"), .boolean(i % 2 == 0),
-                .text("2024-05-01T10:00:00Z"), .null, .null, .null, .integer(Int64(i)),
-            ]
-        }
+        let many = Self.manyUserRows(3000)
         let small = TableSchema(
             name: "small", columns: [Column(name: "id", type: .integer, nullable: false)], primaryKey: ["id"],
             sql: "CREATE TABLE small (id INTEGER PRIMARY KEY)")
