@@ -64,9 +64,7 @@ import Testing
         #expect(warnings.isEmpty)
         let representation = try ColumnRepresentation(type: c.type, encoding: c.encoding, declaredType: c.declaredType)
         for value in c.values {
-            let batch = EncodedBatch(capacity: 1)
-            try encoder.encode(value, into: batch)
-            let row = EncodedRow(batch: batch, start: 0, count: 1)
+            let row = try Self.encode(value, with: encoder)
             let expected = try representation.storedValue(for: value)
             #expect(row.value(at: 0) == expected, "\(value)")
         }
@@ -79,17 +77,25 @@ import Testing
             table: "t",
             warnings: &warnings)
         let error = #expect(throws: ArchiveError.self) {
-            try encoder.encode(.text("2024-05-01T10:00:00.5Z"), into: EncodedBatch(capacity: 1))
+            try Self.encode(.text("2024-05-01T10:00:00.5Z"), with: encoder)
         }
         #expect(error?.code == .typeMismatch)
         #expect(error?.location.column == "stamp")
         let nan = #expect(throws: ArchiveError.self) {
-            try CellEncoder(
-                column: Column(name: "r", type: .real), declaredType: "REAL", table: "t", warnings: &warnings
-            )
-            .encode(.real(.nan), into: EncodedBatch(capacity: 1))
+            try Self.encode(
+                .real(.nan),
+                with: CellEncoder(
+                    column: Column(name: "r", type: .real), declaredType: "REAL", table: "t", warnings: &warnings))
         }
         #expect(nan?.code == .typeMismatch)
+    }
+
+    /// Encodes one value as the reader would hand it over, into a one-row batch.
+    static func encode(_ value: Value, with encoder: CellEncoder) throws -> EncodedRow {
+        var cells: [BoundCell] = []
+        var bytes: [UInt8] = []
+        try value.withCellView { try encoder.encode($0, cells: &cells, bytes: &bytes) }
+        return EncodedRow(batch: EncodedBatch(cells: cells, bytes: bytes), start: 0, count: 1)
     }
 
     @Test func anUnknownEncodingFallsBackWithAWarning() throws {

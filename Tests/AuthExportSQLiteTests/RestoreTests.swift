@@ -410,6 +410,35 @@ import Testing
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256"])
     }
 
+    @Test func aValueSQLiteCannotStoreNamesTableRowColumnAndLineAndLeavesNoFile() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let archive = dir.file("a.authx.gz")
+        let readings = TableSchema(
+            name: "readings",
+            columns: [
+                Column(name: "id", type: .integer, nullable: false), Column(name: "note", type: .text),
+                Column(name: "value", type: .real),
+            ],
+            primaryKey: ["id"], sql: "CREATE TABLE readings (id INTEGER PRIMARY KEY, note TEXT, value REAL)")
+        // NaN is a valid archive value (a PostgreSQL double precision can hold it); SQLite would store NULL.
+        let rows: [[Value]] = [
+            [.integer(1), .text("tab\there"), .real(1.5)], [.integer(2), .text("ok"), .real(.nan)],
+        ]
+        try RestoreTestSupport.writeArchive(at: archive, backend: "sqlite", tables: [(readings, rows)])
+        let error = #expect(throws: ArchiveError.self) {
+            try SQLiteRestore.restore(archive: archive, to: dir.file("t.db"), options: .init())
+        }
+        #expect(error?.code == .typeMismatch)
+        #expect(error?.location.path == archive)
+        #expect(error?.location.table == "readings")
+        #expect(error?.location.row == 2)
+        #expect(error?.location.column == "value")
+        #expect(error?.location.line != nil)
+        #expect(error?.message.contains("NaN") == true)
+        #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256"])
+    }
+
     @Test func aDanglingForeignKeyFailsTheRestore() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }

@@ -160,31 +160,101 @@ package enum CellCodec {
     }
 
     /// Reads the cell at the scanner's position as a value of `type`.
+    ///
+    /// With `materialize == false` it only validates and returns `.null`.
     @inline(__always)
     package static func decode(_ scanner: inout JSONScanner, type: LogicalType, nullable: Bool, materialize: Bool)
         throws(Failure) -> Value
     {
+        var scratch = ByteBuffer()
+        var value = Value.null
+        let failure: Failure?
+        do {
+            failure = try withCell(&scanner, type: type, nullable: nullable, scratch: &scratch, viewed: materialize) {
+                value = $0.value
+            }
+        } catch {
+            failure = .mismatch(error.message)  // the body above throws nothing
+        }
+        if let failure { throw failure }
+        return value
+    }
+
+    /// Reads and validates the cell at the scanner's position as a value of `type`, and hands a view of it to
+    /// `body`.
+    ///
+    /// The view's buffers point into the scanned line or into `scratch` (a string with escapes, decoded base64,
+    /// compacted JSON); they are valid only during the call. With `viewed == false` the cell is only validated
+    /// and `body` gets `.null` (nothing is decoded into `scratch`).
+    ///
+    /// - Returns: why the cell does not fit its column (and `body` was not called), or nil.
+    /// - Throws: only what `body` throws.
+    @inline(__always)
+    package static func withCell(
+        _ scanner: inout JSONScanner, type: LogicalType, nullable: Bool, scratch: inout ByteBuffer, viewed: Bool = true,
+        _ body: (CellView) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) -> Failure? {
+        let cell: ScannedCell
+        do {
+            cell = try scan(&scanner, type: type, nullable: nullable, scratch: &scratch, viewed: viewed)
+        } catch {
+            return error
+        }
+        switch cell {
+        case .view(let view):
+            try body(view)
+        case .inScratch(let kind):
+            let result = scratch.bytes.withUnsafeBytes { buffer in
+                Result { () throws(ArchiveError) in
+                    switch kind {
+                    case .text: try body(.text(buffer))
+                    case .bytes: try body(.bytes(buffer))
+                    case .json: try body(.json(buffer))
+                    case .invalidText: try body(.invalidText(buffer))
+                    }
+                }
+            }
+            try result.get()
+        }
+        return nil
+    }
+
+    /// A scanned cell: a view into the line, or a kind of cell whose bytes are the whole scratch buffer.
+    private enum ScannedCell {
+        case view(CellView)
+        case inScratch(ScratchKind)
+    }
+
+    private enum ScratchKind {
+        case text, bytes, json, invalidText
+    }
+
+    @inline(__always)
+    private static func scan(
+        _ scanner: inout JSONScanner, type: LogicalType, nullable: Bool, scratch: inout ByteBuffer, viewed: Bool
+    ) throws(Failure) -> ScannedCell {
         let token: JSONScanner.Token
         do { token = try scanner.scanValue() } catch { throw .json(error) }
         if token.kind == .null {
             guard nullable else { throw .null }
-            return .null
+            return .view(.null)
         }
         switch type {
         case .boolean:
             switch token.kind {
-            case .true: return .boolean(true)
-            case .false: return .boolean(false)
+            case .true: return .view(.boolean(true))
+            case .false: return .view(.boolean(false))
             default: throw .mismatch(expectation(for: .boolean))
             }
         case .integer:
             guard let i = scanner.int64(token) else { throw .mismatch(expectation(for: .integer)) }
-            return .integer(i)
+            return .view(.integer(i))
         case .real:
-            return try decodeReal(scanner, token)
+            return .view(try decodeReal(scanner, token))
         case .text:
-            guard case .string = token.kind else { throw .mismatch(expectation(for: .text)) }
-            return materialize ? .text(scanner.string(token)) : .null
+            guard case .string(let hasEscapes) = token.kind else { throw .mismatch(expectation(for: .text)) }
+            guard viewed else { return .view(.null) }
+            return try textCell(scanner, token, hasEscapes: hasEscapes, scratch: &scratch)
         case .decimal, .uuid, .timestamp, .date, .time:
             guard case .string(false) = token.kind else { throw .mismatch(expectation(for: type)) }
             let raw = scanner.raw(token)
@@ -197,17 +267,30 @@ package enum CellCodec {
             default: valid = CanonicalForms.isTime(raw)
             }
             guard valid else { throw .mismatch(expectation(for: type)) }
-            return materialize ? .text(String(decoding: raw, as: UTF8.self)) : .null
+            return .view(viewed ? .text(raw) : .null)
         case .bytes:
-            return .bytes(try decodeBase64(scanner, token, materialize: materialize, type: .bytes))
+            try decodeBase64(scanner, token, viewed: viewed, type: .bytes, into: &scratch)
+            return viewed ? .inScratch(.bytes) : .view(.null)
         case .json:
-            return try decodeJSON(scanner, token, materialize: materialize)
+            try decodeJSON(scanner, token, viewed: viewed, into: &scratch)
+            return viewed ? .inScratch(.json) : .view(.null)
         case .any:
-            return try decodeAny(&scanner, token, materialize: materialize)
+            return try decodeAny(&scanner, token, viewed: viewed, scratch: &scratch)
         }
     }
 
-    private static func decodeReal(_ scanner: JSONScanner, _ token: JSONScanner.Token) throws(Failure) -> Value {
+    /// A string cell: a view of the line when it has no escapes, else unescaped into the scratch buffer.
+    @inline(__always)
+    private static func textCell(
+        _ scanner: JSONScanner, _ token: JSONScanner.Token, hasEscapes: Bool, scratch: inout ByteBuffer
+    ) throws(Failure) -> ScannedCell {
+        guard hasEscapes else { return .view(.text(scanner.raw(token))) }
+        scratch.bytes.removeAll(keepingCapacity: true)
+        scanner.appendUnescaped(token, to: &scratch.bytes)
+        return .inScratch(.text)
+    }
+
+    private static func decodeReal(_ scanner: JSONScanner, _ token: JSONScanner.Token) throws(Failure) -> CellView {
         switch token.kind {
         case .number:
             guard let d = scanner.double(token), d.isFinite else { throw .mismatch(expectation(for: .real)) }
@@ -222,23 +305,23 @@ package enum CellCodec {
         }
     }
 
+    /// Checks a base64 string and, when `viewed`, decodes it into `scratch`.
     private static func decodeBase64(
-        _ scanner: JSONScanner, _ token: JSONScanner.Token, materialize: Bool, type: LogicalType
-    ) throws(Failure) -> [UInt8] {
+        _ scanner: JSONScanner, _ token: JSONScanner.Token, viewed: Bool, type: LogicalType, into scratch: inout ByteBuffer
+    ) throws(Failure) {
         guard case .string(false) = token.kind else { throw .mismatch(expectation(for: .bytes)) }
-        var bytes: [UInt8] = []
-        if materialize {
-            bytes.reserveCapacity((token.end - token.start) / 4 * 3)
-            guard Base64.decode(scanner.raw(token), into: &bytes) else { throw .mismatch(expectation(for: .bytes)) }
+        if viewed {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            guard Base64.decode(scanner.raw(token), into: &scratch.bytes) else { throw .mismatch(expectation(for: .bytes)) }
         } else {
             guard Base64.decode(scanner.raw(token), into: nil) else { throw .mismatch(expectation(for: .bytes)) }
         }
-        return bytes
     }
 
-    private static func decodeJSON(_ scanner: JSONScanner, _ token: JSONScanner.Token, materialize: Bool)
-        throws(Failure) -> Value
-    {
+    /// Checks a json cell and, when `viewed`, writes its compact text (without the wrapper) into `scratch`.
+    private static func decodeJSON(
+        _ scanner: JSONScanner, _ token: JSONScanner.Token, viewed: Bool, into scratch: inout ByteBuffer
+    ) throws(Failure) {
         var inner = JSONScanner(scanner.fullRaw(token), maxDepth: scanner.maxDepth)
         if token.kind == .object {
             // A one-key {"$": v} object is a wrapper: its value is v.
@@ -254,15 +337,14 @@ package enum CellCodec {
                 }
             }
         }
-        guard materialize else { return .null }
-        var compact = ByteBuffer(capacity: token.end - token.start + 2)
-        do { try inner.writeCompact(to: &compact) } catch { throw .json(error) }
-        return .json(String(decoding: compact.bytes, as: UTF8.self))
+        guard viewed else { return }
+        scratch.bytes.removeAll(keepingCapacity: true)
+        do { try inner.writeCompact(to: &scratch) } catch { throw .json(error) }
     }
 
-    private static func decodeAny(_ scanner: inout JSONScanner, _ token: JSONScanner.Token, materialize: Bool)
-        throws(Failure) -> Value
-    {
+    private static func decodeAny(
+        _ scanner: inout JSONScanner, _ token: JSONScanner.Token, viewed: Bool, scratch: inout ByteBuffer
+    ) throws(Failure) -> ScannedCell {
         guard token.kind == .array else { throw .mismatch(expectation(for: .any)) }
         var inner = JSONScanner(scanner.raw(token), maxDepth: 2)
         inner.position = 1
@@ -271,16 +353,23 @@ package enum CellCodec {
         else { throw .mismatch(expectation(for: .any)) }
         if inner.stringEquals(tag, "integer") {
             guard let i = inner.int64(value) else { throw .mismatch("expected an integer after the \"integer\" tag") }
-            return .integer(i)
+            return .view(.integer(i))
         } else if inner.stringEquals(tag, "real") {
-            do { return try decodeReal(inner, value) } catch { throw .mismatch("expected a real after the \"real\" tag") }
+            do { return .view(try decodeReal(inner, value)) } catch {
+                throw .mismatch("expected a real after the \"real\" tag")
+            }
         } else if inner.stringEquals(tag, "text") {
-            guard case .string = value.kind else { throw .mismatch("expected a string after the \"text\" tag") }
-            return materialize ? .text(inner.string(value)) : .null
+            guard case .string(let hasEscapes) = value.kind else {
+                throw .mismatch("expected a string after the \"text\" tag")
+            }
+            guard viewed else { return .view(.null) }
+            return try textCell(inner, value, hasEscapes: hasEscapes, scratch: &scratch)
         } else if inner.stringEquals(tag, "bytes") {
-            return .bytes(try decodeBase64(inner, value, materialize: materialize, type: .any))
+            try decodeBase64(inner, value, viewed: viewed, type: .any, into: &scratch)
+            return viewed ? .inScratch(.bytes) : .view(.null)
         } else if inner.stringEquals(tag, "text_bytes") {
-            return .invalidText(try decodeBase64(inner, value, materialize: materialize, type: .any))
+            try decodeBase64(inner, value, viewed: viewed, type: .any, into: &scratch)
+            return viewed ? .inScratch(.invalidText) : .view(.null)
         }
         throw .mismatch(expectation(for: .any))
     }

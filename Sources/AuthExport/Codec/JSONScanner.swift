@@ -238,6 +238,12 @@ package struct JSONScanner {
     package func unescapedBytes(_ token: Token) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(token.end - token.start)
+        appendUnescaped(token, to: &out)
+        return out
+    }
+
+    /// Appends the UTF-8 bytes of a scanned string token to `out`, escapes resolved.
+    package func appendUnescaped(_ token: Token, to out: inout [UInt8]) {
         var i = token.start
         while i < token.end {
             let b = bytes[i]
@@ -266,7 +272,6 @@ package struct JSONScanner {
             default: out.append(e)  // " \ /
             }
         }
-        return out
     }
 
     private func hex4Unchecked(at index: Int) -> UInt32 {

@@ -25,52 +25,85 @@ struct RowDecoder: Sendable {
 
     /// Decodes (or, with `materialize == false`, only checks) a row line.
     func decode(_ line: UnsafeRawBufferPointer, materialize: Bool) throws(RowFailure) -> [Value] {
+        var scratch = ByteBuffer()
+        var collector = ValueCollector()
+        var discard = DiscardingSink()
+        let failure: RowFailure?
+        do {
+            if materialize {
+                collector.values.reserveCapacity(specs.count)
+                failure = try decode(line, scratch: &scratch, into: &collector)
+            } else {
+                failure = try decode(line, scratch: &scratch, viewed: false, into: &discard)
+            }
+        } catch {
+            // Never: neither sink throws.
+            failure = RowFailure(code: error.code, message: error.message, column: error.location.column)
+        }
+        if let failure { throw failure }
+        return collector.values
+    }
+
+    /// Reads a row line and hands each cell, validated, to `sink` as it goes (see ``CellView``).
+    ///
+    /// A cell is handed over before the cells after it are read: when the line turns out not to conform later
+    /// on, the sink has seen the cells before the problem.
+    ///
+    /// - Parameters:
+    ///   - scratch: Space for cells that are not views of the line (escaped strings, bytes, JSON); reused.
+    ///   - viewed: When false, cells are only validated and the sink gets `.null` for each.
+    /// - Returns: why the line does not conform to the table, or nil.
+    /// - Throws: only what the sink throws.
+    func decode<Sink: RowCellSink>(
+        _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool = true, into sink: inout Sink
+    ) throws(ArchiveError) -> RowFailure? {
         var scanner = JSONScanner(line, maxDepth: maxDepth)
-        do { try scanner.expect(UInt8(ascii: "["), "'['") } catch { throw Self.syntax(error, nil) }
+        do { try scanner.expect(UInt8(ascii: "["), "'['") } catch { return Self.syntax(error, nil) }
         let specs = self.specs
         let count = specs.count
-        var values: [Value] = []
-        if materialize { values.reserveCapacity(count) }
         for i in 0..<count {
             if i > 0 {
                 guard scanner.consume(UInt8(ascii: ",")) else {
                     if scanner.consume(UInt8(ascii: "]")) {
-                        throw RowFailure(code: .wrongArity, message: "row has \(i) cells, the table has \(count) columns")
+                        return RowFailure(code: .wrongArity, message: "row has \(i) cells, the table has \(count) columns")
                     }
-                    throw RowFailure(code: .badJSON, message: "expected ',' or ']' (at byte \(scanner.position) of the line)")
+                    return RowFailure(
+                        code: .badJSON, message: "expected ',' or ']' (at byte \(scanner.position) of the line)")
                 }
             } else {
                 scanner.skipWhitespace()
                 if scanner.peek() == UInt8(ascii: "]") {
-                    throw RowFailure(code: .wrongArity, message: "row has 0 cells, the table has \(count) columns")
+                    return RowFailure(code: .wrongArity, message: "row has 0 cells, the table has \(count) columns")
                 }
             }
             let spec = specs[i]
-            do {
-                let value = try CellCodec.decode(&scanner, type: spec.type, nullable: spec.nullable, materialize: materialize)
-                if materialize { values.append(value) }
-            } catch {
+            let failure = try CellCodec.withCell(
+                &scanner, type: spec.type, nullable: spec.nullable, scratch: &scratch, viewed: viewed
+            ) { (view) throws(ArchiveError) in
+                try sink.cell(view, column: i)
+            }
+            if let failure {
                 let column = table.columns[i]
-                switch error {
+                switch failure {
                 case .null:
-                    throw RowFailure(code: .nullViolation, message: "null in a column that is not nullable", column: column.name)
+                    return RowFailure(code: .nullViolation, message: "null in a column that is not nullable", column: column.name)
                 case .mismatch(let message):
-                    throw RowFailure(code: .typeMismatch, message: "\(message) (\(column.type.rawValue) column)", column: column.name)
+                    return RowFailure(code: .typeMismatch, message: "\(message) (\(column.type.rawValue) column)", column: column.name)
                 case .json(let failure):
-                    throw Self.syntax(failure, column.name)
+                    return Self.syntax(failure, column.name)
                 }
             }
         }
         if scanner.consume(UInt8(ascii: ",")) {
-            throw RowFailure(code: .wrongArity, message: "row has more cells than the table's \(count) columns")
+            return RowFailure(code: .wrongArity, message: "row has more cells than the table's \(count) columns")
         }
         do {
             try scanner.expect(UInt8(ascii: "]"), "']'")
             try scanner.expectEnd()
         } catch {
-            throw Self.syntax(error, nil)
+            return Self.syntax(error, nil)
         }
-        return values
+        return nil
     }
 
     private static func syntax(_ failure: JSONScanner.Failure, _ column: String?) -> RowFailure {

@@ -54,6 +54,8 @@ public final class ArchiveReader {
     private var tableNames = Set<String>()
     private var memberLineIndex = 0
     private var rowDecoder: RowDecoder?
+    /// Space for the cells a row sink gets that are not views of the line.
+    private var scratch = ByteBuffer()
     /// Whether the current member's worker-side row checks used the current table's schema (decided once).
     private var rowChecksVerdict: Bool?
 
@@ -123,6 +125,20 @@ public final class ArchiveReader {
     /// - Throws: `ArchiveError` describing the first problem, with its location. After an error the reader
     ///   must not be used again.
     public func next() throws -> ArchiveRecord? {
+        var unused = DiscardingSink()
+        return try read(&unused, viewing: false)
+    }
+
+    /// Returns the next record like ``next()``, but hands the cells of a row to `sink` as they are read and
+    /// validated, without building values: the record returned for a row is then `.row([])`.
+    ///
+    /// - Throws: `ArchiveError` as ``next()`` does; the sink's errors with the location (line, table, row) filled
+    ///   in where the sink left it unset.
+    package func next<Sink: RowCellSink>(rowsInto sink: inout Sink) throws -> ArchiveRecord? {
+        try read(&sink, viewing: true)
+    }
+
+    private func read<Sink: RowCellSink>(_ sink: inout Sink, viewing: Bool) throws -> ArchiveRecord? {
         while true {
             guard !finished else { return nil }
             if lineStart >= members.content.count {
@@ -163,20 +179,21 @@ public final class ArchiveReader {
                 }
                 return try parseLine(
                     line, withNewline: UnsafeRawBufferPointer(rebasing: buffer[start...newline]),
-                    first: isFirstInMember, last: isLastInMember)
+                    first: isFirstInMember, last: isLastInMember, sink: &sink, viewing: viewing)
             }
             if let record { return record }
         }
     }
 
-    private func parseLine(_ line: UnsafeRawBufferPointer, withNewline: UnsafeRawBufferPointer, first: Bool, last: Bool)
-        throws -> ArchiveRecord?
-    {
+    private func parseLine<Sink: RowCellSink>(
+        _ line: UnsafeRawBufferPointer, withNewline: UnsafeRawBufferPointer, first: Bool, last: Bool,
+        sink: inout Sink, viewing: Bool
+    ) throws -> ArchiveRecord? {
         var scanner = JSONScanner(line, maxDepth: options.maxDepth)
         scanner.skipWhitespace()
         switch scanner.peek() {
         case UInt8(ascii: "["):
-            guard let table = currentTable else {
+            guard currentTable != nil else {
                 throw fail(.badRecord, "data row outside a table (expected a table record first)")
             }
             // Count and hash the line first, so that after a bad cell the reader can go on to the next row
@@ -184,6 +201,17 @@ public final class ArchiveReader {
             tableHash.update(bufferPointer: withNewline)
             tableRows += 1
             location.row = tableRows
+            if viewing {
+                let failure: RowFailure?
+                do {
+                    // swift-format-ignore: NeverForceUnwrap
+                    failure = try rowDecoder!.decode(line, scratch: &scratch, into: &sink)  // set with currentTable
+                } catch {
+                    throw error.filling(location)
+                }
+                if let failure { throw fail(failure) }
+                return .row([])
+            }
             if !materializeRows, let checks = members.rowChecks, rowChecksApply(checks) {
                 if let failure = checks.failures[memberLineIndex - 1] { throw fail(failure) }
                 return .row([])

@@ -8,7 +8,7 @@ import AuthExport
 /// tagged storage class. Values of a PostgreSQL archive (encoding `native`) get SQLite's natural storage:
 /// canonical uuid text, ISO 8601 UTC text, 0/1, JSON text. The common representations are written straight into
 /// the batch, producing exactly what the representation's conversion produces, without intermediate copies.
-struct CellEncoder {
+final class CellEncoder {
     /// What to do with a cell.
     enum Form {
         /// `any`: bind exactly the tagged storage class.
@@ -99,103 +99,101 @@ struct CellEncoder {
         return "\(storage) (\(column.type.rawValue), \(representation.encoding))"
     }
 
-    /// Converts `value` to this column's stored representation and appends it to `batch`.
+    /// Converts a cell to this column's stored representation and appends it to a batch's `cells` and `bytes`.
     ///
     /// - Throws: `ArchiveError` `.typeMismatch` when the value does not fit the column's type or cannot be stored in
-    ///   the original representation; the caller adds the location.
+    ///   the original representation, with the column; the caller adds the rest of the location.
     @inline(__always)
-    func encode(_ value: Value, into batch: EncodedBatch) throws(ArchiveError) {
-        switch (form, value) {
-        case (_, .null): batch.cells.append(.null)
-        case (.storageClass, .integer(let i)), (.integer, .integer(let i)): batch.cells.append(.integer(i))
+    func encode(_ view: CellView, cells: inout [BoundCell], bytes: inout [UInt8]) throws(ArchiveError) {
+        switch (form, view) {
+        case (_, .null): cells.append(.null)
+        case (.storageClass, .integer(let i)), (.integer, .integer(let i)): cells.append(.integer(i))
         case (.storageClass, .real(let d)), (.real, .real(let d)):
             guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
-            batch.cells.append(.real(d))
-        case (.real, .integer(let i)): batch.cells.append(.real(Double(i)))
-        case (.storageClass, .text(let s)), (.text, .text(let s)): batch.appendText(s)
-        case (.storageClass, .invalidText(let b)): batch.appendText(b)
-        case (.storageClass, .bytes(let b)), (.bytes, .bytes(let b)): batch.appendBlob(b)
-        case (.boolean01, .boolean(let b)): batch.cells.append(.integer(b ? 1 : 0))
-        case (.uuidHex32(let uppercase), .text(var s)) where s.utf8.count == 36:
-            s.withUTF8 { uuid in
-                let start = batch.bytes.count
-                for (i, c) in uuid.enumerated() where i != 8 && i != 13 && i != 18 && i != 23 {
-                    batch.bytes.append(uppercase ? Self.upper(c) : c)
-                }
-                batch.cells.append(.text(start: start, count: 32))
+            cells.append(.real(d))
+        case (.real, .integer(let i)): cells.append(.real(Double(i)))
+        case (.storageClass, .text(let b)), (.text, .text(let b)), (.storageClass, .invalidText(let b)):
+            cells.append(.text(bytes.count, b.count))
+            bytes.append(contentsOf: b)
+        case (.storageClass, .bytes(let b)), (.bytes, .bytes(let b)):
+            cells.append(.blob(bytes.count, b.count))
+            bytes.append(contentsOf: b)
+        case (.boolean01, .boolean(let b)): cells.append(.integer(b ? 1 : 0))
+        case (.uuidHex32(let uppercase), .text(let uuid)) where uuid.count == 36:
+            let start = bytes.count
+            for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+                bytes.append(uppercase ? Self.upper(uuid[i]) : uuid[i])
             }
-        case (.uuidUppercase, .text(var s)) where s.utf8.count == 36:
-            s.withUTF8 { uuid in
-                let start = batch.bytes.count
-                for c in uuid { batch.bytes.append(Self.upper(c)) }
-                batch.cells.append(.text(start: start, count: 36))
-            }
-        case (.uuidBlob16, .text(var s)) where s.utf8.count == 36:
-            s.withUTF8 { uuid in
-                let start = batch.bytes.count
-                var high: UInt8 = 0
-                var isHigh = true
-                for (i, c) in uuid.enumerated() where i != 8 && i != 13 && i != 18 && i != 23 {
-                    let nibble =
-                        (c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : (c | 0x20) &- UInt8(ascii: "a") &+ 10) & 0x0F
-                    if isHigh {
-                        high = nibble
-                    } else {
-                        batch.bytes.append(high << 4 | nibble)
-                    }
-                    isHigh.toggle()
-                }
-                batch.cells.append(.blob(start: start, count: 16))
-            }
-        case (.naiveTimestamp(let separator), .text(var s))
-        where s.utf8.count >= 20 && s.utf8.last == UInt8(ascii: "Z"):
-            s.withUTF8 { text in
-                let start = batch.bytes.count
-                batch.bytes.append(
-                    contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(text)[..<(text.count - 1)]))
-                batch.bytes[start + 10] = separator
-                batch.cells.append(.text(start: start, count: text.count - 1))
-            }
-        case (.json(let python, let affinity), .json(var s)):
-            s.withUTF8 { text in
-                let compact = UnsafeRawBufferPointer(text)
-                if let first = compact.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
-                    let number = affinity.storedNumber(compact)
-                {
-                    switch number {
-                    case .integer(let i): batch.cells.append(.integer(i))
-                    case .real(let d): batch.cells.append(.real(d))
-                    default: batch.appendText(Array(compact))
-                    }
-                    return
-                }
-                let start = batch.bytes.count
-                if python {
-                    TextForms.appendPythonJSON(compact: compact, to: &batch.bytes)
+            cells.append(.text(start, 32))
+        case (.uuidUppercase, .text(let uuid)) where uuid.count == 36:
+            let start = bytes.count
+            for c in uuid { bytes.append(Self.upper(c)) }
+            cells.append(.text(start, 36))
+        case (.uuidBlob16, .text(let uuid)) where uuid.count == 36:
+            let start = bytes.count
+            var high: UInt8 = 0
+            var isHigh = true
+            for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+                let c = uuid[i]
+                let nibble =
+                    (c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : (c | 0x20) &- UInt8(ascii: "a") &+ 10) & 0x0F
+                if isHigh {
+                    high = nibble
                 } else {
-                    batch.bytes.append(contentsOf: compact)
+                    bytes.append(high << 4 | nibble)
                 }
-                batch.cells.append(.text(start: start, count: batch.bytes.count - start))
+                isHigh.toggle()
             }
+            cells.append(.blob(start, 16))
+        case (.naiveTimestamp(let separator), .text(let text))
+        where text.count >= 20 && text.last == UInt8(ascii: "Z"):
+            let start = bytes.count
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[..<(text.count - 1)]))
+            bytes[start + 10] = separator
+            cells.append(.text(start, text.count - 1))
+        case (.json(let python, let affinity), .json(let compact)):
+            if let first = compact.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
+                let number = affinity.storedNumber(compact)
+            {
+                switch number {
+                case .integer(let i): cells.append(.integer(i))
+                case .real(let d): cells.append(.real(d))
+                default:
+                    cells.append(.text(bytes.count, compact.count))
+                    bytes.append(contentsOf: compact)
+                }
+                return
+            }
+            let start = bytes.count
+            if python {
+                TextForms.appendPythonJSON(compact: compact, to: &bytes)
+            } else {
+                bytes.append(contentsOf: compact)
+            }
+            cells.append(.text(start, bytes.count - start))
         default:
             // Every other representation, and values the fast paths above do not take: the representation's exact
             // conversion, which also says what is wrong with a value that does not fit.
             let stored: SQLiteValue
             do {
-                stored = try representation.storedValue(for: value)
+                stored = try representation.storedValue(for: view.value)
             } catch {
                 throw ArchiveError(
                     .typeMismatch, "cannot store the value as \(representation.encoding): \(error.message)",
                     location: .init(column: column))
             }
             switch stored {
-            case .null: batch.cells.append(.null)
-            case .integer(let i): batch.cells.append(.integer(i))
+            case .null: cells.append(.null)
+            case .integer(let i): cells.append(.integer(i))
             case .real(let d):
                 guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
-                batch.cells.append(.real(d))
-            case .text(let bytes): batch.appendText(bytes)
-            case .blob(let bytes): batch.appendBlob(bytes)
+                cells.append(.real(d))
+            case .text(let b):
+                cells.append(.text(bytes.count, b.count))
+                bytes.append(contentsOf: b)
+            case .blob(let b):
+                cells.append(.blob(bytes.count, b.count))
+                bytes.append(contentsOf: b)
             }
         }
     }

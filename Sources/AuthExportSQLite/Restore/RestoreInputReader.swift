@@ -12,8 +12,8 @@ final class RestoreInputReader: RestoreInputSource {
     private var isSQLiteSource = true
     /// How the current table's rows are handled.
     private var rowMode: RowMode = .drop
-    private var encoders: [CellEncoder] = []
-    private(set) var batch = EncodedBatch(capacity: 0)
+    /// Encodes the rows of the current table into the open batch.
+    private var builder = EncodedBatchBuilder()
 
     private enum RowMode {
         case drop
@@ -34,57 +34,73 @@ final class RestoreInputReader: RestoreInputSource {
     /// Bytes of the archive consumed so far.
     var bytesRead: Int64 { reader.bytesRead }
 
-    /// Starts a new batch for the rows that follow (the previous one belongs to whoever took its rows).
-    func startBatch(capacity: Int) {
-        batch = EncodedBatch(capacity: capacity)
+    /// What ``read()`` produces.
+    enum Input {
+        case record(ArchiveRecord)
+        /// A row of a restored table, encoded into the open batch as `count` cells from `start`.
+        case encodedRow(start: Int, count: Int)
     }
 
-    /// The next input, or nil after the `end` record.
+    /// Cells in the open batch.
+    var openCells: Int { builder.cellCount }
+
+    /// Bytes of TEXT and BLOB payload in the open batch.
+    var openBytes: Int { builder.byteCount }
+
+    /// The open batch, finished (the rows read since the last call are in it); later rows go into a new one.
+    func takeBatch(reservingCells capacity: Int) -> EncodedBatch {
+        builder.take(reservingCells: capacity)
+    }
+
+    /// The next input, or nil after the `end` record: any record, or a row encoded into the open batch (see
+    /// ``takeBatch(reservingCells:)``).
     ///
-    /// - Throws: the reader's `ArchiveError`, or `.typeMismatch` / `.badRecord` when a value cannot be stored in
-    ///   its column's representation, with the location.
-    func next() throws -> RestoreInput? {
+    /// - Throws: the reader's `ArchiveError`, or `.typeMismatch` when a value cannot be stored in its column's
+    ///   representation, with the location.
+    func read() throws -> Input? {
         while true {
-            guard let record = try reader.next() else { return nil }
-            switch record {
-            case .header(let header):
-                isSQLiteSource = header.source.backend == "sqlite"
-            case .table(let schema):
-                try startTable(schema)
-                // Rows that will be dropped are still checked (and hashed) but not turned into values.
-                reader.materializeRows = rowMode != .drop
-            case .row(let values):
-                switch rowMode {
-                case .drop: continue
-                case .values: break
-                case .encode:
-                    let start = batch.cells.count
-                    guard values.count == encoders.count else {
-                        throw ArchiveError(
-                            .wrongArity, "row has \(values.count) cells, the table has \(encoders.count) columns",
-                            location: reader.location)
-                    }
-                    for (encoder, value) in zip(encoders, values) {
-                        do {
-                            try encoder.encode(value, into: batch)
-                        } catch {
-                            throw error.filling(reader.location)
-                        }
-                    }
-                    return .row(EncodedRow(batch: batch, start: start, count: values.count))
-                }
-            case .tableEnd:
-                rowMode = .drop
-                reader.materializeRows = true
-            default:
-                break
+            if rowMode == .encode {
+                let start = builder.cellCount
+                guard let record = try reader.next(rowsInto: &builder) else { return nil }
+                if case .row = record { return .encodedRow(start: start, count: builder.cellCount - start) }
+                try handle(record)
+                return .record(record)
             }
+            guard let record = try reader.next() else { return nil }
+            if case .row = record, rowMode == .drop { continue }
+            try handle(record)
             return .record(record)
         }
     }
 
+    /// The next input, each encoded row in a batch of its own.
+    func next() throws -> RestoreInput? {
+        switch try read() {
+        case nil: return nil
+        case .record(let record): return .record(record)
+        case .encodedRow(let start, let count):
+            return .row(EncodedRow(batch: takeBatch(reservingCells: 0), start: start, count: count))
+        }
+    }
+
+    private func handle(_ record: ArchiveRecord) throws {
+        switch record {
+        case .header(let header):
+            isSQLiteSource = header.source.backend == "sqlite"
+        case .table(let schema):
+            try startTable(schema)
+            // Rows that will be dropped are still checked (and hashed) but not turned into values.
+            reader.materializeRows = rowMode != .drop
+        case .tableEnd:
+            rowMode = .drop
+            reader.materializeRows = true
+        default:
+            break
+        }
+    }
+
     private func startTable(_ schema: TableSchema) throws {
-        encoders = []
+        builder.encoders = []
         let lower = schema.name.lowercased()
         guard !options.schemaOnly, options.tables.includes(schema.name) else {
             rowMode = .drop
@@ -103,7 +119,7 @@ final class RestoreInputReader: RestoreInputSource {
         for column in schema.columns {
             let declared = Self.declaredType(column, isSQLiteSource: isSQLiteSource, tableHasSQL: schema.sql != nil)
             do {
-                encoders.append(
+                builder.encoders.append(
                     try CellEncoder(column: column, declaredType: declared, table: schema.name, warnings: &scratch))
             } catch {
                 throw error.filling(reader.location)

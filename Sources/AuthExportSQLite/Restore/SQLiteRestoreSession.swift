@@ -338,9 +338,9 @@ final class SQLiteRestoreSession {
                 case .integer(let v): rc = statement.bindInteger(v, at: parameter)
                 case .real(let v): rc = statement.bindReal(v, at: parameter)
                 case .text(let start, let count):
-                    rc = statement.bindStaticText(base.map { $0 + start }, count: count, at: parameter)
+                    rc = statement.bindStaticText(base.map { $0 + Int(start) }, count: Int(count), at: parameter)
                 case .blob(let start, let count):
-                    rc = statement.bindStaticBlob(base.map { $0 + start }, count: count, at: parameter)
+                    rc = statement.bindStaticBlob(base.map { $0 + Int(start) }, count: Int(count), at: parameter)
                 }
                 if rc != SQLITE_OK { return .bindFailed(rc, column: i) }
                 if let affinity = table.convertingAffinities[i],
@@ -403,7 +403,7 @@ final class SQLiteRestoreSession {
             }
         case .text(let start, let count):
             return affinity.convertsNumericText
-                && probe.wouldConvert(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]))
+                && probe.wouldConvert(UnsafeRawBufferPointer(rebasing: bytes[Int(start)..<Int(start + count)]))
         }
     }
 
