@@ -28,6 +28,10 @@ public final class ArchiveReader {
         /// Threads that inflate members (and, when verifying, check rows) ahead of the reader. With more than one,
         /// a regular file is read in parallel; standard input is always read on the calling thread. Default 1.
         public var threads: Int = 1
+        /// With more than one thread, whether the workers also check each member's rows against its table (from
+        /// the archive's index). That saves the reader the work when it only validates rows (verification); a
+        /// reader that decodes every row itself (a restore) turns it off, so no row is parsed twice.
+        package var workersCheckRows = true
         /// Creates the default options.
         public init() {}
     }
@@ -75,7 +79,7 @@ public final class ArchiveReader {
             // The index, when readable, tells which table each member belongs to, so workers can check rows.
             // It is only a hint: every record is still checked in order, and the index itself at the end.
             var starts: [Int64: TableSchema] = [:]
-            if let listing = try? ArchiveListing(path: path, options: options) {
+            if options.workersCheckRows, let listing = try? ArchiveListing(path: path, options: options) {
                 for (schema, entry) in listing.tables { starts[entry.offset] = schema }
             }
             self.members = ParallelMemberSource(

@@ -38,7 +38,7 @@ public enum SQLiteRestore {
     public static func restore(
         archive archivePath: String, to targetPath: String, options: SQLiteRestoreOptions
     ) throws -> SQLiteRestoreSummary {
-        let reader = try ArchiveReader(path: archivePath)
+        let reader = try ArchiveReader(path: archivePath, options: readerOptions)
         let file = try AtomicDatabaseFile(target: targetPath, overwrite: options.overwrite)
         defer { file.discard() }
         let session: SQLiteRestoreSession
@@ -97,6 +97,16 @@ public enum SQLiteRestore {
         } catch let error as SQLiteError {
             throw ArchiveError(.io, "SQLite: \(error.message)", underlying: error)
         }
+    }
+
+    /// How the archive is read: gzip members are inflated on a worker thread ahead of the reading thread, which
+    /// parses and converts every row itself (so the workers do not check rows). On two cores the reading thread
+    /// is the bottleneck for the first table; moving inflation off it lets the writing thread keep up.
+    static var readerOptions: ArchiveReader.Options {
+        var options = ArchiveReader.Options()
+        options.threads = ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
+        options.workersCheckRows = false
+        return options
     }
 
     /// Connections that check the restored database at once: one per core, at most 4.
