@@ -190,6 +190,27 @@ enum TextForms {
         let n = compact.count
         var inString = false
         while i < n {
+            // Copy runs that need no change in one go: outside strings up to the next separator or quote;
+            // inside, printable ASCII (and, without asciiOnly, anything from 0x7F up) up to a quote or escape.
+            var j = i
+            if inString {
+                while j < n {
+                    let c = compact[j]
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || (c >= 0x7F && asciiOnly) { break }
+                    j += 1
+                }
+            } else {
+                while j < n {
+                    let c = compact[j]
+                    if c == UInt8(ascii: ",") || c == ASCIIByte.colon || c == UInt8(ascii: "\"") { break }
+                    j += 1
+                }
+            }
+            if j > i {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: compact[i..<j]))
+                i = j
+                continue
+            }
             let b = compact[i]
             if !inString {
                 out.append(b)

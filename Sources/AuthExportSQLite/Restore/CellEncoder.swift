@@ -121,8 +121,14 @@ final class CellEncoder {
         case (.boolean01, .boolean(let b)): cells.append(.integer(b ? 1 : 0))
         case (.uuidHex32(let uppercase), .text(let uuid)) where uuid.count == 36:
             let start = bytes.count
-            for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
-                bytes.append(uppercase ? Self.upper(uuid[i]) : uuid[i])
+            // The 8-4-4-4-12 groups without the hyphens.
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: uuid[0..<8]))
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: uuid[9..<13]))
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: uuid[14..<18]))
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: uuid[19..<23]))
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: uuid[24..<36]))
+            if uppercase {
+                for i in start..<(start + 32) { bytes[i] = Self.upper(bytes[i]) }
             }
             cells.append(.text(start, 32))
         case (.uuidUppercase, .text(let uuid)) where uuid.count == 36:
