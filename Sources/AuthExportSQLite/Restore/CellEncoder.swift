@@ -103,13 +103,46 @@ final class CellEncoder {
     ///
     /// - Throws: `ArchiveError` `.typeMismatch` when the value does not fit the column's type or cannot be stored in
     ///   the original representation, with the column; the caller adds the rest of the location.
-    @inline(__always)
     func encode(_ view: CellView, cells: inout [BoundCell], bytes: inout [UInt8]) throws(ArchiveError) {
+        if Self.encode(view, as: form, cells: &cells, bytes: &bytes) { return }
+        if case .real(let d) = view, d.isNaN { throw notStorable("NaN (SQLite stores NaN as NULL)") }
+        // Every other representation, and values the fast paths do not take: the representation's exact
+        // conversion, which also says what is wrong with a value that does not fit.
+        let stored: SQLiteValue
+        do {
+            stored = try representation.storedValue(for: view.value)
+        } catch {
+            throw ArchiveError(
+                .typeMismatch, "cannot store the value as \(representation.encoding): \(error.message)",
+                location: .init(column: column))
+        }
+        switch stored {
+        case .null: cells.append(.null)
+        case .integer(let i): cells.append(.integer(i))
+        case .real(let d):
+            guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
+            cells.append(.real(d))
+        case .text(let b):
+            cells.append(.text(bytes.count, b.count))
+            bytes.append(contentsOf: b)
+        case .blob(let b):
+            cells.append(.blob(bytes.count, b.count))
+            bytes.append(contentsOf: b)
+        }
+    }
+
+    /// The fast paths: stores a cell of a column encoded as `form` when no conversion error is possible, straight
+    /// into the batch. Returns false, having appended nothing, for what ``encode(_:cells:bytes:)`` must handle
+    /// (a NaN, the exact conversion of the other representations, a value that does not fit).
+    ///
+    /// Static, so that the per-cell path touches only the column's form (no reference counting).
+    @inline(__always)
+    static func encode(_ view: CellView, as form: Form, cells: inout [BoundCell], bytes: inout [UInt8]) -> Bool {
         switch (form, view) {
         case (_, .null): cells.append(.null)
         case (.storageClass, .integer(let i)), (.integer, .integer(let i)): cells.append(.integer(i))
         case (.storageClass, .real(let d)), (.real, .real(let d)):
-            guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
+            guard !d.isNaN else { return false }
             cells.append(.real(d))
         case (.real, .integer(let i)): cells.append(.real(Double(i)))
         case (.storageClass, .text(let b)), (.text, .text(let b)), (.storageClass, .invalidText(let b)):
@@ -168,7 +201,7 @@ final class CellEncoder {
                     cells.append(.text(bytes.count, compact.count))
                     bytes.append(contentsOf: compact)
                 }
-                return
+                return true
             }
             let start = bytes.count
             if python {
@@ -178,30 +211,9 @@ final class CellEncoder {
             }
             cells.append(.text(start, bytes.count - start))
         default:
-            // Every other representation, and values the fast paths above do not take: the representation's exact
-            // conversion, which also says what is wrong with a value that does not fit.
-            let stored: SQLiteValue
-            do {
-                stored = try representation.storedValue(for: view.value)
-            } catch {
-                throw ArchiveError(
-                    .typeMismatch, "cannot store the value as \(representation.encoding): \(error.message)",
-                    location: .init(column: column))
-            }
-            switch stored {
-            case .null: cells.append(.null)
-            case .integer(let i): cells.append(.integer(i))
-            case .real(let d):
-                guard !d.isNaN else { throw notStorable("NaN (SQLite stores NaN as NULL)") }
-                cells.append(.real(d))
-            case .text(let b):
-                cells.append(.text(bytes.count, b.count))
-                bytes.append(contentsOf: b)
-            case .blob(let b):
-                cells.append(.blob(bytes.count, b.count))
-                bytes.append(contentsOf: b)
-            }
+            return false
         }
+        return true
     }
 
     @inline(__always)

@@ -45,7 +45,11 @@ extension EncodedBatch: Sendable {}
 /// goes straight from the archive line into its SQLite storage, with no intermediate value.
 struct EncodedBatchBuilder: RowCellSink {
     /// The current table's encoders, one per column.
-    var encoders: [CellEncoder] = []
+    var encoders: [CellEncoder] = [] {
+        didSet { forms = encoders.map(\.form) }
+    }
+    /// Their forms, for the per-cell fast path.
+    private var forms: [CellEncoder.Form] = []
     private(set) var cells: [BoundCell] = []
     private(set) var bytes: [UInt8] = []
 
@@ -55,7 +59,9 @@ struct EncodedBatchBuilder: RowCellSink {
         guard bytes.count < Self.maxBytes else {
             throw ArchiveError(.lineTooLong, "row too large to restore (over 3 GiB of values)")
         }
-        try encoders[column].encode(view, cells: &cells, bytes: &bytes)
+        if !CellEncoder.encode(view, as: forms[column], cells: &cells, bytes: &bytes) {
+            try encoders[column].encode(view, cells: &cells, bytes: &bytes)
+        }
     }
 
     /// The most payload bytes a batch may hold before a cell is added: cells address it with 32-bit offsets, and
