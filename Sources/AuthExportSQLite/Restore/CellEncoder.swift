@@ -105,6 +105,11 @@ final class CellEncoder {
     ///   the original representation, with the column; the caller adds the rest of the location.
     func encode(_ view: CellView, cells: inout [BoundCell], bytes: inout [UInt8]) throws(ArchiveError) {
         if Self.encode(view, as: form, cells: &cells, bytes: &bytes) { return }
+        try encodeByConversion(view, cells: &cells, bytes: &bytes)
+    }
+
+    /// What the fast paths leave: a NaN (refused), or the representation's exact conversion.
+    func encodeByConversion(_ view: CellView, cells: inout [BoundCell], bytes: inout [UInt8]) throws(ArchiveError) {
         if case .real(let d) = view, d.isNaN { throw notStorable("NaN (SQLite stores NaN as NULL)") }
         // Every other representation, and values the fast paths do not take: the representation's exact
         // conversion, which also says what is wrong with a value that does not fit.

@@ -60,7 +60,7 @@ struct EncodedBatchBuilder: RowCellSink {
             throw ArchiveError(.lineTooLong, "row too large to restore (over 3 GiB of values)")
         }
         if !CellEncoder.encode(view, as: forms[column], cells: &cells, bytes: &bytes) {
-            try encoders[column].encode(view, cells: &cells, bytes: &bytes)
+            try encoders[column].encodeByConversion(view, cells: &cells, bytes: &bytes)
         }
     }
 
