@@ -16,8 +16,8 @@ import Testing
 
     /// The fixture scripts in `Fixtures/databases`.
     static let fixtures = [
-        "django_style", "edge_values", "quirks_bad_utf8", "quirks_identifiers", "quirks_keys", "quirks_types",
-        "quirks_views", "sample_auth", "sqlalchemy_style",
+        "django_style", "edge_values", "quirks_bad_utf8", "quirks_constraints", "quirks_identifiers", "quirks_keys",
+        "quirks_types", "quirks_views", "sample_auth", "sqlalchemy_style",
     ]
 
     @Test(

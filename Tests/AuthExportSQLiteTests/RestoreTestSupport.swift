@@ -98,7 +98,8 @@ enum StoredCell: Hashable, CustomStringConvertible {
 /// Everything a restore must reproduce of a SQLite database: its schema SQL, its AUTOINCREMENT counters, and each
 /// table's rows with every value's storage class and bytes, in rowid (or primary key) order.
 struct DatabaseSnapshot: Equatable {
-    /// `type name tbl_name: sql` of every schema object except autoindexes, sorted.
+    /// `type | name | tbl_name | sql` of every schema object, sorted; an index SQLite made for a PRIMARY KEY or
+    /// UNIQUE constraint (no sql) is described by its origin and key columns (name, DESC, collation).
     var schema: [String]
     /// Table name → rows.
     var tables: [String: [[StoredCell]]]
@@ -109,6 +110,19 @@ struct DatabaseSnapshot: Equatable {
         schema = try connection.query(
             "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_stat%' ORDER BY type, name"
         ).map { row in row.map { $0.string ?? "" }.joined(separator: " | ") }
+        for row in try connection.query(
+            "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NULL ORDER BY name")
+        {
+            guard let name = row[0].string, let table = row[1].string else { continue }
+            let origin = try connection.query(
+                "SELECT origin, \"unique\" FROM pragma_index_list(?) WHERE name = ?", [row[1], row[0]]
+            ).first.map { "\($0[0].string ?? "?") unique=\($0[1].integer ?? -1)" } ?? "not in pragma_index_list"
+            let keys = try connection.query(
+                "SELECT name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", [row[0]]
+            ).map { "\($0[0].string ?? "?") desc=\($0[1].integer ?? -1) \($0[2].string ?? "?")" }
+            schema.append("index | \(name) | \(table) | \(origin): " + keys.joined(separator: ", "))
+        }
+        schema.sort()
         tables = [:]
         let names = try connection.query(
             "SELECT name, (SELECT wr FROM pragma_table_list WHERE schema = 'main' AND pragma_table_list.name = s.name) "
