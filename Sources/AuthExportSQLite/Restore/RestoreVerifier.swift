@@ -2,9 +2,9 @@ import AuthExport
 internal import Foundation
 
 /// The checks that end a restore, run on the committed database with one read-only connection per core:
-/// `PRAGMA foreign_key_check(T)` for each table and one `PRAGMA quick_check`, plus `PRAGMA integrity_check(T)` for
-/// each table when a full check is asked for (and for tables whose storage classes were put back by editing the
-/// schema).
+/// `PRAGMA foreign_key_check(T)` for each table (answered by a faster, equivalent query where one exists, see
+/// ``ForeignKeyCheck``) and one `PRAGMA quick_check`, plus `PRAGMA integrity_check(T)` for each table when a full
+/// check is asked for (and for tables whose storage classes were put back by editing the schema).
 ///
 /// The quick check verifies every b-tree and accounts for every page of the file (used once, or on the free
 /// list), NOT NULL and CHECK constraints and column types. The per-table integrity checks add what makes
@@ -60,8 +60,9 @@ struct RestoreVerifier {
         let jobs = groups
         let path = self.path
         let limit = keptStorageClasses.values.reduce(100, +)
+        let kept = Array(keptStorageClasses.keys)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            results.set(worker, Result { try Self.check(jobs[worker], path: path, limit: limit) })
+            results.set(worker, Result { try Self.check(jobs[worker], path: path, limit: limit, kept: kept) })
         }
         var integrity: [String] = []
         var violations: [Violation] = []
@@ -78,11 +79,7 @@ struct RestoreVerifier {
         case table(String, fullCheck: Bool)
     }
 
-    private struct Violation {
-        var table: String
-        var rowid: Int64?
-        var parent: String
-    }
+    private typealias Violation = ForeignKeyCheck.Violation
 
     private struct Findings {
         var integrity: [String] = []
@@ -95,10 +92,11 @@ struct RestoreVerifier {
     /// of it re-reading pages from the OS).
     static let checkCacheKiB = 64 * 1024
 
-    private static func check(_ jobs: [Job], path: String, limit: Int) throws -> Findings {
+    private static func check(_ jobs: [Job], path: String, limit: Int, kept: [String]) throws -> Findings {
         let connection = try SQLiteConnection(path: path, mode: .readOnly)
         defer { try? connection.close() }
         try connection.execute("PRAGMA cache_size = -\(checkCacheKiB)")
+        let foreignKeys = ForeignKeyCheck(connection: connection, keptStorageClasses: kept)
         var findings = Findings()
         for job in jobs {
             switch job {
@@ -110,11 +108,7 @@ struct RestoreVerifier {
                     let rows = try connection.query("PRAGMA integrity_check(\(SQLiteSyntax.quote(name)))")
                     findings.integrity += rows.compactMap { $0.first?.string }.filter { $0 != "ok" }
                 }
-                for row in try connection.query("SELECT * FROM pragma_foreign_key_check(?)", [.text(Array(name.utf8))])
-                {
-                    guard let table = row[0].string, let parent = row[2].string else { continue }
-                    findings.violations.append(Violation(table: table, rowid: row[1].integer, parent: parent))
-                }
+                findings.violations += try foreignKeys.violations(of: name)
             }
         }
         return findings

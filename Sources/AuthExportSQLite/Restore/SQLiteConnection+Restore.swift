@@ -74,3 +74,15 @@ private let schemaOnlyAuthorizer:
             return SQLITE_DENY
         }
     }
+
+extension SQLiteConnection {
+    /// The default collation of `column` of `table` in the main database (`BINARY` unless the column declares
+    /// one), or nil when there is no such column. The corresponding C function is
+    /// `sqlite3_table_column_metadata`.
+    func defaultCollation(table: String, column: String) -> String? {
+        var collation: UnsafePointer<CChar>?
+        let rc = sqlite3_table_column_metadata(db, "main", table, column, nil, &collation, nil, nil, nil)
+        guard rc == SQLITE_OK, let collation else { return nil }
+        return String(cString: collation)
+    }
+}
