@@ -11,10 +11,13 @@ internal import Foundation
 /// `integrity_check` expensive: that every index holds exactly its table's rows. Quick check plus per-table
 /// integrity checks is exactly `PRAGMA integrity_check`, spread over the cores.
 struct RestoreVerifier {
-    /// A table to check, with the work its check costs (rows × b-trees), to balance the threads.
+    /// A table to check, with the work its checks cost, to balance the threads.
     struct Table {
         var name: String
-        var cost: Int64
+        /// Rows × b-trees (the table and its indexes): what the quick and integrity checks read.
+        var btreeRows: Int64
+        /// Rows × foreign keys: the lookups of the foreign-key check.
+        var foreignKeyRows: Int64
     }
 
     /// The database file.
@@ -42,27 +45,32 @@ struct RestoreVerifier {
     /// - Throws: `ArchiveError` `.danglingReference` naming the table (and the rowid of the first violation) when a
     ///   foreign key has no referenced row; `.io` when integrity_check reports anything unexpected.
     mutating func run() throws {
-        // Largest first, each to the least loaded thread.
+        // Largest first, each to the least loaded thread. Measured at 1M users: quick_check reads a row of one
+        // b-tree in about 0.13 µs, a foreign-key lookup takes about 0.5 µs, integrity_check(T) about 1 µs per
+        // row and b-tree.
         let workers = max(1, min(threads, tables.count + 1))
         var groups = Array(repeating: [Job](), count: workers)
         var load = Array(repeating: Int64(0), count: workers)
         groups[0].append(.quickCheck)
-        load[0] += tables.reduce(0) { $0 + $1.cost } / 8
+        load[0] += tables.reduce(0) { $0 + $1.btreeRows }
         let surgery = Set(keptStorageClasses.keys.compactMap { $0.split(separator: ".").first.map(String.init) })
-        for table in tables.sorted(by: { $0.cost > $1.cost }) {
+        let jobs = tables.map { table in
+            let full = fullIntegrityCheck || surgery.contains(table.name)
+            return (table.name, full, 4 * table.foreignKeyRows + (full ? 8 * table.btreeRows : 0))
+        }
+        for (name, full, cost) in jobs.sorted(by: { $0.2 > $1.2 }) {
             // swift-format-ignore: NeverForceUnwrap
             let least = load.indices.min { load[$0] < load[$1] }!  // workers >= 1
-            let full = fullIntegrityCheck || surgery.contains(table.name)
-            groups[least].append(.table(table.name, fullCheck: full))
-            load[least] += full ? table.cost : table.cost / 4
+            groups[least].append(.table(name, fullCheck: full))
+            load[least] += cost
         }
         let results = ResultBox<Findings>(count: workers)
-        let jobs = groups
+        let work = groups
         let path = self.path
         let limit = keptStorageClasses.values.reduce(100, +)
         let kept = Array(keptStorageClasses.keys)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            results.set(worker, Result { try Self.check(jobs[worker], path: path, limit: limit, kept: kept) })
+            results.set(worker, Result { try Self.check(work[worker], path: path, limit: limit, kept: kept) })
         }
         var integrity: [String] = []
         var violations: [Violation] = []

@@ -47,7 +47,7 @@ final class SQLiteRestoreSession {
     private var probe: NumericAffinityProbe?
     /// `table.column` → how many values were kept in a storage class the column's affinity would not give.
     private var keptStorageClasses: [String: Int] = [:]
-    private var verifyCosts: [(name: String, cost: Int64)] = []
+    private var tablesChecked: [RestoreVerifier.Table] = []
     /// AUTOINCREMENT tables of the archive with their `sequence` value.
     private var sequenceValues: [(table: String, value: Int64)] = []
 
@@ -429,7 +429,11 @@ final class SQLiteRestoreSession {
         let btrees =
             1 + table.schema.indexes.count + table.schema.uniqueConstraints.count
             + (table.schema.primaryKey.isEmpty ? 0 : 1)
-        verifyCosts.append((table.schema.name, max(1, table.rows) * Int64(btrees)))
+        let rows = max(1, table.rows)
+        tablesChecked.append(
+            RestoreVerifier.Table(
+                name: table.schema.name, btreeRows: rows * Int64(btrees),
+                foreignKeyRows: rows * Int64(table.schema.foreignKeys.count)))
         report(.tableFinished, table: table.schema.name, rows: table.rows)
     }
 
@@ -631,9 +635,7 @@ final class SQLiteRestoreSession {
     }
 
     /// The restored tables with the cost of checking each (rows × b-trees), for ``RestoreVerifier``.
-    var tablesToVerify: [RestoreVerifier.Table] {
-        verifyCosts.map { RestoreVerifier.Table(name: $0.name, cost: $0.cost) }
-    }
+    var tablesToVerify: [RestoreVerifier.Table] { tablesChecked }
 
     /// The lowercased names of the restored tables.
     var restoredTableNames: Set<String> { restoredTableSet }
