@@ -54,23 +54,23 @@ struct RestoreVerifier {
         groups[0].append(.quickCheck)
         load[0] += tables.reduce(0) { $0 + $1.btreeRows }
         let surgery = Set(keptStorageClasses.keys.compactMap { $0.split(separator: ".").first.map(String.init) })
-        let jobs = tables.map { table in
+        let checks: [(name: String, full: Bool, cost: Int64)] = tables.map { table in
             let full = fullIntegrityCheck || surgery.contains(table.name)
             return (table.name, full, 4 * table.foreignKeyRows + (full ? 8 * table.btreeRows : 0))
         }
-        for (name, full, cost) in jobs.sorted(by: { $0.2 > $1.2 }) {
+        for check in checks.sorted(by: { $0.cost > $1.cost }) {
             // swift-format-ignore: NeverForceUnwrap
             let least = load.indices.min { load[$0] < load[$1] }!  // workers >= 1
-            groups[least].append(.table(name, fullCheck: full))
-            load[least] += cost
+            groups[least].append(.table(check.name, fullCheck: check.full))
+            load[least] += check.cost
         }
         let results = ResultBox<Findings>(count: workers)
-        let work = groups
+        let jobs = groups
         let path = self.path
         let limit = keptStorageClasses.values.reduce(100, +)
         let kept = Array(keptStorageClasses.keys)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            results.set(worker, Result { try Self.check(work[worker], path: path, limit: limit, kept: kept) })
+            results.set(worker, Result { try Self.check(jobs[worker], path: path, limit: limit, kept: kept) })
         }
         var integrity: [String] = []
         var violations: [Violation] = []
