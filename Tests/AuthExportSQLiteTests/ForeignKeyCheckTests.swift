@@ -175,3 +175,49 @@ import Testing
         }
     }
 }
+
+/// The same comparison on real schemas: every table of every ORM-style fixture and of every corpus database.
+/// These databases hold no value in an unusual storage class in a foreign-key column, so the check is given
+/// none (a restore passes the ones it kept).
+@Suite struct ForeignKeyCheckOnRealDatabasesTests {
+    @Test(arguments: RestoreRoundTripTests.fixtures)
+    func fixtureAgreesWithThePragma(name: String) throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let script = try String(
+            contentsOfFile: "\(RestoreTestSupport.repositoryRoot())/Fixtures/databases/\(name).sql", encoding: .utf8)
+        let path = dir.file("\(name).sqlite")
+        try RestoreTestSupport.makeDatabase(at: path, script)
+        try Self.assertAgreement(path)
+    }
+
+    @Test(
+        .enabled(if: CorpusLocation.directory != nil, "corpus suite NOT RUN: ../shared/corpus not found"),
+        arguments: RestoreRoundTripTests.corpusDatabases)
+    func corpusDatabaseAgreesWithThePragma(name: String) throws {
+        let corpus = try #require(CorpusLocation.directory) + "/pgloader"
+        try Self.assertAgreement("\(corpus)/\(name)")
+    }
+
+    static func assertAgreement(_ path: String) throws {
+        let connection = try SQLiteConnection(path: path, mode: .readOnly)
+        defer { try? connection.close() }
+        let check = ForeignKeyCheck(connection: connection, keptStorageClasses: [String]())
+        let tables = try connection.query("SELECT name FROM sqlite_schema WHERE type = 'table'").compactMap {
+            $0.first?.string
+        }
+        #expect(!tables.isEmpty)
+        for table in tables {
+            let expected = Result { try ForeignKeyCheckTests.pragma(table, connection) }
+            let actual = Result { try check.violations(of: table) }
+            switch (expected, actual) {
+            case (.success(let want), .success(let got)):
+                #expect(got == want, "\(path): \(table)")
+            case (.failure(let want as SQLiteError), .failure(let got as SQLiteError)):
+                #expect(got.message == want.message, "\(path): \(table)")
+            default:
+                Issue.record("\(path): \(table): pragma \(expected), check \(actual)")
+            }
+        }
+    }
+}
