@@ -184,11 +184,7 @@ import Testing
     func fixtureAgreesWithThePragma(name: String) throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }
-        let script = try String(
-            contentsOfFile: "\(RestoreTestSupport.repositoryRoot())/Fixtures/databases/\(name).sql", encoding: .utf8)
-        let path = dir.file("\(name).sqlite")
-        try RestoreTestSupport.makeDatabase(at: path, script)
-        try Self.assertAgreement(path)
+        try Self.assertAgreement(try RestoreTestSupport.makeFixtureDatabase(name, in: dir))
     }
 
     @Test(

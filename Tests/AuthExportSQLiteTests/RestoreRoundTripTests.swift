@@ -36,11 +36,7 @@ import Testing
     func fixtureDatabaseRoundTrips(name: String) throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }
-        let script = try String(
-            contentsOfFile: "\(RestoreTestSupport.repositoryRoot())/Fixtures/databases/\(name).sql", encoding: .utf8)
-        let source = dir.file("\(name).sqlite")
-        try RestoreTestSupport.makeDatabase(at: source, script)
-        try Self.assertRoundTrip(source: source, in: dir)
+        try Self.assertRoundTrip(source: try RestoreTestSupport.makeFixtureDatabase(name, in: dir), in: dir)
     }
 
     /// Exports `source`, restores it, compares the databases, re-exports the restored one and compares checksums.

@@ -188,6 +188,15 @@ enum RestoreTestSupport {
         try connection.close()
     }
 
+    /// Builds `Fixtures/databases/NAME.sql` into `dir/NAME.sqlite` and returns its path.
+    static func makeFixtureDatabase(_ name: String, in dir: RestoreTempDirectory) throws -> String {
+        let script = try String(
+            contentsOfFile: "\(repositoryRoot())/Fixtures/databases/\(name).sql", encoding: .utf8)
+        let path = dir.file("\(name).sqlite")
+        try makeDatabase(at: path, script)
+        return path
+    }
+
     /// A header for a test archive.
     static func header(backend: String, database: String = "test") -> ArchiveHeader {
         ArchiveHeader(
