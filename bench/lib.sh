@@ -91,6 +91,8 @@ bench_ensure_tools() {
 bench_prepare_authx() {
     if [ "$BENCH_BUILD" = 1 ] && [ "$BENCH_AUTHX" = "$BENCH_ROOT/.build/release/authx" ]; then
         section "swift build -c release"
+        # The system libraries the package links (Package.swift's .systemLibrary providers).
+        ensure_debian_packages libsqlite3-dev libpq-dev zlib1g-dev libdeflate-dev pkg-config
         (cd "$BENCH_ROOT" && swift build -c release --product authx) || die "swift build -c release failed (use --no-build to bench the peers only)"
     fi
     AUTHX_OK=1

@@ -69,15 +69,15 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary (on standard output; on standard error with -o -).")
     var json = false
 
-    @Option(name: .customLong("compression-level"), help: "Deflate level, 1 (fastest) to 12 (smallest).")
+    @Option(name: .customLong("compression-level"), help: "Deflate level, 1 (fastest) to 12 (smallest); 0 stores without compressing (for pipes).")
     var compressionLevel = 6
 
     @Option(help: "Compression threads (default: the number of CPUs).")
     var threads: Int?
 
     func validate() throws {
-        guard (1...12).contains(compressionLevel) else {
-            throw ValidationError("--compression-level must be between 1 and 12")
+        guard (0...12).contains(compressionLevel) else {
+            throw ValidationError("--compression-level must be between 0 and 12")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         for text in types {

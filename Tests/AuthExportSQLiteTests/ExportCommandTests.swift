@@ -81,6 +81,29 @@ import Testing
         #expect(columns.first?["encoding"] as? String == "hex32")
     }
 
+    /// `--compression-level 0` (for a pipe into a restore) writes stored deflate blocks: a valid archive that
+    /// verifies, holds the same content as the default level, and is larger than it.
+    @Test func compressionLevelZeroStoresTheSameContent() throws {
+        let directory = try ExportTempDirectory()
+        defer { directory.remove() }
+        let database = try ExportTestSupport.buildFixture("sample_auth", in: directory)
+        let stored = directory.file("stored.authx.gz")
+        let compressed = directory.file("compressed.authx.gz")
+        let level0 = try authx(["export", database, "-o", stored, "--compression-level", "0", "--quiet"])
+        #expect(level0.status == 0, "stderr: \(level0.stderr)")
+        #expect(try authx(["export", database, "-o", compressed, "--quiet"]).status == 0)
+        try ArchiveCheck.verify(stored)
+        let size = { (path: String) in (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        #expect(try size(stored) > size(compressed) * 2)
+        let content = { (path: String) in try ExportTestSupport.run("/bin/gzip", ["-dc", path]) }
+        // Header (created_at), index and end (byte offsets, checksums) differ; the rows and their checksums not.
+        let lines = { (path: String) in
+            try content(path).split(separator: "\n").filter { $0.hasPrefix("[") || $0.contains("\"table_end\"") }
+        }
+        #expect(try lines(stored).count > 41)
+        #expect(try lines(stored) == lines(compressed))
+    }
+
     @Test func usageErrorsExitTwo() throws {
         let directory = try ExportTempDirectory()
         defer { directory.remove() }

@@ -63,6 +63,9 @@ public final class ArchiveReader {
     /// Whether the current member's worker-side row checks used the current table's schema (decided once).
     private var rowChecksVerdict: Bool?
 
+    /// Where in the member's content the last line read is.
+    private var lastRowLine: Range<Int>?
+
     /// The header, once read.
     public private(set) var header: ArchiveHeader?
     /// Where the last record returned (or the failure) is.
@@ -142,6 +145,23 @@ public final class ArchiveReader {
         try read(&sink, viewing: true)
     }
 
+    /// Decodes the row that ``next(rowsInto:)`` returned last again, as values: for a sink that could not take
+    /// one of its cells as it was. Only valid right after that call returned the row.
+    package func lastRowValues() throws -> [Value] {
+        guard let range = lastRowLine, let decoder = rowDecoder else {
+            preconditionFailure("lastRowValues() called without a row just read")
+        }
+        let result = members.content.withUnsafeBytes { buffer in
+            Result { () throws(RowFailure) in
+                try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[range]), materialize: true)
+            }
+        }
+        switch result {
+        case .success(let values): return values
+        case .failure(let failure): throw fail(failure)
+        }
+    }
+
     private func read<Sink: RowCellSink>(_ sink: inout Sink, viewing: Bool) throws -> ArchiveRecord? {
         while true {
             guard !finished else { return nil }
@@ -172,6 +192,7 @@ public final class ArchiveReader {
                 let newline = lineStart + findNewline(rest)
                 let start = lineStart
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newline])
+                lastRowLine = start..<newline
                 let isFirstInMember = memberLineIndex == 0
                 lineStart = newline + 1
                 memberLineIndex += 1

@@ -21,7 +21,8 @@ import Glibc
 public final class ArchiveWriter {
     /// Tuning knobs.
     public struct Options: Sendable {
-        /// The deflate level, 1 (fastest) to 12 (smallest; libdeflate levels). Default 6.
+        /// The deflate level, 1 (fastest) to 12 (smallest; libdeflate levels), or 0: stored blocks, no compression
+        /// (for an archive piped straight into a restore). Default 6.
         public var compressionLevel: Int = 6
         /// Compression threads; 1 compresses on the calling thread. Default: the number of CPUs.
         public var threads: Int = ProcessInfoCPU.count
@@ -92,7 +93,7 @@ public final class ArchiveWriter {
         self.fd = fd
         self.path = path
         self.overwrite = overwrite
-        self.pipeline = CompressionPipeline(threads: max(1, options.threads), level: min(12, max(1, options.compressionLevel)))
+        self.pipeline = CompressionPipeline(threads: max(1, options.threads), level: min(12, max(0, options.compressionLevel)))
         appendLine(RecordCodec.json(header))
         try submitMember(tag: Self.noTable)
     }

@@ -89,6 +89,24 @@ final class RecordPrefetcher {
         return record
     }
 
+    /// Whether rows can be read straight into a sink (``next(rowsInto:)``): only when reading on the caller's thread.
+    var readsRowsIntoSinks: Bool { inline != nil }
+
+    /// The next record like ``next()``, but a row's cells go straight to `sink` as the reader validates them (the
+    /// record returned is then `.row([])`). Only when ``readsRowsIntoSinks``.
+    func next<Sink: RowCellSink>(rowsInto sink: inout Sink) throws -> ArchiveRecord? {
+        guard let reader = inline else { preconditionFailure("rows go into sinks only when reading inline") }
+        let record = try reader.next(rowsInto: &sink)
+        bytesRead = reader.bytesRead
+        return record
+    }
+
+    /// The row the last ``next(rowsInto:)`` read, decoded again as values.
+    func lastRowValues() throws -> [Value] {
+        guard let reader = inline else { preconditionFailure("rows go into sinks only when reading inline") }
+        return try reader.lastRowValues()
+    }
+
     /// The approximate memory of a row's values.
     static func size(_ row: [Value]) -> Int {
         // The array, each enum cell, and each heap string or array with its header.

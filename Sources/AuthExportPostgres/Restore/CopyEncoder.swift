@@ -76,34 +76,55 @@ struct CopyEncoder {
     }
 
     /// Appends one row; on a misfit nothing of the row is kept.
-    mutating func encode(_ row: [Value]) throws {
+    mutating func encode(_ row: [Value]) throws(Misfit) {
         let start = buffer.count
-        do {
-            if format == .binary {
-                appendInt16(Int16(truncatingIfNeeded: row.count))
-                for i in 0..<row.count { try encodeBinary(row[i], i) }
-            } else {
-                for i in 0..<row.count {
-                    if i > 0 { buffer.append(0x09) }
-                    try encodeText(row[i], i)
-                }
-                buffer.append(0x0A)
+        beginRow(columns: row.count)
+        for i in 0..<row.count {
+            do {
+                try row[i].withCellView { view in try encodeCell(view, i) }
+            } catch {
+                buffer.truncate(to: start)
+                // swift-format-ignore: NeverForceUnwrap
+                throw error as! Misfit  // encodeCell throws nothing else
             }
-        } catch {
-            buffer.truncate(to: start)
-            throw error
+        }
+        endRow()
+    }
+
+    /// Starts a row of `columns` cells (binary: the field count).
+    @inline(__always)
+    mutating func beginRow(columns: Int) {
+        if format == .binary { appendInt16(Int16(truncatingIfNeeded: columns)) }
+    }
+
+    /// Ends a row (text: the line feed).
+    @inline(__always)
+    mutating func endRow() {
+        if format == .text { buffer.append(0x0A) }
+    }
+
+    /// Appends cell `i` of the current row, between ``beginRow(columns:)`` and ``endRow()``: straight from the
+    /// archive line when the view comes from the reader. On a misfit the cell may be partly written; the caller
+    /// drops the row.
+    @inline(__always)
+    mutating func encodeCell(_ view: CellView, _ i: Int) throws(Misfit) {
+        if format == .binary {
+            try encodeBinary(view, i)
+        } else {
+            if i > 0 { buffer.append(0x09) }
+            try encodeText(view, i)
         }
     }
 
     // MARK: Checks shared by both formats
 
-    private func checkInteger(_ value: Int64, _ i: Int) throws {
+    private func checkInteger(_ value: Int64, _ i: Int) throws(Misfit) {
         guard let range = types[i].integerRange, !range.contains(value) else { return }
         let wider: PGType = Int64(Int32.min)...Int64(Int32.max) ~= value ? .integer : .bigint
         throw Misfit.widen(column: i, to: wider, reason: "a value does not fit \(types[i].sql)")
     }
 
-    private func checkText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws {
+    private func checkText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws(Misfit) {
         if utf8.count > 0, utf8.baseAddress.flatMap({ memchr($0, 0, utf8.count) }) != nil {
             if logical[i] == .any { throw anyNeedsBytes(i, "a text value contains NUL (U+0000), which PostgreSQL text cannot store") }
             throw Misfit.unsupported(column: i, message: "text contains a NUL character (U+0000), which PostgreSQL text cannot store")
@@ -121,7 +142,7 @@ struct CopyEncoder {
         }
     }
 
-    private func checkDecimal(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws {
+    private func checkDecimal(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws(Misfit) {
         guard case .numeric(let p?, let s) = types[i] else { return }
         let scale = s ?? 0
         guard let digits = DecimalDigits(utf8) else { return }
@@ -141,16 +162,15 @@ struct CopyEncoder {
 
     // MARK: Binary format
 
-    /// A cell of an `any` column restored as `bytea`: the bytes of its text, number or BLOB.
-    private static func anyBytes(_ value: Value) -> [UInt8]? {
-        switch value {
-        case .null: return nil
-        case .integer(let v): return Array(String(v).utf8)
-        case .real(let d): return Array(realText(d).utf8)
-        case .text(let s): return Array(s.utf8)
-        case .bytes(let b), .invalidText(let b): return b
-        case .boolean(let b): return Array((b ? "1" : "0").utf8)
-        case .json(let s): return Array(s.utf8)
+    /// Calls `body` with the bytes a cell of an `any` column restored as `bytea` holds (the bytes of its text,
+    /// number or BLOB), or nil for NULL.
+    private static func withAnyBytes<R>(_ view: CellView, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        switch view {
+        case .null: return body(nil)
+        case .integer(let v): return withUTF8(String(v)) { body($0) }
+        case .real(let d): return withUTF8(realText(d)) { body($0) }
+        case .boolean(let b): return withUTF8(b ? "1" : "0") { body($0) }
+        case .text(let raw), .bytes(let raw), .invalidText(let raw), .json(let raw): return body(raw)
         }
     }
 
@@ -159,14 +179,15 @@ struct CopyEncoder {
         Misfit.widen(column: i, to: .bytea, reason: reason)
     }
 
-    private mutating func encodeBinary(_ value: Value, _ i: Int) throws {
+    private mutating func encodeBinary(_ view: CellView, _ i: Int) throws(Misfit) {
         if logical[i] == .any && types[i] == .bytea {
-            guard let bytes = Self.anyBytes(value) else { return appendInt32(-1) }
-            appendInt32(Int32(bytes.count))
-            buffer.append(contentsOf: bytes)
-            return
+            return Self.withAnyBytes(view) { bytes in
+                guard let bytes else { return appendInt32(-1) }
+                appendInt32(Int32(bytes.count))
+                buffer.append(bytes)
+            }
         }
-        switch value {
+        switch view {
         case .null:
             appendInt32(-1)
         case .boolean(let b):
@@ -202,32 +223,30 @@ struct CopyEncoder {
             default:
                 appendLengthPrefixedText(Self.realText(d).utf8)
             }
-        case .text(let s):
-            try withUTF8(s) { utf8 in try encodeBinaryText(utf8, i) }
+        case .text(let utf8):
+            try encodeBinaryText(utf8, i)
         case .bytes(let bytes):
             if logical[i] == .any {
                 // A BLOB in a mixed column restored as text: only if it is UTF-8 text.
                 guard String(validating: bytes, as: UTF8.self) != nil else { throw anyNeedsBytes(i) }
-                try bytes.withUnsafeBytes { raw in try checkText(raw, i) }
+                try checkText(bytes, i)
             }
             appendInt32(Int32(bytes.count))
-            buffer.append(contentsOf: bytes)
-        case .json(let s):
-            withUTF8(s) { utf8 in
-                if types[i] == .jsonb {
-                    appendInt32(Int32(utf8.count + 1))
-                    buffer.append(1)
-                } else {
-                    appendInt32(Int32(utf8.count))
-                }
-                buffer.append(utf8)
+            buffer.append(bytes)
+        case .json(let utf8):
+            if types[i] == .jsonb {
+                appendInt32(Int32(utf8.count + 1))
+                buffer.append(1)
+            } else {
+                appendInt32(Int32(utf8.count))
             }
+            buffer.append(utf8)
         case .invalidText:
             throw anyNeedsBytes(i)
         }
     }
 
-    private mutating func encodeBinaryText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws {
+    private mutating func encodeBinaryText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws(Misfit) {
         switch logical[i] {
         case .uuid:
             guard utf8.count == 36, let source = utf8.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
@@ -274,7 +293,7 @@ struct CopyEncoder {
 
     // MARK: Text format
 
-    private mutating func appendByteaHex(_ bytes: [UInt8]) {
+    private mutating func appendByteaHex(_ bytes: UnsafeRawBufferPointer) {
         // bytea hex format, with COPY's backslash doubled: \\x0102…
         buffer.append(0x5C)
         buffer.append(0x5C)
@@ -286,16 +305,18 @@ struct CopyEncoder {
         }
     }
 
-    private mutating func encodeText(_ value: Value, _ i: Int) throws {
+    private mutating func encodeText(_ view: CellView, _ i: Int) throws(Misfit) {
         if logical[i] == .any && types[i] == .bytea {
-            guard let bytes = Self.anyBytes(value) else {
-                buffer.append(0x5C)
-                buffer.append(0x4E)
-                return
+            return Self.withAnyBytes(view) { bytes in
+                guard let bytes else {
+                    buffer.append(0x5C)
+                    buffer.append(0x4E)
+                    return
+                }
+                appendByteaHex(bytes)
             }
-            return appendByteaHex(bytes)
         }
-        switch value {
+        switch view {
         case .null:
             buffer.append(0x5C)
             buffer.append(0x4E)  // \N
@@ -306,27 +327,23 @@ struct CopyEncoder {
             appendASCII(String(v))
         case .real(let d):
             appendASCII(Self.realText(d))
-        case .text(let s):
-            try withUTF8(s) { utf8 in
-                switch logical[i] {
-                case .decimal: try checkDecimal(utf8, i)
-                case .uuid, .timestamp, .date, .time: break
-                default: try checkText(utf8, i)
-                }
-                appendEscaped(utf8)
+        case .text(let utf8):
+            switch logical[i] {
+            case .decimal: try checkDecimal(utf8, i)
+            case .uuid, .timestamp, .date, .time: break
+            default: try checkText(utf8, i)
             }
+            appendEscaped(utf8)
         case .bytes(let bytes):
             if logical[i] == .any {
                 guard String(validating: bytes, as: UTF8.self) != nil else { throw anyNeedsBytes(i) }
-                try bytes.withUnsafeBytes { raw in
-                    try checkText(raw, i)
-                    appendEscaped(raw)
-                }
+                try checkText(bytes, i)
+                appendEscaped(bytes)
                 return
             }
             appendByteaHex(bytes)
-        case .json(let s):
-            withUTF8(s) { utf8 in appendEscaped(utf8) }
+        case .json(let utf8):
+            appendEscaped(utf8)
         case .invalidText:
             throw anyNeedsBytes(i)
         }

@@ -50,8 +50,14 @@ public enum PostgresRestore {
         public var copyFormat = CopyFormat.binary
         /// Run `ANALYZE` on the restored tables at the end.
         public var analyze = true
-        /// Limits for reading the archive.
-        public var readerOptions = ArchiveReader.Options()
+        /// Limits for reading the archive. By default a regular file's members are inflated on a second thread
+        /// (with two or more CPUs) while the calling thread parses rows into COPY data.
+        public var readerOptions: ArchiveReader.Options = {
+            var options = ArchiveReader.Options()
+            options.threads = min(2, ProcessInfoCPU.count)
+            options.workersCheckRows = false
+            return options
+        }()
         /// Receives progress events.
         public var progress: ProgressHandler?
         /// Polled between rows and statements; returning true stops the restore, which then rolls back as on

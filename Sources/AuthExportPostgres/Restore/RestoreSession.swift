@@ -98,7 +98,15 @@ final class RestoreSession {
         try refuseExistingTables()
         var sawEnd = false
         var sinceCheck = 0
-        while let record = try source.next() {
+        // Rows of a table being loaded over this connection go from the archive line straight into the COPY data.
+        let viewsRows = source.readsRowsIntoSinks
+        func nextRecord() throws -> (ArchiveRecord, viewed: Bool)? {
+            if viewsRows, var loader {
+                return try source.next(rowsInto: &loader).map { ($0, true) }
+            }
+            return try source.next().map { ($0, false) }
+        }
+        while let (record, viewed) = try nextRecord() {
             sinceCheck += 1
             if sinceCheck >= 4096 {
                 sinceCheck = 0
@@ -118,7 +126,11 @@ final class RestoreSession {
                     if batch.count >= 512 || batchBytes >= 1 << 20 { try sendBatch(to: worker) }
                     if parallelRows & 0xFFFF == 0 { progress(.rows, rows: parallelRows) }
                 } else if let loader {
-                    try loader.append(row)
+                    if viewed {
+                        try loader.finishViewedRow(values: source.lastRowValues)
+                    } else {
+                        try loader.append(row)
+                    }
                     if loader.rows & 0xFFFF == 0 { progress(.rows, rows: loader.rows) }
                 } else {
                     currentRows += 1

@@ -48,14 +48,36 @@ final class TableLoader {
         encoder.begin()
     }
 
+    /// A misfit met while a row was read straight into the COPY data (its cells are then ignored).
+    private var viewedMisfit: CopyEncoder.Misfit?
+    /// Where the row being read straight into the COPY data starts in the encoder's buffer.
+    private var viewedRowStart = 0
+
+    /// Ends a row whose cells the archive reader handed to ``cell(_:column:)``; `values` decodes the row
+    /// again, as values, when a cell did not fit its column (which is then widened, or the restore fails).
+    func finishViewedRow(values: () throws -> [Value]) throws {
+        if let misfit = viewedMisfit {
+            viewedMisfit = nil
+            encoder.buffer.truncate(to: viewedRowStart)
+            try handle(misfit)
+            return try append(values())
+        }
+        if plan.columns.isEmpty {
+            encoder.beginRow(columns: 0)
+        }
+        encoder.endRow()
+        rows += 1
+        if encoder.buffer.count >= CopyEncoder.flushSize { try flush() }
+    }
+
     /// Encodes and (every 256 KiB) sends one row.
     func append(_ row: [Value]) throws {
         while true {
             do {
                 try encoder.encode(row)
                 break
-            } catch let misfit as CopyEncoder.Misfit {
-                try handle(misfit)
+            } catch {
+                try handle(error)
             }
         }
         rows += 1
@@ -169,6 +191,23 @@ final class TableLoader {
             }
         }
         return (line, column)
+    }
+}
+
+extension TableLoader: RowCellSink {
+    /// Takes cell `column` of the row the archive reader is reading, straight into the COPY data; finish the row
+    /// with ``finishViewedRow(values:)``.
+    func cell(_ view: CellView, column: Int) {
+        if column == 0 {
+            viewedRowStart = encoder.buffer.count
+            encoder.beginRow(columns: plan.columns.count)
+        }
+        guard viewedMisfit == nil else { return }
+        do {
+            try encoder.encodeCell(view, column)
+        } catch {
+            viewedMisfit = error
+        }
     }
 }
 
