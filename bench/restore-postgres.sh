@@ -3,6 +3,7 @@
 # PostgreSQL 15 cluster (scripts/lib/pg-cluster.sh, fsync=off, same for everyone).
 #
 #   (a) `authx export DB` + `authx restore ARCHIVE --to postgresql://...`  vs
+#       (and, reported beside it, the pipeline `authx export DB -o - --compression-level 0 | authx restore -`)
 #       `pgloader sqlite://DB postgresql://...` migrating the same SQLite file
 #       into an empty database                                (target ratio <= 0.4)
 #   (b) `authx restore ARCHIVE --to postgresql://...` alone  vs
@@ -95,6 +96,10 @@ for run in $(seq 1 "$BENCH_RUNS"); do
         rm -f "$ARCHIVE" "$ARCHIVE.sha256"
         bench_measure a_authx_export_restore bash -c '"$1" export "$2" -o "$3" --force --quiet && "$1" restore "$3" --to "$4"' \
             _ "$BENCH_AUTHX" "$DB" "$ARCHIVE" "$url"
+        # The migration as one pipeline, no archive kept: stored (level 0) members cost neither side deflate.
+        url=$(fresh_db bench_authx_pipe)
+        bench_measure a_authx_pipe bash -c 'set -o pipefail; "$1" export "$2" -o - --quiet --compression-level 0 | "$1" restore - --to "$3"' \
+            _ "$BENCH_AUTHX" "$DB" "$url"
     fi
 done
 NOTE_A="pgloader heap ${PGLOADER_HEAP} MB; users: pgloader $(count_users bench_pgloader)"
@@ -105,6 +110,7 @@ else
     DUMP_SRC=bench_pgloader
 fi
 bench_add_row "(a) authx export+restore vs pgloader" a_authx_export_restore a_peer_pgloader 0.4 "$NOTE_A"
+[ "$AUTHX_OK" = 1 ] && bench_add_row "(a) authx export -o - --compression-level 0 \| authx restore - vs pgloader" a_authx_pipe a_peer_pgloader 0.4 "one pipeline; users: authx $(count_users bench_authx_pipe)"
 
 section "restore-postgres (b): archive -> PostgreSQL vs pg_restore"
 info "pg_dump -Fc of $DUMP_SRC (untimed)"

@@ -1,11 +1,12 @@
 import AuthExport
 internal import Foundation
 
-/// Reads an archive on its own thread while the restore encodes and sends rows on the calling one.
+/// Reads an archive on its own thread while the restore encodes and sends rows on the calling one (`--jobs`),
+/// or on the calling thread, where rows can go straight into a sink (``next(rowsInto:)``) without values.
 ///
-/// Inflating, checksumming, parsing and validating run side by side with COPY encoding and the server's work.
-/// Records travel in batches through a queue bounded in bytes, so memory stays bounded whatever the archive.
-/// A reader error is delivered in order, after the records before it.
+/// Threaded, inflating, checksumming, parsing and validating run side by side with COPY encoding and the
+/// server's work. Records travel in batches through a queue bounded in bytes, so memory stays bounded whatever
+/// the archive. A reader error is delivered in order, after the records before it.
 final class RecordPrefetcher {
     enum Batch {
         case records([ArchiveRecord], bytesRead: Int64)
