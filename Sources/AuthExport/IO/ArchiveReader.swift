@@ -64,7 +64,7 @@ public final class ArchiveReader {
     private var rowChecksVerdict: Bool?
 
     /// Where in the member's content the last line read is.
-    private var lastRowLine: Range<Int>?
+    private var lastLine: Range<Int>?
 
     /// The header, once read.
     public private(set) var header: ArchiveHeader?
@@ -148,7 +148,7 @@ public final class ArchiveReader {
     /// Decodes the row that ``next(rowsInto:)`` returned last again, as values: for a sink that could not take
     /// one of its cells as it was. Only valid right after that call returned the row.
     package func lastRowValues() throws -> [Value] {
-        guard let range = lastRowLine, let decoder = rowDecoder else {
+        guard let range = lastLine, let decoder = rowDecoder else {
             preconditionFailure("lastRowValues() called without a row just read")
         }
         let result = members.content.withUnsafeBytes { buffer in
@@ -192,7 +192,7 @@ public final class ArchiveReader {
                 let newline = lineStart + findNewline(rest)
                 let start = lineStart
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<newline])
-                lastRowLine = start..<newline
+                lastLine = start..<newline
                 let isFirstInMember = memberLineIndex == 0
                 lineStart = newline + 1
                 memberLineIndex += 1

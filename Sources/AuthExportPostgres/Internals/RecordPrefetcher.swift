@@ -56,12 +56,7 @@ final class RecordPrefetcher {
     func next() throws -> ArchiveRecord? {
         if let reader = inline {
             let record = try reader.next()
-            switch record {
-            case .table(let table): reader.materializeRows = materialize(table)
-            case .tableEnd: reader.materializeRows = true
-            default: break
-            }
-            bytesRead = reader.bytesRead
+            readInline(record, from: reader)
             return record
         }
         while index >= current.count {
@@ -98,8 +93,18 @@ final class RecordPrefetcher {
     func next<Sink: RowCellSink>(rowsInto sink: inout Sink) throws -> ArchiveRecord? {
         guard let reader = inline else { preconditionFailure("rows go into sinks only when reading inline") }
         let record = try reader.next(rowsInto: &sink)
-        bytesRead = reader.bytesRead
+        readInline(record, from: reader)
         return record
+    }
+
+    /// After a record read on the caller's thread: whether the next table's rows are decoded, and the position.
+    private func readInline(_ record: ArchiveRecord?, from reader: ArchiveReader) {
+        switch record {
+        case .table(let table): reader.materializeRows = materialize(table)
+        case .tableEnd: reader.materializeRows = true
+        default: break
+        }
+        bytesRead = reader.bytesRead
     }
 
     /// The row the last ``next(rowsInto:)`` read, decoded again as values.
