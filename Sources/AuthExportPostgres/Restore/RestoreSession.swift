@@ -100,11 +100,12 @@ final class RestoreSession {
         var sinceCheck = 0
         // Rows of a table being loaded over this connection go from the archive line straight into the COPY data.
         let viewsRows = source.readsRowsIntoSinks
+        // The sink of the current table's loader, set when the table starts, cleared when it ends.
+        var sink: CopyRowSink?
         func nextRecord() throws -> (ArchiveRecord, viewed: Bool)? {
-            if viewsRows, var loader {
-                return try source.next(rowsInto: &loader).map { ($0, true) }
-            }
-            return try source.next().map { ($0, false) }
+            guard sink != nil else { return try source.next().map { ($0, false) } }
+            // swift-format-ignore: NeverForceUnwrap
+            return try source.next(rowsInto: &sink!).map { ($0, true) }  // checked just above
         }
         while let (record, viewed) = try nextRecord() {
             sinceCheck += 1
@@ -118,6 +119,7 @@ final class RestoreSession {
                 emit("-- archive: \(header.producer), source \(header.source.backend) database \(header.source.database), created \(header.createdAt)")
             case .table(let table):
                 try startTable(table)
+                sink = viewsRows ? loader?.rowSink() : nil
             case .row(let row):
                 if let worker = currentWorker {
                     batch.append(row)
@@ -126,8 +128,9 @@ final class RestoreSession {
                     if batch.count >= 512 || batchBytes >= 1 << 20 { try sendBatch(to: worker) }
                     if parallelRows & 0xFFFF == 0 { progress(.rows, rows: parallelRows) }
                 } else if let loader {
-                    if viewed {
-                        try loader.finishViewedRow(values: source.lastRowValues)
+                    if viewed, sink != nil {
+                        // swift-format-ignore: NeverForceUnwrap
+                        try loader.finishRow(&sink!, values: source.lastRowValues)  // checked just above
                     } else {
                         try loader.append(row)
                     }
@@ -136,6 +139,7 @@ final class RestoreSession {
                     currentRows += 1
                 }
             case .tableEnd(let end):
+                sink = nil
                 try finishTable(end)
             case .object(let object):
                 objects.append(object)

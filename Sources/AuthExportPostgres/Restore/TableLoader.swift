@@ -48,23 +48,22 @@ final class TableLoader {
         encoder.begin()
     }
 
-    /// A misfit met while a row was read straight into the COPY data (its cells are then ignored).
-    private var viewedMisfit: CopyEncoder.Misfit?
-    /// Where the row being read straight into the COPY data starts in the encoder's buffer.
-    private var viewedRowStart = 0
+    /// A sink that writes the cells the archive reader hands it straight into this table's COPY data. Keep it in
+    /// a local variable (a value: no exclusivity checks per cell), pass it to the reader for each row and end
+    /// each row with ``finishRow(_:values:)``, which renews it when the table's columns change.
+    func rowSink() -> CopyRowSink { CopyRowSink(encoder: encoder, columns: plan.columns.count) }
 
-    /// Ends a row whose cells the archive reader handed to ``cell(_:column:)``; `values` decodes the row
-    /// again, as values, when a cell did not fit its column (which is then widened, or the restore fails).
-    func finishViewedRow(values: () throws -> [Value]) throws {
-        if let misfit = viewedMisfit {
-            viewedMisfit = nil
-            encoder.buffer.truncate(to: viewedRowStart)
+    /// Ends a row whose cells `sink` took; `values` decodes the row again, as values, when a cell did not fit
+    /// its column (which is then widened, or the restore fails).
+    func finishRow(_ sink: inout CopyRowSink, values: () throws -> [Value]) throws {
+        if let misfit = sink.misfit {
+            encoder.buffer.truncate(to: sink.rowStart)
             try handle(misfit)
-            return try append(values())
+            try append(values())
+            sink = rowSink()
+            return
         }
-        if plan.columns.isEmpty {
-            encoder.beginRow(columns: 0)
-        }
+        if sink.columns == 0 { encoder.beginRow(columns: 0) }
         encoder.endRow()
         rows += 1
         if encoder.buffer.count >= CopyEncoder.flushSize { try flush() }
@@ -194,19 +193,32 @@ final class TableLoader {
     }
 }
 
-extension TableLoader: RowCellSink {
-    /// Takes cell `column` of the row the archive reader is reading, straight into the COPY data; finish the row
-    /// with ``finishViewedRow(values:)``.
-    func cell(_ view: CellView, column: Int) {
+/// Writes the cells of one row at a time, as the archive reader validates them, into a table's COPY data (see
+/// ``TableLoader/rowSink()``). A cell that does not fit its column is remembered and the rest of the row ignored.
+struct CopyRowSink: RowCellSink {
+    fileprivate var encoder: CopyEncoder
+    fileprivate let columns: Int
+    /// Where the current row starts in the COPY data.
+    fileprivate var rowStart = 0
+    /// The first cell of the current row that did not fit its column.
+    fileprivate var misfit: CopyEncoder.Misfit?
+
+    fileprivate init(encoder: CopyEncoder, columns: Int) {
+        self.encoder = encoder
+        self.columns = columns
+    }
+
+    mutating func cell(_ view: CellView, column: Int) {
         if column == 0 {
-            viewedRowStart = encoder.buffer.count
-            encoder.beginRow(columns: plan.columns.count)
+            rowStart = encoder.buffer.count
+            misfit = nil
+            encoder.beginRow(columns: columns)
         }
-        guard viewedMisfit == nil else { return }
+        guard misfit == nil else { return }
         do {
             try encoder.encodeCell(view, column)
         } catch {
-            viewedMisfit = error
+            misfit = error
         }
     }
 }
