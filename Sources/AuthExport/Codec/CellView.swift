@@ -61,16 +61,16 @@ struct DiscardingSink: RowCellSink {
 
 extension Value {
     /// Calls `body` with a view of the value: the cell a reader would hand a ``RowCellSink`` for it.
-    package func withCellView<R>(_ body: (CellView) throws -> R) rethrows -> R {
+    package func withCellView<R, Failure: Error>(_ body: (CellView) throws(Failure) -> R) throws(Failure) -> R {
         switch self {
         case .null: return try body(.null)
         case .boolean(let b): return try body(.boolean(b))
         case .integer(let i): return try body(.integer(i))
         case .real(let d): return try body(.real(d))
-        case .text(var s): return try s.withUTF8 { try body(.text(UnsafeRawBufferPointer($0))) }
-        case .bytes(let b): return try b.withUnsafeBytes { try body(.bytes($0)) }
-        case .json(var s): return try s.withUTF8 { try body(.json(UnsafeRawBufferPointer($0))) }
-        case .invalidText(let b): return try b.withUnsafeBytes { try body(.invalidText($0)) }
+        case .text(var s): return try s.withUTF8 { utf8 in Result { () throws(Failure) in try body(.text(UnsafeRawBufferPointer(utf8))) } }.get()
+        case .bytes(let b): return try b.withUnsafeBytes { raw in Result { () throws(Failure) in try body(.bytes(raw)) } }.get()
+        case .json(var s): return try s.withUTF8 { utf8 in Result { () throws(Failure) in try body(.json(UnsafeRawBufferPointer(utf8))) } }.get()
+        case .invalidText(let b): return try b.withUnsafeBytes { raw in Result { () throws(Failure) in try body(.invalidText(raw)) } }.get()
         }
     }
 }

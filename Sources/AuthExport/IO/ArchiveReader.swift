@@ -34,6 +34,15 @@ public final class ArchiveReader {
         package var workersCheckRows = true
         /// Creates the default options.
         public init() {}
+
+        /// For a reader that decodes every row itself (a restore): a regular file's members are inflated on a
+        /// second thread when there are two CPUs or more, and the workers do not check rows as well.
+        package static var decodingEveryRow: Options {
+            var options = Options()
+            options.threads = min(2, ProcessInfoCPU.count)
+            options.workersCheckRows = false
+            return options
+        }
     }
 
     let members: any MemberSource

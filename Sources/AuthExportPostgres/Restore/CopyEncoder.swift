@@ -81,11 +81,10 @@ struct CopyEncoder {
         beginRow(columns: row.count)
         for i in 0..<row.count {
             do {
-                try row[i].withCellView { view in try encodeCell(view, i) }
+                try row[i].withCellView { view throws(Misfit) in try encodeCell(view, i) }
             } catch {
                 buffer.truncate(to: start)
-                // swift-format-ignore: NeverForceUnwrap
-                throw error as! Misfit  // encodeCell throws nothing else
+                throw error
             }
         }
         endRow()

@@ -52,12 +52,7 @@ public enum PostgresRestore {
         public var analyze = true
         /// Limits for reading the archive. By default a regular file's members are inflated on a second thread
         /// (with two or more CPUs) while the calling thread parses rows into COPY data.
-        public var readerOptions: ArchiveReader.Options = {
-            var options = ArchiveReader.Options()
-            options.threads = min(2, ProcessInfoCPU.count)
-            options.workersCheckRows = false
-            return options
-        }()
+        public var readerOptions = ArchiveReader.Options.decodingEveryRow
         /// Receives progress events.
         public var progress: ProgressHandler?
         /// Polled between rows and statements; returning true stops the restore, which then rolls back as on

@@ -102,12 +102,7 @@ public enum SQLiteRestore {
     /// How the archive is read: gzip members are inflated on a worker thread ahead of the reading thread, which
     /// parses and converts every row itself (so the workers do not check rows). On two cores the reading thread
     /// is the bottleneck for the first table; moving inflation off it lets the writing thread keep up.
-    static var readerOptions: ArchiveReader.Options {
-        var options = ArchiveReader.Options()
-        options.threads = ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
-        options.workersCheckRows = false
-        return options
-    }
+    static var readerOptions: ArchiveReader.Options { .decodingEveryRow }
 
     /// Connections that check the restored database at once: one per core, at most 4.
     static var checkThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
