@@ -6,18 +6,19 @@
 #       (and, reported beside it, the pipeline `authx export DB -o - --compression-level 0 | authx restore -`)
 #       `pgloader sqlite://DB postgresql://...` migrating the same SQLite file
 #       into an empty database                                (target ratio <= 0.4)
-#   (b) `authx restore ARCHIVE --to postgresql://...` alone  vs
-#       `pg_restore` of a `pg_dump -Fc` of the restored data into a fresh
+#   (b) `authx restore ARCHIVE --to postgresql://... -j N` alone  vs
+#       `pg_restore -j N` of a `pg_dump -Fc` of the restored data into a fresh
 #       database                                              (target ratio <= 1.0)
 #
 #   bench/restore-postgres.sh [--users N] [--sessions N] [--runs N] [--out DIR]
 #                             [--authx PATH] [--no-build] [--keep] [--db FILE]
-#                             [--pg-restore-jobs N] [--pgloader-heap MB]
+#                             [--jobs N] [--pgloader-heap MB]
 #
 # Default scale: generated auth DB, 1,000,000 users / 2,000,000 sessions. Every
 # timed run gets a new empty database (created untimed). Peak RSS is the client
 # side's (authx, pgloader, pg_restore); the server's work is in the wall time.
-# The pg_dump for (b) is taken from the database authx restored, or from the one
+# --jobs N (default 1) is given to both sides of (b): authx restore -j N and
+# pg_restore -j N. The pg_dump for (b) is taken from the database authx restored, or from the one
 # pgloader made while the authx CLI does not exist yet.
 # pgloader runs with `--dynamic-space-size 4096` (SBCL heap, MB; --pgloader-heap):
 # with its default 1 GB heap it dies with "Heap exhausted, game over" on the
@@ -29,13 +30,13 @@ source "$BENCH_ROOT/scripts/lib/pg-cluster.sh"
 
 bench_parse_args 1000000 "$@"
 DB=""
-PGR_JOBS=1
+JOBS=1
 PGLOADER_HEAP=4096
 set -- "${BENCH_EXTRA_ARGS[@]+"${BENCH_EXTRA_ARGS[@]}"}"
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --db) DB=${2:?--db needs a file}; shift 2 ;;
-        --pg-restore-jobs) PGR_JOBS=${2:?--pg-restore-jobs needs a value}; shift 2 ;;
+        --jobs) JOBS=${2:?--jobs needs a value}; shift 2 ;;
         --pgloader-heap) PGLOADER_HEAP=${2:?--pgloader-heap needs a value (MB)}; shift 2 ;;
         *) die "unknown option: $1 (see --help)" ;;
     esac
@@ -118,13 +119,13 @@ pg_dump -Fc -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres -f "$BENCH_WORK/dump.
 for run in $(seq 1 "$BENCH_RUNS"); do
     info "run $run/$BENCH_RUNS"
     url=$(fresh_db bench_pg_restore)
-    bench_measure b_peer_pg_restore pg_restore --no-owner --exit-on-error -j "$PGR_JOBS" -d "$url" "$BENCH_WORK/dump.fc"
+    bench_measure b_peer_pg_restore pg_restore --no-owner --exit-on-error -j "$JOBS" -d "$url" "$BENCH_WORK/dump.fc"
     if [ "$AUTHX_OK" = 1 ]; then
         url=$(fresh_db bench_authx_restore)
-        bench_measure b_authx_restore "$BENCH_AUTHX" restore "$ARCHIVE" --to "$url"
+        bench_measure b_authx_restore "$BENCH_AUTHX" restore "$ARCHIVE" --to "$url" -j "$JOBS"
     fi
 done
-NOTE_B="pg_dump of $DUMP_SRC: $(du -m "$BENCH_WORK/dump.fc" | cut -f1) MB; pg_restore -j $PGR_JOBS; users: pg_restore $(count_users bench_pg_restore)"
+NOTE_B="pg_dump of $DUMP_SRC: $(du -m "$BENCH_WORK/dump.fc" | cut -f1) MB; authx restore -j $JOBS, pg_restore -j $JOBS; users: pg_restore $(count_users bench_pg_restore)"
 [ "$AUTHX_OK" = 1 ] && NOTE_B="$NOTE_B, authx $(count_users bench_authx_restore)"
 bench_add_row "(b) authx restore vs pg_restore" b_authx_restore b_peer_pg_restore 1.0 "$NOTE_B"
 

@@ -268,7 +268,10 @@ import Testing
         #expect(try db.value("SELECT count(*) FROM pg_constraint WHERE conname = 'uq_users_email'") == "1")
     }
 
-    @Test func valuesThatDoNotFitTheDeclaredTypeWidenTheColumnAndAreReported() throws {
+    /// With `--jobs`, the widening travels from the reading thread to the loading connection between the COPY
+    /// data already queued (20,000 rows, several 256 KiB chunks, come first) and the rows after it.
+    @Test(arguments: [1, 2])
+    func valuesThatDoNotFitTheDeclaredTypeWidenTheColumnAndAreReported(jobs: Int) throws {
         let dir = try TempDir()
         defer { dir.remove() }
         let db = try TestDatabase()
@@ -282,12 +285,13 @@ import Testing
                 Column(name: "price", type: .decimal, sourceType: "NUMERIC(5,2)", encoding: .numericAffinity, precision: 5, scale: 2),
                 Column(name: "small", type: .integer, sourceType: "SMALLINT"),
             ], primaryKey: ["id"])
-        try TestArchives.write(archive, [(table, [
+        let filler: [[Value]] = (0..<20_000).map { [.integer(Int64(10 + $0)), .text("f\($0 % 100)"), .text("1.00"), .integer(0)] }
+        try TestArchives.write(archive, [(table, filler + [
             [.integer(1), .text("abc"), .text("1.50"), .integer(1)],
             [.integer(2), .text("àéî"), .text("999.99"), .integer(40000)],
             [.integer(5_000_000_000), .text("abcd"), .text("0.125"), .integer(-3)],
         ])])
-        let summary = try PostgresRestore.restore(archive: archive, to: db.url)
+        let summary = try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs))
         let types = Dictionary(uniqueKeysWithValues: try db.rows(
             "SELECT column_name, format_type(atttypid, atttypmod) FROM information_schema.columns c JOIN pg_attribute a "
                 + "ON a.attrelid = 'public.t'::regclass AND a.attname = c.column_name WHERE table_name = 't'").map { ($0[0] ?? "", $0[1] ?? "") })
@@ -296,7 +300,8 @@ import Testing
         #expect(types["price"] == "numeric")
         #expect(types["small"] == "integer")
         #expect(summary.notes.filter { $0.kind == .typeChanged }.count == 4)
-        #expect(summary.notes.contains { $0.message.contains("column code: varchar(3) widened to text (row 3") })
+        #expect(summary.notes.contains { $0.message.contains("column code: varchar(3) widened to text (row 20003") })
+        #expect(summary.rows == 20_003)
         try RestoredData.expectEqual(archive: archive, db: db)
         #expect(try db.value("INSERT INTO t (code) VALUES ('x') RETURNING id") == "5000000001")
     }

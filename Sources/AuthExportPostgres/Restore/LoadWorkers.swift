@@ -4,11 +4,17 @@ internal import Foundation
 /// `--jobs N`: N connections, each loading whole tables into a private staging schema in its own transaction
 /// (CREATE TABLE, COPY, primary key, UNIQUE, CHECK, indexes, COMMIT), while the reading thread goes on with the
 /// next table. The coordinator then moves every table into the target schema in one final transaction.
+///
+/// The reading thread encodes the COPY data (a ``TableLoader`` over ``target(for:)``); a worker only sends it and
+/// runs the table's statements, so a connection never waits for rows to be decoded.
 final class LoadWorkers: @unchecked Sendable {
     /// What a worker is told.
     enum Message {
         case begin(TableJob)
-        case rows([[Value]])
+        case beginCopy(String)
+        case data([UInt8], rows: Int64)
+        case endCopy
+        case execute(String, location: ArchiveError.Location, operation: String)
         case end
     }
 
@@ -19,14 +25,13 @@ final class LoadWorkers: @unchecked Sendable {
         var createSQL: String
         var before: [PlannedStatement]
         var after: [PlannedStatement]
-        var format: CopyEncoder.Format
     }
 
     /// A finished table.
     struct Finished: @unchecked Sendable {
         var index: Int
-        var plan: TablePlan
         var rows: Int64
+        /// Notes of the table's statements (its loader's notes stay with the reading thread).
         var notes: [RestoreNote]
     }
 
@@ -76,22 +81,17 @@ final class LoadWorkers: @unchecked Sendable {
         }
     }
 
-    /// Queues rows for worker `worker`, waiting while its queue is full.
-    func send(_ rows: [[Value]], bytes: Int, to worker: Int) throws {
+    /// The target through which a ``TableLoader`` on the reading thread sends a table to worker `worker`.
+    func target(for worker: Int) -> any CopyTarget { QueuedCopyTarget(workers: self, worker: worker) }
+
+    /// Queues a message for worker `worker`, waiting while its queue holds more than 8 MiB of COPY data.
+    func post(_ message: Message, bytes: Int = 0, to worker: Int) throws {
         condition.lock()
         defer { condition.unlock() }
         while queuedBytes[worker] + bytes > maxQueueBytes && !queues[worker].isEmpty && failure == nil { condition.wait() }
         if let failure { throw failure }
-        queues[worker].append(.rows(rows))
+        queues[worker].append(message)
         queuedBytes[worker] += bytes
-        condition.broadcast()
-    }
-
-    func end(worker: Int) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        if let failure { throw failure }
-        queues[worker].append(.end)
         condition.broadcast()
     }
 
@@ -122,10 +122,7 @@ final class LoadWorkers: @unchecked Sendable {
         while queues[i].isEmpty && !cancelled { condition.wait() }
         guard !cancelled else { return nil }
         let message = queues[i].removeFirst()
-        if case .rows(let rows) = message {
-            queuedBytes[i] -= rows.reduce(0) { $0 + RecordPrefetcher.size($1) }
-            queuedBytes[i] = max(0, queuedBytes[i])
-        }
+        if case .data(let data, _) = message { queuedBytes[i] -= data.count }
         condition.broadcast()
         return message
     }
@@ -145,7 +142,7 @@ final class LoadWorkers: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
-        var loader: TableLoader?
+        var target: ConnectionCopyTarget?
         var job: TableJob?
         var notes: [RestoreNote] = []
         while let message = next(i) {
@@ -163,35 +160,31 @@ final class LoadWorkers: @unchecked Sendable {
                         throw error.filling(.init(table: j.plan.source.name), operation: "creating table \(j.plan.source.name)")
                     }
                     for statement in j.before { try RestoreSession.run(statement, on: connection, notes: &notes) }
-                    let l = TableLoader(
-                        connection: connection, plan: j.plan, schema: schema, format: j.format, mayWiden: true, freeze: true)
-                    try l.begin()
-                    loader = l
-                case .rows(let rows):
-                    guard let loader else { continue }
-                    for row in rows { try loader.append(row) }
+                    target = ConnectionCopyTarget(connection: connection, plan: j.plan)
+                case .beginCopy(let sql):
+                    try target?.beginCopy(sql)
+                case .data(let data, let rows):
+                    try data.withUnsafeBytes { try target?.send($0, rows: rows) }
+                case .endCopy:
+                    try target?.endCopy()
+                case .execute(let sql, let location, let operation):
+                    try target?.execute(sql, location: location, operation: operation)
                 case .end:
-                    guard let l = loader, let j = job else { continue }
-                    let rows = try l.finish()
-                    guard rows == l.rows else {
-                        throw PostgresError(
-                            .server, "the server loaded \(rows) rows, the archive has \(l.rows)",
-                            location: .init(table: j.plan.source.name))
-                    }
-                    notes.append(contentsOf: l.notes)
+                    guard let t = target, let j = job else { continue }
                     for statement in j.after { try RestoreSession.run(statement, on: connection, notes: &notes) }
                     try connection.execute("COMMIT")
                     condition.lock()
-                    finished.append(Finished(index: j.index, plan: l.plan, rows: rows, notes: notes))
+                    finished.append(Finished(index: j.index, rows: t.serverRows, notes: notes))
                     busy[i] = false
                     condition.broadcast()
                     condition.unlock()
-                    loader = nil
+                    target = nil
                     job = nil
                 }
             } catch {
-                loader?.abort()
-                loader = nil
+                target?.abort()
+                target = nil
+                job = nil
                 _ = try? connection.execute("ROLLBACK")
                 fail(error)
                 // Keep draining until shut down, so the reading thread never blocks on this queue.
@@ -201,6 +194,34 @@ final class LoadWorkers: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Sends a table's COPY to a loading worker: the statements and the data are queued, in order, and run by the
+/// worker's connection; the worker's first failure is thrown by the next call.
+private final class QueuedCopyTarget: CopyTarget {
+    private let workers: LoadWorkers
+    private let worker: Int
+
+    init(workers: LoadWorkers, worker: Int) {
+        self.workers = workers
+        self.worker = worker
+    }
+
+    func beginCopy(_ sql: String) throws { try workers.post(.beginCopy(sql), to: worker) }
+
+    func send(_ data: UnsafeRawBufferPointer, rows: Int64) throws {
+        guard data.count > 0 else { return }
+        try workers.post(.data(Array(data), rows: rows), bytes: data.count, to: worker)
+    }
+
+    func endCopy() throws { try workers.post(.endCopy, to: worker) }
+
+    func execute(_ sql: String, location: ArchiveError.Location, operation: String) throws {
+        try workers.post(.execute(sql, location: location, operation: operation), to: worker)
+    }
+
+    /// Nothing to do here: a failing restore shuts the workers down, which rolls their transactions back.
+    func abort() {}
 }
 
 /// Hands a connection to its worker thread, which becomes its only user.

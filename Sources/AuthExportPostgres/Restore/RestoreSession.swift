@@ -33,14 +33,12 @@ final class RestoreSession {
     private var loader: TableLoader?
     private var currentPlan: TablePlan?
     private var currentRows: Int64 = 0
-    private var source: RecordPrefetcher?
+    private var source: RestoreRecordSource?
     /// `--jobs N`: the loading connections and their private staging schema.
     private var workers: LoadWorkers?
     private var staging: String?
+    /// `--jobs N`: the worker loading the current table.
     private var currentWorker: Int?
-    private var batch: [[Value]] = []
-    private var batchBytes = 0
-    private var parallelRows: Int64 = 0
     private var archivePath = ""
     /// Every table of the archive, restored or not.
     private var archiveTables: [String] = []
@@ -64,10 +62,7 @@ final class RestoreSession {
     func run(_ reader: ArchiveReader) throws -> PostgresRestore.Summary {
         let filter = options.tables
         let rowsNeeded = !options.schemaOnly && !isDryRun
-        // Reading on a second thread measured slower on a busy 2-core machine (allocator contention between the
-        // threads); it is kept for --jobs, where several connections consume rows.
-        let threaded = rowsNeeded && options.jobs > 1
-        let source = RecordPrefetcher(reader: reader, threaded: threaded) { table in rowsNeeded && filter.includes(table.name) }
+        let source = RestoreRecordSource(reader: reader) { table in rowsNeeded && filter.includes(table.name) }
         self.source = source
         archivePath = reader.location.path ?? ""
         do {
@@ -76,7 +71,6 @@ final class RestoreSession {
             connection?.close()
             return summary
         } catch {
-            source.cancel()
             loader?.abort()
             workers?.shutdown()
             if let connection {
@@ -90,7 +84,7 @@ final class RestoreSession {
         }
     }
 
-    private func runUnchecked(_ source: RecordPrefetcher) throws -> PostgresRestore.Summary {
+    private func runUnchecked(_ source: RestoreRecordSource) throws -> PostgresRestore.Summary {
         if let preview {
             for (name, rows) in preview { expectedRows[name] = rows }
         }
@@ -98,9 +92,8 @@ final class RestoreSession {
         try refuseExistingTables()
         var sawEnd = false
         var sinceCheck = 0
-        // Rows of a table being loaded over this connection go from the archive line straight into the COPY data.
-        let viewsRows = source.readsRowsIntoSinks
-        // The sink of the current table's loader, set when the table starts, cleared when it ends.
+        // Rows of a table being loaded go from the archive line straight into the COPY data, through the sink of
+        // the table's loader, set when the table starts, cleared when it ends.
         var sink: CopyRowSink?
         func nextRecord() throws -> (ArchiveRecord, viewed: Bool)? {
             guard sink != nil else { return try source.next().map { ($0, false) } }
@@ -119,15 +112,9 @@ final class RestoreSession {
                 emit("-- archive: \(header.producer), source \(header.source.backend) database \(header.source.database), created \(header.createdAt)")
             case .table(let table):
                 try startTable(table)
-                sink = viewsRows ? loader?.rowSink() : nil
+                sink = loader?.rowSink()
             case .row(let row):
-                if let worker = currentWorker {
-                    batch.append(row)
-                    batchBytes += RecordPrefetcher.size(row)
-                    parallelRows += 1
-                    if batch.count >= 512 || batchBytes >= 1 << 20 { try sendBatch(to: worker) }
-                    if parallelRows & 0xFFFF == 0 { progress(.rows, rows: parallelRows) }
-                } else if let loader {
+                if let loader {
                     if viewed, sink != nil {
                         // swift-format-ignore: NeverForceUnwrap
                         try loader.finishRow(&sink!, values: source.lastRowValues)  // checked just above
@@ -378,14 +365,6 @@ final class RestoreSession {
         workers = try LoadWorkers(count: options.jobs, conninfo: conninfo, schema: name)
     }
 
-    private func sendBatch(to worker: Int) throws {
-        guard !batch.isEmpty, let workers else { return }
-        try workers.send(batch, bytes: batchBytes, to: worker)
-        batch = []
-        batch.reserveCapacity(512)
-        batchBytes = 0
-    }
-
     // MARK: Tables
 
     private func progress(_ kind: ProgressEvent.Kind, rows: Int64) {
@@ -437,13 +416,9 @@ final class RestoreSession {
         guard let connection else { preconditionFailure("not a dry run (checked above)") }
         let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
         let loader = TableLoader(
-            connection: connection, plan: plan, schema: schema, format: format, mayWiden: !options.dataOnly,
-            freeze: !options.dataOnly)
-        do {
-            try loader.begin()
-        } catch let error as PostgresError {
-            throw error.filling(.init(table: table.name), operation: "starting COPY into \(table.name)")
-        }
+            target: ConnectionCopyTarget(connection: connection, plan: plan), plan: plan, schema: schema, format: format,
+            mayWiden: !options.dataOnly, freeze: !options.dataOnly)
+        try loader.begin()
         self.loader = loader
     }
 
@@ -469,16 +444,21 @@ final class RestoreSession {
         var planNotes: [RestoreNote] = []
         let after = try plan.keysAndIndexes(schema: staging, relations: &relations, notes: &planNotes)
         notes.append(contentsOf: planNotes)
-        let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
         let job = LoadWorkers.TableJob(
             index: plans.count, plan: plan, createSQL: plan.createTable(schema: staging),
-            before: plan.attemptedDefaults(schema: staging), after: after, format: format)
+            before: plan.attemptedDefaults(schema: staging), after: after)
         planIndex[plan.source.name] = plans.count
         plans.append(plan)
         currentPlan = plan
-        parallelRows = 0
         progress(.tableStarted, rows: 0)
-        currentWorker = try workers.begin(job)
+        let worker = try workers.begin(job)
+        currentWorker = worker
+        // Rows are encoded here, on the reading thread, and the worker sends them.
+        let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
+        let loader = TableLoader(
+            target: workers.target(for: worker), plan: plan, schema: staging, format: format, mayWiden: true, freeze: true)
+        try loader.begin()
+        self.loader = loader
     }
 
     private func relationKind(_ pgName: String) throws -> String? {
@@ -587,29 +567,19 @@ final class RestoreSession {
 
     private func finishTable(_ end: TableEnd) throws {
         guard let plan = currentPlan, plan.source.name == end.table else { return }
-        if let worker = currentWorker, let workers {
-            try sendBatch(to: worker)
-            try workers.end(worker: worker)
-            results.append(.init(name: plan.source.name, pgName: plan.pgName, rows: end.rows))
-            progress(.tableFinished, rows: end.rows)
-            currentWorker = nil
-            currentPlan = nil
-            return
-        }
         var rows = currentRows
         if let loader {
-            let serverRows: Int64
             do {
-                serverRows = try loader.finish()
+                try loader.finish()
             } catch let error as PostgresError {
                 throw error.filling(.init(table: plan.source.name))
             }
-            notes.append(contentsOf: loader.notes)
-            guard serverRows == loader.rows else {
-                throw PostgresError(
-                    .server, "the server loaded \(serverRows) rows, the archive has \(loader.rows)",
-                    location: .init(table: plan.source.name), operation: "loading table \(plan.source.name)")
+            if let worker = currentWorker, let workers {
+                // The worker builds the table's keys and indexes and commits; finishParallel collects it.
+                try workers.post(.end, to: worker)
+                currentWorker = nil
             }
+            notes.append(contentsOf: loader.notes)
             rows = loader.rows
             // Keep the widened types for what follows.
             if let index = planIndex[plan.source.name] { plans[index] = loader.plan }
@@ -665,7 +635,6 @@ final class RestoreSession {
         workers.shutdown()
         self.workers = nil
         for done in finished.sorted(by: { $0.index < $1.index }) {
-            plans[done.index] = done.plan
             results[done.index].rows = done.rows
             notes.append(contentsOf: done.notes)
         }

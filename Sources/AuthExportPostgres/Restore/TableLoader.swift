@@ -1,9 +1,11 @@
 import AuthExport
 
-/// Loads the rows of one table with `COPY … FROM STDIN`, widening a column when a value does not fit its type
-/// (`integer` → `bigint`, `varchar(n)` → `text`, `numeric(p,s)` → `numeric`) and reporting it.
+/// Encodes the rows of one table into `COPY … FROM STDIN` data and hands it to a ``CopyTarget`` every 256 KiB,
+/// widening a column when a value does not fit its type (`integer` → `bigint`, `varchar(n)` → `text`,
+/// `numeric(p,s)` → `numeric`) and reporting it. Runs on the thread that reads the archive, whichever connection
+/// the target sends over.
 final class TableLoader {
-    private let connection: PGConnection
+    private let target: any CopyTarget
     private(set) var plan: TablePlan
     private let schema: String
     private var encoder: CopyEncoder
@@ -14,14 +16,12 @@ final class TableLoader {
     private var copyOpen = false
     /// Rows of this table encoded so far.
     private(set) var rows: Int64 = 0
-    /// Rows sent in earlier COPY statements (before a widening restarted it).
-    private var segmentStart: Int64 = 0
-    /// Rows the server confirmed.
-    private(set) var serverRows: Int64 = 0
+    /// Rows encoded since the last hand-over to the target.
+    private var pendingRows: Int64 = 0
     private(set) var notes: [RestoreNote] = []
 
-    init(connection: PGConnection, plan: TablePlan, schema: String, format: CopyEncoder.Format, mayWiden: Bool, freeze: Bool) {
-        self.connection = connection
+    init(target: any CopyTarget, plan: TablePlan, schema: String, format: CopyEncoder.Format, mayWiden: Bool, freeze: Bool) {
+        self.target = target
         self.plan = plan
         self.schema = schema
         self.mayWiden = mayWiden
@@ -43,7 +43,7 @@ final class TableLoader {
     }
 
     func begin() throws {
-        try connection.beginCopy(Self.copySQL(plan, schema: schema, format: encoder.format, freeze: freeze))
+        try target.beginCopy(Self.copySQL(plan, schema: schema, format: encoder.format, freeze: freeze))
         copyOpen = true
         encoder.begin()
     }
@@ -65,11 +65,10 @@ final class TableLoader {
         }
         if sink.columns == 0 { encoder.beginRow(columns: 0) }
         encoder.endRow()
-        rows += 1
-        if encoder.buffer.count >= CopyEncoder.flushSize { try flush() }
+        try rowDone()
     }
 
-    /// Encodes and (every 256 KiB) sends one row.
+    /// Encodes one row given as values.
     func append(_ row: [Value]) throws {
         while true {
             do {
@@ -79,7 +78,14 @@ final class TableLoader {
                 try handle(error)
             }
         }
+        try rowDone()
+    }
+
+    /// Counts a complete row; hands the COPY data encoded so far to the target once it reaches 256 KiB.
+    @inline(__always)
+    private func rowDone() throws {
         rows += 1
+        pendingRows += 1
         if encoder.buffer.count >= CopyEncoder.flushSize { try flush() }
     }
 
@@ -105,11 +111,9 @@ final class TableLoader {
             let name = PGConnection.quoteIdentifier(c.pgName)
             var sql = "ALTER TABLE \(plan.qualified(schema, created: true)) ALTER COLUMN \(name) TYPE \(type.sql)"
             if type == .bytea { sql += " USING convert_to(\(name), 'UTF8')" }
-            do {
-                try connection.execute(sql)
-            } catch {
-                throw error.filling(.init(table: plan.source.name, column: c.source.name), operation: "widening column \(c.source.name)")
-            }
+            try target.execute(
+                sql, location: .init(table: plan.source.name, column: c.source.name),
+                operation: "widening column \(c.source.name)")
             notes.append(
                 RestoreNote(
                     .typeChanged, table: plan.source.name,
@@ -121,12 +125,15 @@ final class TableLoader {
     }
 
     private func flush() throws {
-        defer { encoder.buffer.removeAll() }
+        defer {
+            encoder.buffer.removeAll()
+            pendingRows = 0
+        }
         do {
-            try connection.putCopyData(encoder.buffer.bytes)
+            try target.send(encoder.buffer.bytes, rows: pendingRows)
         } catch {
             copyOpen = false
-            throw located(error)
+            throw error
         }
     }
 
@@ -134,62 +141,19 @@ final class TableLoader {
         encoder.end()
         try flush()
         copyOpen = false
-        do {
-            serverRows += try connection.endCopy()
-        } catch {
-            throw located(error)
-        }
-        segmentStart = rows
+        try target.endCopy()
     }
 
-    /// Ends the table's COPY; returns the rows the server loaded.
-    func finish() throws -> Int64 {
+    /// Ends the table's COPY (the target checks that the server loaded every row).
+    func finish() throws {
         if copyOpen { try finishCopy() }
-        return serverRows
     }
 
     /// Aborts an open COPY (the transaction is failing anyway).
     func abort() {
         guard copyOpen else { return }
         copyOpen = false
-        connection.abortCopy(reason: "authx restore failed")
-    }
-
-    /// Adds the archive table, row and column to a server error raised by the COPY, from its context line
-    /// `COPY t, line N, column c: …` (the value it may quote is dropped).
-    private func located(_ error: PostgresError) -> PostgresError {
-        var location = ArchiveError.Location(table: plan.source.name)
-        var pgColumn = error.columnName
-        if let context = error.context, let parsed = Self.parseCopyContext(context) {
-            location.row = segmentStart + parsed.line
-            pgColumn = parsed.column ?? pgColumn
-        }
-        if let pgColumn {
-            location.column = plan.columns.first { $0.pgName == pgColumn }?.source.name ?? pgColumn
-        }
-        return error.filling(location, operation: "loading table \(plan.source.name)")
-    }
-
-    /// The line (1-based row of this COPY) and column of a COPY error context.
-    static func parseCopyContext(_ context: String) -> (line: Int64, column: String?)? {
-        guard let firstLine = context.split(separator: "\n").first(where: { $0.hasPrefix("COPY ") }) else { return nil }
-        let text = String(firstLine)
-        guard let lineRange = text.firstRange(of: ", line ") else { return nil }
-        let rest = text[lineRange.upperBound...]
-        let digits = rest.prefix { $0.isASCII && $0.isNumber }
-        guard let line = Int64(digits) else { return nil }
-        var column: String?
-        let afterDigits = rest[digits.endIndex...]
-        if afterDigits.hasPrefix(", column ") {
-            let name = afterDigits.dropFirst(", column ".count)
-            // The column name runs to ": " (the quoted value follows) or the end of the line.
-            if let colon = name.firstRange(of: ": ") {
-                column = String(name[..<colon.lowerBound])
-            } else {
-                column = String(name)
-            }
-        }
-        return (line, column)
+        target.abort()
     }
 }
 
