@@ -95,12 +95,12 @@ final class RestoreSession {
         // Rows of a table being loaded go from the archive line straight into the COPY data, through the sink of
         // the table's loader, set when the table starts, cleared when it ends.
         var sink: CopyRowSink?
-        func nextRecord() throws -> (ArchiveRecord, viewed: Bool)? {
-            guard sink != nil else { return try source.next().map { ($0, false) } }
+        func nextRecord() throws -> ArchiveRecord? {
+            guard sink != nil else { return try source.next() }
             // swift-format-ignore: NeverForceUnwrap
-            return try source.next(rowsInto: &sink!).map { ($0, true) }  // checked just above
+            return try source.next(rowsInto: &sink!)  // checked just above
         }
-        while let (record, viewed) = try nextRecord() {
+        while let record = try nextRecord() {
             sinceCheck += 1
             if sinceCheck >= 4096 {
                 sinceCheck = 0
@@ -113,14 +113,11 @@ final class RestoreSession {
             case .table(let table):
                 try startTable(table)
                 sink = loader?.rowSink()
-            case .row(let row):
-                if let loader {
-                    if viewed, sink != nil {
-                        // swift-format-ignore: NeverForceUnwrap
-                        try loader.finishRow(&sink!, values: source.lastRowValues)  // checked just above
-                    } else {
-                        try loader.append(row)
-                    }
+            case .row:
+                // A table with a loader has its sink (set together at `.table`): the row's cells are in it.
+                if let loader, sink != nil {
+                    // swift-format-ignore: NeverForceUnwrap
+                    try loader.finishRow(&sink!, values: source.lastRowValues)  // checked just above
                     if loader.rows & 0xFFFF == 0 { progress(.rows, rows: loader.rows) }
                 } else {
                     currentRows += 1
@@ -414,10 +411,16 @@ final class RestoreSession {
             return
         }
         guard let connection else { preconditionFailure("not a dry run (checked above)") }
+        try startLoading(plan, through: ConnectionCopyTarget(connection: connection, plan: plan), schema: schema)
+    }
+
+    /// Starts the table's COPY through `target` (this connection, or a loading worker's); its rows are encoded
+    /// here, on the reading thread. A table created by the restore may have columns widened and is loaded with
+    /// `FREEZE`; an existing one (`--data-only`) neither.
+    private func startLoading(_ plan: TablePlan, through target: any CopyTarget, schema: String) throws {
         let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
         let loader = TableLoader(
-            target: ConnectionCopyTarget(connection: connection, plan: plan), plan: plan, schema: schema, format: format,
-            mayWiden: !options.dataOnly, freeze: !options.dataOnly)
+            target: target, plan: plan, schema: schema, format: format, mayWiden: !options.dataOnly, freeze: !options.dataOnly)
         try loader.begin()
         self.loader = loader
     }
@@ -453,12 +456,7 @@ final class RestoreSession {
         progress(.tableStarted, rows: 0)
         let worker = try workers.begin(job)
         currentWorker = worker
-        // Rows are encoded here, on the reading thread, and the worker sends them.
-        let format: CopyEncoder.Format = options.copyFormat == .binary ? .binary : .text
-        let loader = TableLoader(
-            target: workers.target(for: worker), plan: plan, schema: staging, format: format, mayWiden: true, freeze: true)
-        try loader.begin()
-        self.loader = loader
+        try startLoading(plan, through: workers.target(for: worker), schema: staging)
     }
 
     private func relationKind(_ pgName: String) throws -> String? {

@@ -68,8 +68,8 @@ final class TableLoader {
         try rowDone()
     }
 
-    /// Encodes one row given as values.
-    func append(_ row: [Value]) throws {
+    /// Encodes one row given as values (a row decoded again after a misfit).
+    private func append(_ row: [Value]) throws {
         while true {
             do {
                 try encoder.encode(row)
