@@ -39,6 +39,16 @@ let package = Package(
             ]
         ),
 
+        // Feeds inputs to every offline reader of an archive: `scripts/fuzz` builds it with libFuzzer; a plain
+        // build replays files given as arguments.
+        .executableTarget(
+            name: "authx-fuzz",
+            dependencies: [
+                "AuthExport", "AuthExportSQLite", "AuthExportPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         .testTarget(name: "AuthExportTests", dependencies: ["AuthExport"]),
         .testTarget(name: "AuthExportSQLiteTests", dependencies: ["AuthExport", "AuthExportSQLite"]),
         .testTarget(name: "AuthExportPostgresTests", dependencies: ["AuthExport", "AuthExportSQLite", "AuthExportPostgres"]),
