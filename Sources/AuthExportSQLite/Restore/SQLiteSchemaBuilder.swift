@@ -80,7 +80,13 @@ enum SQLiteSchemaBuilder {
                             + "equivalent; BINARY is used")
                 }
             }
-            if column.type == .json { definition += " CHECK (json_valid(\(quote(column.name))))" }
+            if column.type == .json {
+                // SQLite before 3.45 (Debian 12 has 3.40) gives json_valid(NULL) = 0, which fails the CHECK: a
+                // nullable column says so, as Django's JSONField check does.
+                let name = quote(column.name)
+                definition += column.nullable
+                    ? " CHECK (json_valid(\(name)) OR \(name) IS NULL)" : " CHECK (json_valid(\(name)))"
+            }
             definitions.append(definition)
         }
         if inlineKey == nil && !table.primaryKey.isEmpty {
