@@ -1,6 +1,7 @@
 import Foundation
 
-/// `authx-fuzz FILE…` replays inputs through ``ArchiveFuzzing``. Built by `scripts/fuzz` (with
+/// `authx-fuzz FILE…` replays inputs through ``ArchiveFuzzing``; `authx-fuzz --frame INPUT OUTPUT` writes the archive
+/// an input stands for. Built by `scripts/fuzz` (with
 /// `-sanitize=fuzzer,address -DAUTHX_LIBFUZZER`), it is a libFuzzer binary taking libFuzzer's options.
 @main
 struct FuzzEntry {
@@ -15,7 +16,15 @@ struct FuzzEntry {
             return 0
         })
         #else
-        for path in CommandLine.arguments.dropFirst() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.count == 3, arguments[0] == "--frame" {
+            // `authx-fuzz --frame INPUT OUTPUT`: writes the archive an input stands for, to look at with authx.
+            guard let data = FileManager.default.contents(atPath: arguments[1]) else { exit(2) }
+            let bytes = [UInt8](data)
+            let archive = bytes.starts(with: [0x1F, 0x8B]) ? bytes : ArchiveFuzzing.framed(text: bytes)
+            exit(FileManager.default.createFile(atPath: arguments[2], contents: Data(archive)) ? 0 : 2)
+        }
+        for path in arguments {
             guard let data = FileManager.default.contents(atPath: path) else {
                 FileHandle.standardError.write(Data("authx-fuzz: cannot read \(path)\n".utf8))
                 exit(2)

@@ -5,7 +5,7 @@ import AuthExport
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check an archive offline: integrity (gzip framing, CRCs, checksums, counts, truncation) and conformance (arity, types, nullability).",
+        abstract: "Check an archive offline: integrity (gzip framing, CRCs, checksums, counts, truncation), conformance (arity, types, nullability) and, with --keys, keys and references.",
         discussion: "Exit status 0 when the archive is valid, 1 when a problem was found, 3 when it cannot be read."
     )
 
@@ -21,9 +21,13 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Stop after this many problems.")
     var maxProblems = 20
 
+    @Flag(help: "Also check keys: no primary key or UNIQUE value twice, every foreign key value has its row (memory grows with the keys).")
+    var keys = false
+
     func run() throws {
         var options = ArchiveVerifier.Options()
         options.maxProblems = max(1, maxProblems)
+        options.checkKeys = keys
         let progress = ProgressPrinter.handler(quiet: quiet || json)
         let report: ArchiveVerifier.Report
         do {

@@ -1,0 +1,312 @@
+/// Checks the keys of an archive's rows offline: every primary key, UNIQUE constraint and full unique index holds
+/// no value twice, and every foreign key value has its referenced row (``ArchiveVerifier/Options/checkKeys``).
+///
+/// The semantics are those of SQL: a key or reference with a null in any of its columns is not checked (`MATCH
+/// SIMPLE`); a real with an integral value equals that integer; text compares byte for byte, ASCII case folded
+/// under `NOCASE` and trailing spaces ignored under `RTRIM` (SQLite's collations). A foreign key is checked against
+/// its referenced table's primary key (when it names no columns) or against a key of that table with the same
+/// columns; a reference to a table the archive does not hold, or to columns that are no key of it, is not checked.
+///
+/// Each key value is kept as a 128-bit digest (two SipHash values under a per-process random seed) with its row
+/// number: 24 bytes per value of the current table's keys, freed at its table_end, and 16 bytes per value of the
+/// keys that foreign keys reference, kept to the end. References to a table that comes later in the archive (or to
+/// the same table) are kept until that table's keys are known. Row values never appear in the messages.
+struct KeyChecker: RowCellSink {
+    /// A key value's digest.
+    struct Digest: Hashable, Comparable {
+        var high: UInt64
+        var low: UInt64
+        static func < (a: Digest, b: Digest) -> Bool { (a.high, a.low) < (b.high, b.low) }
+    }
+
+    /// A key of the current table: its label for messages, its column positions and the values seen.
+    private struct Key {
+        var label: String
+        var names: [String]
+        var columns: [Int]
+        var values: [(digest: Digest, row: Int64)] = []
+    }
+
+    /// A foreign key of the current table.
+    private struct Reference {
+        var label: String
+        var columns: [Int]
+        var parent: String
+        var parentColumns: [String]?
+        /// The parent's key values, when its table came earlier in the archive.
+        var known: SortedDigests?
+    }
+
+    /// A reference whose parent keys were not known yet when its row was read.
+    private struct Pending {
+        var reference: Reference
+        var table: String
+        var row: Int64
+        var column: String
+        var digest: Digest
+    }
+
+    /// The sorted digests of each kept key, by lowercased table name and lowercased column list.
+    private var parentKeys: [String: [[String]: [Digest]]] = [:]
+    /// Each table's primary key columns (lowercased), for references that name no columns.
+    private var primaryKeys: [String: [String]] = [:]
+    /// The keys to keep to the end, when the archive's table list was known beforehand; nil keeps every key.
+    private let kept: Set<[String]>?
+    private var pending: [Pending] = []
+
+    private var table: TableSchema?
+    private var keys: [Key] = []
+    private var references: [Reference] = []
+    private var cells: [[UInt8]] = []
+    private var isNull: [Bool] = []
+    private var watched: [Bool] = []
+    private var row: Int64 = 0
+    private let path: String?
+
+    /// Whether rows of the current table need their cells (it has keys or references).
+    var wantsCells: Bool { !keys.isEmpty || !references.isEmpty }
+
+    /// Creates a checker. `tables`, when the archive's table schemas are known in advance (from its index),
+    /// limits the keys kept to the end to those that foreign keys reference.
+    init(path: String?, tables: [TableSchema]?) {
+        self.path = path
+        self.kept = tables.map { schemas in
+            let byName = Dictionary(schemas.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+            var kept: Set<[String]> = []
+            for schema in schemas {
+                for key in schema.foreignKeys {
+                    let parent = key.referencedTable.lowercased()
+                    let columns =
+                        key.referencedColumns.isEmpty
+                        ? (byName[parent]?.primaryKey ?? []) : key.referencedColumns
+                    kept.insert([parent] + columns.map { $0.lowercased() })
+                }
+            }
+            return kept
+        }
+    }
+
+    // MARK: Tables and rows
+
+    /// Starts a table: finds its keys and references.
+    mutating func begin(_ schema: TableSchema) {
+        table = schema
+        row = 0
+        let positions = Dictionary(
+            schema.columns.enumerated().map { ($1.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        func resolve(_ names: [String]) -> [Int]? {
+            let found = names.compactMap { positions[$0.lowercased()] }
+            return found.count == names.count && !names.isEmpty ? found : nil
+        }
+        keys = []
+        var seen: Set<[String]> = []
+        func addKey(_ label: String, _ names: [String]) {
+            let lowered = names.map { $0.lowercased() }
+            guard let columns = resolve(names), seen.insert(lowered).inserted else { return }
+            keys.append(Key(label: label, names: lowered, columns: columns))
+        }
+        addKey("primary key (\(schema.primaryKey.joined(separator: ", ")))", schema.primaryKey)
+        for unique in schema.uniqueConstraints {
+            addKey(
+                "UNIQUE \(unique.name.map { $0 + " " } ?? "")(\(unique.columns.joined(separator: ", ")))",
+                unique.columns)
+        }
+        for index in schema.indexes where index.unique && index.predicate == nil && !index.hasExpressions {
+            addKey("unique index \(index.name) (\(index.columns.joined(separator: ", ")))", index.columns)
+        }
+        primaryKeys[schema.name.lowercased()] = schema.primaryKey.map { $0.lowercased() }
+        references = schema.foreignKeys.compactMap { key in
+            guard let columns = resolve(key.columns), key.referencedColumns.isEmpty || key.referencedColumns.count == columns.count
+            else { return nil }
+            let target = "\(key.referencedTable)" + (key.referencedColumns.isEmpty ? "" : " (\(key.referencedColumns.joined(separator: ", ")))")
+            return Reference(
+                label: "foreign key \(key.name.map { $0 + " " } ?? "")(\(key.columns.joined(separator: ", "))) → \(target)",
+                columns: columns, parent: key.referencedTable.lowercased(),
+                parentColumns: key.referencedColumns.isEmpty ? nil : key.referencedColumns.map { $0.lowercased() })
+        }
+        for index in references.indices where references[index].parent != schema.name.lowercased() {
+            references[index].known = parentValues(references[index])
+        }
+        watched = Array(repeating: false, count: schema.columns.count)
+        for key in keys { for column in key.columns { watched[column] = true } }
+        for reference in references { for column in reference.columns { watched[column] = true } }
+        cells = Array(repeating: [], count: schema.columns.count)
+        isNull = Array(repeating: true, count: schema.columns.count)
+    }
+
+    mutating func cell(_ view: CellView, column: Int) {
+        guard column < watched.count, watched[column] else { return }
+        cells[column].removeAll(keepingCapacity: true)
+        isNull[column] = false
+        switch view {
+        case .null:
+            isNull[column] = true
+        case .boolean(let b):
+            cells[column] = [1, b ? 1 : 0]
+        case .integer(let i):
+            appendInteger(i, to: column)
+        case .real(let d):
+            if d == d.rounded(), let i = Int64(exactly: d) {
+                appendInteger(i, to: column)  // 1.0 = 1, and -0.0 = 0
+            } else {
+                cells[column].append(3)
+                withUnsafeBytes(of: d.bitPattern.littleEndian) { cells[column].append(contentsOf: $0) }
+            }
+        case .text(let utf8), .invalidText(let utf8):
+            cells[column].append(4)
+            appendText(utf8, collation: table?.columns[column].collation, to: column)
+        case .bytes(let bytes):
+            cells[column].append(5)
+            cells[column].append(contentsOf: bytes)
+        case .json(let utf8):
+            cells[column].append(6)
+            cells[column].append(contentsOf: utf8)
+        }
+    }
+
+    private mutating func appendInteger(_ value: Int64, to column: Int) {
+        cells[column].append(2)
+        withUnsafeBytes(of: value.littleEndian) { cells[column].append(contentsOf: $0) }
+    }
+
+    private mutating func appendText(_ utf8: UnsafeRawBufferPointer, collation: String?, to column: Int) {
+        switch collation?.uppercased() {
+        case "NOCASE":
+            for byte in utf8 {
+                cells[column].append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            }
+        case "RTRIM":
+            var end = utf8.count
+            while end > 0 && utf8[end - 1] == UInt8(ascii: " ") { end -= 1 }
+            cells[column].append(contentsOf: utf8[0..<end])
+        default:
+            cells[column].append(contentsOf: utf8)
+        }
+    }
+
+    /// Takes the row whose cells were just read; returns the references it breaks whose parent keys are known.
+    mutating func endRow() -> [ArchiveError] {
+        row += 1
+        defer { for column in cells.indices where watched[column] { isNull[column] = true } }
+        guard let table else { return [] }
+        for index in keys.indices {
+            if let digest = digest(keys[index].columns) { keys[index].values.append((digest, row)) }
+        }
+        var problems: [ArchiveError] = []
+        for reference in references {
+            guard let digest = digest(reference.columns) else { continue }
+            let column = table.columns[reference.columns[0]].name
+            if let parent = reference.known {
+                if !parent.contains(digest) { problems.append(dangling(reference, table: table.name, row: row, column: column)) }
+            } else {
+                pending.append(Pending(reference: reference, table: table.name, row: row, column: column, digest: digest))
+            }
+        }
+        return problems
+    }
+
+    /// Skips a row that failed to decode (its cells are not checked).
+    mutating func skipRow() {
+        row += 1
+        for column in isNull.indices { isNull[column] = true }
+    }
+
+    /// Ends the current table: reports duplicate keys, keeps the keys that references may need.
+    mutating func endTable() -> [ArchiveError] {
+        guard let table else { return [] }
+        var problems: [ArchiveError] = []
+        let name = table.name.lowercased()
+        for var key in keys {
+            key.values.sort { ($0.digest, $0.row) < ($1.digest, $1.row) }
+            var digests: [Digest] = []
+            digests.reserveCapacity(key.values.count)
+            var duplicates: [(first: Int64, again: Int64)] = []
+            var firstRow: Int64 = 0
+            for value in key.values {
+                if let last = digests.last, last == value.digest {
+                    duplicates.append((firstRow, value.row))
+                } else {
+                    digests.append(value.digest)
+                    firstRow = value.row
+                }
+            }
+            for duplicate in duplicates.sorted(by: { $0.again < $1.again }) {
+                problems.append(
+                    ArchiveError(
+                        .duplicateKey, "\(key.label) already holds this value (row \(duplicate.first))",
+                        location: .init(path: path, table: table.name, row: duplicate.again,
+                                        column: table.columns[key.columns[0]].name)))
+            }
+            if kept == nil || kept!.contains([name] + key.names) {
+                parentKeys[name, default: [:]][key.names] = digests
+            }
+        }
+        keys = []
+        references = []
+        self.table = nil
+        return problems
+    }
+
+    /// Checks the references kept until their parent keys were known (at the end record).
+    mutating func finish() -> [ArchiveError] {
+        var problems: [ArchiveError] = []
+        for item in pending {
+            guard let parent = parentValues(item.reference) else { continue }
+            if !parent.contains(item.digest) {
+                problems.append(dangling(item.reference, table: item.table, row: item.row, column: item.column))
+            }
+        }
+        pending = []
+        return problems.sorted { ($0.location.table ?? "", $0.location.row ?? 0) < ($1.location.table ?? "", $1.location.row ?? 0) }
+    }
+
+    // MARK: Helpers
+
+    private func parentValues(_ reference: Reference) -> SortedDigests? {
+        guard let tableKeys = parentKeys[reference.parent],
+            let columns = reference.parentColumns ?? primaryKeys[reference.parent],
+            let digests = tableKeys[columns]
+        else { return nil }
+        return SortedDigests(digests)
+    }
+
+    private func dangling(_ reference: Reference, table: String, row: Int64, column: String) -> ArchiveError {
+        ArchiveError(
+            .danglingReference, "\(reference.label): no row of \(reference.parent) has this value",
+            location: .init(path: path, table: table, row: row, column: column))
+    }
+
+    /// The digest of the cells at `columns`, or nil when one of them is null.
+    private func digest(_ columns: [Int]) -> Digest? {
+        var first = Hasher()
+        var second = Hasher()
+        first.combine(0x6B65_7931)
+        second.combine(0x6B65_7932)
+        for column in columns {
+            if isNull[column] { return nil }
+            cells[column].withUnsafeBytes { bytes in
+                first.combine(bytes.count)
+                first.combine(bytes: bytes)
+                second.combine(bytes.count)
+                second.combine(bytes: bytes)
+            }
+        }
+        return Digest(high: UInt64(bitPattern: Int64(first.finalize())), low: UInt64(bitPattern: Int64(second.finalize())))
+    }
+}
+
+/// A sorted array of digests searched by bisection.
+struct SortedDigests {
+    var digests: [KeyChecker.Digest]
+    init(_ digests: [KeyChecker.Digest]) { self.digests = digests }
+
+    func contains(_ digest: KeyChecker.Digest) -> Bool {
+        var low = 0
+        var high = digests.count
+        while low < high {
+            let middle = (low + high) / 2
+            if digests[middle] < digest { low = middle + 1 } else { high = middle }
+        }
+        return low < digests.count && digests[low] == digest
+    }
+}
