@@ -206,8 +206,11 @@ enum ArchiveCheck {
     /// Checks: every gzip member decompresses (`gzip -t`); the `.sha256` file matches the file; the end record's
     /// sha256 covers every byte before the end member; each table_end's sha256 and row count match its rows.
     static func verify(_ path: String) throws {
-        // The library's verifier (authx verify): integrity and conformance of every row.
-        let report = try ArchiveVerifier(path: path).run()
+        // The library's verifier (authx verify --keys): integrity and conformance of every row, and keys (the
+        // source databases hold no duplicate key and no dangling reference, so none may be reported).
+        var options = ArchiveVerifier.Options()
+        options.checkKeys = true
+        let report = try ArchiveVerifier(path: path, options: options).run()
         guard report.isValid else {
             throw TestFailure("authx verify: \(report.problems.map(\.description).joined(separator: "; "))")
         }

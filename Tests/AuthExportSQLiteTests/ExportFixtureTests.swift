@@ -52,6 +52,34 @@ import Testing
         }
     }
 
+    /// SQLite does not enforce foreign keys unless asked, so real databases hold dangling references: the export
+    /// carries them as they are, `verify --keys` names each one, and the SQLite restore refuses the archive.
+    @Test func danglingReferencesOfADatabaseThatDidNotEnforceThemAreFound() throws {
+        let directory = try ExportTempDirectory()
+        defer { directory.remove() }
+        let database = try ExportTestSupport.buildFixture("quirks_keys", in: directory)
+        _ = try ExportTestSupport.sqlite3(
+            [database],
+            input: """
+                DELETE FROM [BundleItem] WHERE BundleId = 2 AND ProductId = 4;
+                UPDATE price_history SET sku = 'SKU-404' WHERE id = 2;
+                UPDATE [Staff] SET ManagerId = 9 WHERE StaffId = 5;
+                """)
+        _ = try ExportTestSupport.export(database, in: directory)
+        var options = ArchiveVerifier.Options()
+        options.checkKeys = true
+        let report = try ArchiveVerifier(path: directory.file("export.authx.gz"), options: options).run()
+        #expect(
+            report.problems.map { "\($0.code) \($0.location.table ?? "-") \($0.location.row ?? 0) \($0.location.column ?? "-")" } == [
+                "dangling_reference bundle_item_notes 1 bundle_id", "dangling_reference price_history 2 sku",
+                "dangling_reference Staff 4 ManagerId",
+            ])
+        #expect(report.problems.first?.message == "foreign key (bundle_id, product_id) → BundleItem (BundleId, ProductId): no such row in BundleItem")
+        #expect(throws: ArchiveError.self) {
+            _ = try SQLiteRestore.restore(archive: directory.file("export.authx.gz"), to: directory.file("r.db"), options: .init())
+        }
+    }
+
     /// Choosing types from a sample (checking every later value, starting over on a misfit) gives exactly the
     /// archive a full scan first gives: same table records, rows and checksums.
     @Test(arguments: fixtures)

@@ -74,8 +74,8 @@ import Testing
             ], stdin: stdin)
         #expect(
             Self.problems(report) == [
-                "dangling_reference sessions row 5 user_id: foreign key (user_id) → Users (id): no row of users has this value",
-                "dangling_reference sessions row 6 parent: foreign key (parent) → sessions: no row of sessions has this value",
+                "dangling_reference sessions row 5 user_id: foreign key (user_id) → Users (id): no such row in Users",
+                "dangling_reference sessions row 6 parent: foreign key (parent) → sessions: no such row in sessions",
             ])
     }
 
@@ -88,7 +88,7 @@ import Testing
             ], stdin: stdin)
         #expect(
             Self.problems(report) == [
-                "dangling_reference sessions row 2 user_id: foreign key (user_id) → Users (id): no row of users has this value"
+                "dangling_reference sessions row 2 user_id: foreign key (user_id) → Users (id): no such row in Users"
             ])
     }
 

@@ -93,6 +93,28 @@ import AuthExport
         #expect(problems.first?["byte_offset"] != nil)
     }
 
+    @Test func verifyKeysReportsADuplicatePrimaryKeyThatThePlainCheckAccepts() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/dup.authx.gz"
+        let header = ArchiveHeader(createdAt: "2026-01-01T00:00:00Z", producer: "tests", source: .init(backend: "sqlite", database: "app.db"))
+        let writer = try ArchiveWriter(path: path, overwrite: false, header: header)
+        try writer.beginTable(
+            TableSchema(name: "users", columns: [Column(name: "id", type: .integer, nullable: false)], primaryKey: ["id"]))
+        for id in [1, 2, 1] { try writer.append([.integer(Int64(id))]) }
+        try writer.endTable()
+        try writer.finish()
+
+        #expect(try Self.run(["verify", path]).status == 0)
+        let result = try Self.run(["verify", "--keys", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(path): table users, row 3, column id: primary key (id) already holds this value (row 1)"), "\(result.stderr)")
+        let json = try Self.run(["verify", "--keys", "--json", path])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let problems = report?["problems"] as? [[String: Any]] ?? []
+        #expect(problems.map { $0["code"] as? String } == ["duplicate_key"])
+    }
+
     @Test func verifyReportsTruncation() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

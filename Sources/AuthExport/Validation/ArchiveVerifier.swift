@@ -90,10 +90,12 @@ public struct ArchiveVerifier {
         reader.materializeRows = false
         // On a regular file the index gives every table's schema first, so that only the keys references
         // need are kept to the end.
-        let schemas =
+        let listing =
             options.checkKeys && bytes == nil && path != "-"
-            ? (try? ArchiveListing(path: path, options: options.reader))?.tables.map(\.schema) : nil
-        var keys = KeyChecker(path: path, tables: schemas)
+            ? try? ArchiveListing(path: path, options: options.reader) : nil
+        var keys = KeyChecker(path: path, tables: listing?.tables.map(\.schema))
+        let expectedRows = Dictionary(
+            (listing?.tables ?? []).map { ($0.schema.name, $0.entry.rows) }, uniquingKeysWith: { a, _ in a })
         var report = Report(path: path, header: nil, tables: [], problems: [], rows: 0, bytes: 0, complete: false)
         var rowsInTable: Int64 = 0
         var currentName: String?
@@ -110,7 +112,7 @@ public struct ArchiveVerifier {
                     currentName = table.name
                     rowsInTable = 0
                     report.tables.append(TableReport(name: table.name, rows: 0, checked: false))
-                    if options.checkKeys { keys.begin(table) }
+                    if options.checkKeys { keys.begin(table, expectedRows: expectedRows[table.name]) }
                     progress?(.init(kind: .tableStarted, table: table.name, rowsDone: 0, rowsTotal: nil, bytesDone: reader.bytesRead))
                 case .row:
                     if viewsCells { keyProblems = keys.endRow() }

@@ -8,9 +8,10 @@
 /// columns; a reference to a table the archive does not hold, or to columns that are no key of it, is not checked.
 ///
 /// Each key value is kept as a 128-bit digest (two SipHash values under a per-process random seed) with its row
-/// number: 24 bytes per value of the current table's keys, freed at its table_end, and 16 bytes per value of the
-/// keys that foreign keys reference, kept to the end. References to a table that comes later in the archive (or to
-/// the same table) are kept until that table's keys are known. Row values never appear in the messages.
+/// number: 24 bytes per value of the current table's keys, freed at its table_end; 16 bytes per value of the
+/// keys that foreign keys reference, kept to the end; and 24 bytes per value of a foreign key whose referenced
+/// table comes later in the archive (or is the same table), checked at the end. Row values never appear in the
+/// messages.
 struct KeyChecker: RowCellSink {
     /// A key value's digest.
     struct Digest: Hashable, Comparable {
@@ -32,18 +33,18 @@ struct KeyChecker: RowCellSink {
         var label: String
         var columns: [Int]
         var parent: String
+        var parentName: String
         var parentColumns: [String]?
         /// The parent's key values, when its table came earlier in the archive.
         var known: SortedDigests?
     }
 
-    /// A reference whose parent keys were not known yet when its row was read.
+    /// The values of a foreign key whose parent keys were not known yet when its rows were read.
     private struct Pending {
         var reference: Reference
         var table: String
-        var row: Int64
         var column: String
-        var digest: Digest
+        var values: [(digest: Digest, row: Int64)] = []
     }
 
     /// The sorted digests of each kept key, by lowercased table name and lowercased column list.
@@ -53,6 +54,8 @@ struct KeyChecker: RowCellSink {
     /// The keys to keep to the end, when the archive's table list was known beforehand; nil keeps every key.
     private let kept: Set<[String]>?
     private var pending: [Pending] = []
+    /// For each reference of the current table, its entry in `pending` (when its parent keys are not known).
+    private var pendingIndex: [Int?] = []
 
     private var table: TableSchema?
     private var keys: [Key] = []
@@ -88,8 +91,8 @@ struct KeyChecker: RowCellSink {
 
     // MARK: Tables and rows
 
-    /// Starts a table: finds its keys and references.
-    mutating func begin(_ schema: TableSchema) {
+    /// Starts a table: finds its keys and references. `expectedRows` (from the archive's index) sizes the arrays.
+    mutating func begin(_ schema: TableSchema, expectedRows: Int64? = nil) {
         table = schema
         row = 0
         let positions = Dictionary(
@@ -121,11 +124,25 @@ struct KeyChecker: RowCellSink {
             let target = "\(key.referencedTable)" + (key.referencedColumns.isEmpty ? "" : " (\(key.referencedColumns.joined(separator: ", ")))")
             return Reference(
                 label: "foreign key \(key.name.map { $0 + " " } ?? "")(\(key.columns.joined(separator: ", "))) → \(target)",
-                columns: columns, parent: key.referencedTable.lowercased(),
+                columns: columns, parent: key.referencedTable.lowercased(), parentName: key.referencedTable,
                 parentColumns: key.referencedColumns.isEmpty ? nil : key.referencedColumns.map { $0.lowercased() })
         }
-        for index in references.indices where references[index].parent != schema.name.lowercased() {
-            references[index].known = parentValues(references[index])
+        pendingIndex = []
+        for index in references.indices {
+            if references[index].parent != schema.name.lowercased() {
+                references[index].known = parentValues(references[index])
+            }
+            if references[index].known == nil {
+                pendingIndex.append(pending.count)
+                pending.append(
+                    Pending(reference: references[index], table: schema.name,
+                            column: schema.columns[references[index].columns[0]].name))
+            } else {
+                pendingIndex.append(nil)
+            }
+        }
+        if let expectedRows, expectedRows > 0, expectedRows < Int64(Int32.max) {
+            for index in keys.indices { keys[index].values.reserveCapacity(Int(expectedRows)) }
         }
         watched = Array(repeating: false, count: schema.columns.count)
         for key in keys { for column in key.columns { watched[column] = true } }
@@ -193,13 +210,15 @@ struct KeyChecker: RowCellSink {
             if let digest = digest(keys[index].columns) { keys[index].values.append((digest, row)) }
         }
         var problems: [ArchiveError] = []
-        for reference in references {
+        for (index, reference) in references.enumerated() {
             guard let digest = digest(reference.columns) else { continue }
-            let column = table.columns[reference.columns[0]].name
             if let parent = reference.known {
-                if !parent.contains(digest) { problems.append(dangling(reference, table: table.name, row: row, column: column)) }
-            } else {
-                pending.append(Pending(reference: reference, table: table.name, row: row, column: column, digest: digest))
+                if !parent.contains(digest) {
+                    let column = table.columns[reference.columns[0]].name
+                    problems.append(dangling(reference, table: table.name, row: row, column: column))
+                }
+            } else if let entry = pendingIndex[index] {
+                pending[entry].values.append((digest, row))
             }
         }
         return problems
@@ -216,8 +235,11 @@ struct KeyChecker: RowCellSink {
         guard let table else { return [] }
         var problems: [ArchiveError] = []
         let name = table.name.lowercased()
-        for var key in keys {
-            key.values.sort { ($0.digest, $0.row) < ($1.digest, $1.row) }
+        for index in keys.indices {
+            // Sorted in place and released before the next key: one key's values in memory at a time.
+            keys[index].values.sort { ($0.digest, $0.row) < ($1.digest, $1.row) }
+            let key = keys[index]
+            defer { keys[index].values = [] }
             var digests: [Digest] = []
             digests.reserveCapacity(key.values.count)
             var duplicates: [(first: Int64, again: Int64)] = []
@@ -252,8 +274,8 @@ struct KeyChecker: RowCellSink {
         var problems: [ArchiveError] = []
         for item in pending {
             guard let parent = parentValues(item.reference) else { continue }
-            if !parent.contains(item.digest) {
-                problems.append(dangling(item.reference, table: item.table, row: item.row, column: item.column))
+            for value in item.values where !parent.contains(value.digest) {
+                problems.append(dangling(item.reference, table: item.table, row: value.row, column: item.column))
             }
         }
         pending = []
@@ -272,7 +294,7 @@ struct KeyChecker: RowCellSink {
 
     private func dangling(_ reference: Reference, table: String, row: Int64, column: String) -> ArchiveError {
         ArchiveError(
-            .danglingReference, "\(reference.label): no row of \(reference.parent) has this value",
+            .danglingReference, "\(reference.label): no such row in \(reference.parentName)",
             location: .init(path: path, table: table, row: row, column: column))
     }
 
