@@ -23,6 +23,8 @@ enum ArchiveFuzzing {
     /// Returns what the verifier and the SQLite restore said, for the replay mode's output.
     @discardableResult
     static func run(_ input: [UInt8]) -> String {
+        // (AUTHX_FUZZ_PG_URL: each input is also restored into a new schema of that server, and a disagreement
+        // with the verifier is printed rather than fatal: a valid archive can hold what PostgreSQL refuses.)
         let archive = input.starts(with: [0x1F, 0x8B]) ? input : framed(text: input)
         let path = scratch + ".authx.gz"
         let database = scratch + ".db"
@@ -43,6 +45,15 @@ enum ArchiveFuzzing {
             try SQLiteRestore.restore(archive: path, to: database, options: sqlite)
         }
         _ = try? PostgresRestore.plan(archive: path)
+        let postgres = postgresURL.map { url in
+            Result { () throws -> PostgresRestore.Summary in
+                postgresRuns += 1
+                var options = PostgresRestore.Options()
+                options.schema = "fuzz_\(getpid())_\(postgresRuns)"
+                options.analyze = false
+                return try PostgresRestore.restore(archive: path, to: url, options: options)
+            }
+        }
 
         if let report {
             switch (report.isValid, restored) {
@@ -61,12 +72,27 @@ enum ArchiveFuzzing {
                 break
             }
         }
+        var pgVerdict = ""
+        if let postgres, let report {
+            switch (report.isValid, postgres) {
+            case (false, .success):
+                pgVerdict = "; DISAGREE: PostgreSQL restore succeeded"
+            case (true, .failure(let error)):
+                pgVerdict = "; DISAGREE: PostgreSQL restore failed: \(error)"
+            default:
+                break
+            }
+        }
         let verdict = report.map { $0.isValid ? "valid" : "invalid: \($0.problems.first.map(\.description) ?? "incomplete")" }
         switch restored {
-        case .success: return "verify \(verdict ?? "failed"); SQLite restore succeeded"
-        case .failure(let error): return "verify \(verdict ?? "failed"); SQLite restore failed: \(error)"
+        case .success: return "verify \(verdict ?? "failed"); SQLite restore succeeded\(pgVerdict)"
+        case .failure(let error): return "verify \(verdict ?? "failed"); SQLite restore failed: \(error)\(pgVerdict)"
         }
     }
+
+    /// A PostgreSQL server to restore every input into as well (replay mode; `AUTHX_FUZZ_PG_URL`).
+    static let postgresURL = ProcessInfo.processInfo.environment["AUTHX_FUZZ_PG_URL"]
+    nonisolated(unsafe) static var postgresRuns = 0
 
     // MARK: - Framing
 

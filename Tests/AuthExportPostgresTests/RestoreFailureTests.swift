@@ -84,6 +84,40 @@ import Testing
         #expect(try db.snapshot() == before)
     }
 
+    /// Found by scripts/fuzz with AUTHX_FUZZ_PG_URL: jsonb refuses the escape \u0000, and the server's "unsupported
+    /// Unicode escape sequence" did not say why. An escaped backslash before "u0000" is not that escape.
+    @Test(arguments: [PostgresRestore.CopyFormat.binary, .text])
+    func aNulEscapeInJSONBIsNamedAndRollsBack(format: PostgresRestore.CopyFormat) throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let docs = TableSchema(
+            name: "docs",
+            columns: [Column(name: "id", type: .integer, nullable: false), Column(name: "body", type: .json)],
+            primaryKey: ["id"])
+        var rows: [[Value]] = (1...300).map { [.integer(Int64($0)), .json(#"{"n":\#($0),"s":"\\u0000 \u0041"}"#)] }
+        rows[299][1] = .json(#"{"s":"secret\u0000"}"#)
+        let archive = dir.file("nul.authx.gz")
+        try TestArchives.write(archive, [(docs, rows)])
+        let before = try Self.prepareTarget(db)
+        var options = PostgresRestore.Options()
+        options.copyFormat = format
+        let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: options) }
+        #expect(error?.code == .unsupportedValue)
+        #expect(error?.location.table == "docs")
+        #expect(error?.location.row == 300)
+        #expect(error?.location.column == "body")
+        #expect(error?.description.contains("\\u0000") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("secret") == false)
+        #expect(try db.snapshot() == before)
+
+        // Without that row, the 299 others (an escaped backslash followed by "u0000") restore as they were.
+        try TestArchives.write(archive, [(docs, Array(rows.prefix(299)))])
+        _ = try PostgresRestore.restore(archive: archive, to: db.url, options: options)
+        #expect(try db.value(#"SELECT body->>'s' FROM docs WHERE id = 7"#) == #"\u0000 A"#)
+    }
+
     @Test func aNotNullViolationRollsBackAndNamesTableRowAndColumn() throws {
         let dir = try TempDir()
         defer { dir.remove() }
@@ -143,7 +177,13 @@ import Testing
         #expect(error?.sqlState == "23503")
         #expect(error?.location.table == "tokens")
         #expect(error?.description.contains("foreign key") == true)
+        #expect(error?.hint == "`authx verify --keys \(archive)` lists every duplicate key and dangling reference with its row")
         #expect(try db.snapshot() == before)
+        // And that command does: the one dangling reference, with its row.
+        var verify = ArchiveVerifier.Options()
+        verify.checkKeys = true
+        let report = try ArchiveVerifier(path: archive, options: verify).run()
+        #expect(report.problems.map { "\($0.code) \($0.location.table ?? "") \($0.location.row ?? 0)" } == ["dangling_reference tokens 58"])
     }
 
     @Test(arguments: [1, 3])
@@ -160,6 +200,7 @@ import Testing
         let error = #expect(throws: PostgresError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: .jobs(jobs)) }
         #expect(error?.sqlState == "23505")
         #expect(error?.location.table == "tokens")
+        #expect(error?.hint?.hasPrefix("`authx verify --keys ") == true)
         #expect(try db.snapshot() == before)
     }
 

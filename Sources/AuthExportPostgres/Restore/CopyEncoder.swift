@@ -123,6 +123,24 @@ struct CopyEncoder {
         throw Misfit.widen(column: i, to: wider, reason: "a value does not fit \(types[i].sql)")
     }
 
+    /// jsonb refuses the escape `\u0000` in a string (json, text kept as is, would take it): say so here, as for
+    /// a NUL in text, rather than leave the server's "unsupported Unicode escape sequence".
+    private func checkJSONB(_ json: UnsafeRawBufferPointer, _ i: Int) throws(Misfit) {
+        guard types[i] == .jsonb, let base = json.baseAddress else { return }
+        var index = 0
+        while index < json.count, let found = memchr(base + index, 0x5C, json.count - index) {
+            let at = base.distance(to: UnsafeRawPointer(found))
+            // A backslash in JSON text always starts an escape: `\uXXXX` is 6 bytes, the others 2.
+            if at + 5 < json.count, json[at + 1] == UInt8(ascii: "u"), json[at + 2] == 0x30, json[at + 3] == 0x30,
+                json[at + 4] == 0x30, json[at + 5] == 0x30
+            {
+                throw Misfit.unsupported(
+                    column: i, message: "JSON contains \\u0000 (a NUL character), which PostgreSQL jsonb cannot store")
+            }
+            index = at + 2
+        }
+    }
+
     private func checkText(_ utf8: UnsafeRawBufferPointer, _ i: Int) throws(Misfit) {
         if utf8.count > 0, utf8.baseAddress.flatMap({ memchr($0, 0, utf8.count) }) != nil {
             if logical[i] == .any { throw anyNeedsBytes(i, "a text value contains NUL (U+0000), which PostgreSQL text cannot store") }
@@ -233,6 +251,7 @@ struct CopyEncoder {
             appendInt32(Int32(bytes.count))
             buffer.append(bytes)
         case .json(let utf8):
+            try checkJSONB(utf8, i)
             if types[i] == .jsonb {
                 appendInt32(Int32(utf8.count + 1))
                 buffer.append(1)
@@ -342,6 +361,7 @@ struct CopyEncoder {
             }
             appendByteaHex(bytes)
         case .json(let utf8):
+            try checkJSONB(utf8, i)
             appendEscaped(utf8)
         case .invalidText:
             throw anyNeedsBytes(i)

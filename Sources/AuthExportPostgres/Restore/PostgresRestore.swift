@@ -121,7 +121,13 @@ public enum PostgresRestore {
         let listing = archive == "-" ? nil : try? ArchiveListing(path: archive, options: options.readerOptions)
         let session = try RestoreSession(options: options, conninfo: conninfo)
         session.preview = listing.map { $0.tables.map { ($0.schema.name, $0.entry.rows) } }
-        return try session.run(reader)
+        do {
+            return try session.run(reader)
+        } catch var error as PostgresError where error.hint == nil && ["23503", "23505"].contains(error.sqlState) {
+            // The server names the first violation only (at key or foreign key creation, without the row).
+            error.hint = "`authx verify --keys \(archive)` lists every duplicate key and dangling reference with its row"
+            throw error
+        }
     }
 
     /// Reads `archive` and returns the SQL a restore with `options` would run, without connecting to any database.
