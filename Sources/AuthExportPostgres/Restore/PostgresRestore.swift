@@ -125,7 +125,9 @@ public enum PostgresRestore {
             return try session.run(reader)
         } catch var error as PostgresError where error.hint == nil && ["23503", "23505"].contains(error.sqlState) {
             // The server names the first violation only (at key or foreign key creation, without the row).
-            error.hint = "`authx verify --keys \(archive)` lists every duplicate key and dangling reference with its row"
+            error.hint =
+                "`authx verify --keys \(archive == "-" ? "FILE" : archive)` lists every duplicate key and dangling "
+                + "reference with its row"
             throw error
         }
     }
