@@ -28,7 +28,7 @@ public struct ArchiveVerifier {
         ///
         /// Memory grows with the data: 24 bytes per key value of the table being read, 16 bytes per value of
         /// each key that a foreign key references (every key, reading standard input), kept to the end, and 24
-        /// bytes per reference to a table that comes later (208 MB at peak for the 1M-user benchmark archive,
+        /// bytes per reference to a table that comes later (210 MB at peak for the 1M-user benchmark archive,
         /// whose sessions table has 2M rows and two keys).
         public var checkKeys = false
         /// Creates the default options.

@@ -48,7 +48,7 @@ struct KeyChecker: RowCellSink {
     }
 
     /// The sorted digests of each kept key, by lowercased table name and lowercased column list.
-    private var parentKeys: [String: [[String]: [Digest]]] = [:]
+    private var parentKeys: [String: [[String]: SortedDigests]] = [:]
     /// Each table's primary key columns (lowercased), for references that name no columns.
     private var primaryKeys: [String: [String]] = [:]
     /// The keys to keep to the end, when the archive's table list was known beforehand; nil keeps every key.
@@ -63,6 +63,10 @@ struct KeyChecker: RowCellSink {
     private var cells: [[UInt8]] = []
     private var isNull: [Bool] = []
     private var watched: [Bool] = []
+    /// Per column: 1 = NOCASE, 2 = RTRIM, 0 = byte comparison.
+    private var collations: [UInt8] = []
+    /// Per reference of the current table: its parent's key values when already known.
+    private var knownParents: [SortedDigests?] = []
     private var row: Int64 = 0
     private let path: String?
 
@@ -147,6 +151,14 @@ struct KeyChecker: RowCellSink {
         watched = Array(repeating: false, count: schema.columns.count)
         for key in keys { for column in key.columns { watched[column] = true } }
         for reference in references { for column in reference.columns { watched[column] = true } }
+        collations = schema.columns.map {
+            switch $0.collation?.uppercased() {
+            case "NOCASE": 1
+            case "RTRIM": 2
+            default: 0
+            }
+        }
+        knownParents = references.map(\.known)
         cells = Array(repeating: [], count: schema.columns.count)
         isNull = Array(repeating: true, count: schema.columns.count)
     }
@@ -171,7 +183,7 @@ struct KeyChecker: RowCellSink {
             }
         case .text(let utf8), .invalidText(let utf8):
             cells[column].append(4)
-            appendText(utf8, collation: table?.columns[column].collation, to: column)
+            appendText(utf8, collation: collations[column], to: column)
         case .bytes(let bytes):
             cells[column].append(5)
             cells[column].append(contentsOf: bytes)
@@ -186,13 +198,13 @@ struct KeyChecker: RowCellSink {
         withUnsafeBytes(of: value.littleEndian) { cells[column].append(contentsOf: $0) }
     }
 
-    private mutating func appendText(_ utf8: UnsafeRawBufferPointer, collation: String?, to column: Int) {
-        switch collation?.uppercased() {
-        case "NOCASE":
+    private mutating func appendText(_ utf8: UnsafeRawBufferPointer, collation: UInt8, to column: Int) {
+        switch collation {
+        case 1:
             for byte in utf8 {
                 cells[column].append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
             }
-        case "RTRIM":
+        case 2:
             var end = utf8.count
             while end > 0 && utf8[end - 1] == UInt8(ascii: " ") { end -= 1 }
             cells[column].append(contentsOf: utf8[0..<end])
@@ -205,18 +217,14 @@ struct KeyChecker: RowCellSink {
     mutating func endRow() -> [ArchiveError] {
         row += 1
         defer { for column in cells.indices where watched[column] { isNull[column] = true } }
-        guard let table else { return [] }
         for index in keys.indices {
             if let digest = digest(keys[index].columns) { keys[index].values.append((digest, row)) }
         }
         var problems: [ArchiveError] = []
-        for (index, reference) in references.enumerated() {
-            guard let digest = digest(reference.columns) else { continue }
-            if let parent = reference.known {
-                if !parent.contains(digest) {
-                    let column = table.columns[reference.columns[0]].name
-                    problems.append(dangling(reference, table: table.name, row: row, column: column))
-                }
+        for index in references.indices {
+            guard let digest = digest(references[index].columns) else { continue }
+            if let known = knownParents[index] {
+                if !known.contains(digest) { problems.append(danglingHere(index)) }
             } else if let entry = pendingIndex[index] {
                 pending[entry].values.append((digest, row))
             }
@@ -260,7 +268,7 @@ struct KeyChecker: RowCellSink {
                                         column: table.columns[key.columns[0]].name)))
             }
             if kept == nil || kept!.contains([name] + key.names) {
-                parentKeys[name, default: [:]][key.names] = digests
+                parentKeys[name, default: [:]][key.names] = SortedDigests(digests)
             }
         }
         keys = []
@@ -289,7 +297,14 @@ struct KeyChecker: RowCellSink {
             let columns = reference.parentColumns ?? primaryKeys[reference.parent],
             let digests = tableKeys[columns]
         else { return nil }
-        return SortedDigests(digests)
+        return digests
+    }
+
+    /// The dangling reference `index` of the current table, at the current row.
+    private func danglingHere(_ index: Int) -> ArchiveError {
+        let table = self.table!  // swift-format-ignore: NeverForceUnwrap (set by begin, rows come after it)
+        return dangling(
+            references[index], table: table.name, row: row, column: table.columns[references[index].columns[0]].name)
     }
 
     private func dangling(_ reference: Reference, table: String, row: Int64, column: String) -> ArchiveError {
@@ -317,14 +332,31 @@ struct KeyChecker: RowCellSink {
     }
 }
 
-/// A sorted array of digests searched by bisection.
+/// A sorted array of digests, with the start of each run of equal top 16 bits, so that a lookup bisects a few
+/// neighbouring entries instead of the whole array (one or two cache misses instead of twenty).
 struct SortedDigests {
     var digests: [KeyChecker.Digest]
-    init(_ digests: [KeyChecker.Digest]) { self.digests = digests }
+    /// `starts[p]` is the index of the first digest whose top 16 bits are at least `p`; 65,537 entries.
+    var starts: [Int]
+
+    init(_ digests: [KeyChecker.Digest]) {
+        self.digests = digests
+        var starts = [Int](repeating: digests.count, count: 65_537)
+        var next = 0
+        for (index, digest) in digests.enumerated() {
+            let prefix = Int(digest.high >> 48)
+            while next <= prefix {
+                starts[next] = index
+                next += 1
+            }
+        }
+        self.starts = starts
+    }
 
     func contains(_ digest: KeyChecker.Digest) -> Bool {
-        var low = 0
-        var high = digests.count
+        let prefix = Int(digest.high >> 48)
+        var low = starts[prefix]
+        var high = starts[prefix + 1]
         while low < high {
             let middle = (low + high) / 2
             if digests[middle] < digest { low = middle + 1 } else { high = middle }
