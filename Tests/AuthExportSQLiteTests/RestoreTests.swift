@@ -461,6 +461,7 @@ import Testing
         #expect(error?.code == .danglingReference)
         #expect(error?.location.table == "child")
         #expect(error?.message.contains("rowid 2") == true)
+        #expect(error?.message.hasSuffix("; `authx verify --keys \(archive)` lists every one with its row") == true)
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256"])
 
         // Restoring only the child: the reference to a table that was not restored is a warning.

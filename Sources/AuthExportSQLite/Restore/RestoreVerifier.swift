@@ -144,6 +144,7 @@ struct RestoreVerifier {
                 + "row of \(first.first.parent)"
             if let rowid = first.first.rowid { message += " (first at rowid \(rowid))" }
             if others > 0 { message += "; \(others) more in other tables" }
+            message += "; `authx verify --keys \(archivePath == "-" ? "FILE" : archivePath)` lists every one with its row"
             throw ArchiveError(.danglingReference, message, location: .init(path: archivePath, table: first.table))
         }
         // integrity_check reports values kept in a storage class their column's affinity would not give, as it
