@@ -104,6 +104,8 @@ struct ExportCommand: ParsableCommand {
         let progress = ProgressLine()
         if showProgress { options.progress = { progress.update($0) } }
 
+        // A source that is no SQLite database or URL is a usage error (exit 2), found before anything starts.
+        do { _ = try SQLiteSource(source) } catch { throw CommandFailure(message: "error: \(error)", exitCode: CLIErrors.usage) }
         ExportInterrupt.install()
         let destination: SQLiteExporter.Destination =
             output == "-" ? .fileDescriptor(1) : .file(path: output, overwrite: force)

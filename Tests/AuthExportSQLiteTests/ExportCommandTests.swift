@@ -115,11 +115,17 @@ import Testing
             ["export", database, "-o", directory.file("x.gz"), "--assume-timezone", "Mars/Base"],
             ["export", database, "-o", directory.file("x.gz"), "--compression-level", "13"],
             ["export", database],
+            ["export", ":memory:", "-o", directory.file("x.gz")],
+            ["export", "mysql://root@db/app", "-o", directory.file("x.gz")],
+            ["export", "postgresql://app:hunter2@db/app", "-o", directory.file("x.gz")],
         ] {
             let result = try authx(arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: directory.file("x.gz")))
+            #expect(!result.stderr.contains("hunter2"))
         }
+        let postgres = try authx(["export", "postgresql://app:hunter2@db/app", "-o", directory.file("x.gz")])
+        #expect(postgres.stderr.contains("exporting from PostgreSQL is not supported"), "\(postgres.stderr)")
         let misfit = try authx(["export", database, "-o", directory.file("x.gz"), "--type", "users.email=uuid"])
         #expect(misfit.status != 0)
         #expect(misfit.stderr.contains("table users"))

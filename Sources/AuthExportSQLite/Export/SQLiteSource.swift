@@ -25,6 +25,12 @@ package struct SQLiteSource: Sendable, Hashable {
             return
         }
         let scheme = argument[..<schemeEnd.lowerBound].lowercased()
+        if scheme.hasPrefix("postgres") {
+            throw ArchiveError(
+                .invalidValue,
+                "exporting from PostgreSQL is not supported; authx export reads SQLite databases (a file path or a "
+                    + "sqlite:/// URL), and pg_dump backs up PostgreSQL")
+        }
         guard scheme == "sqlite" || scheme.hasPrefix("sqlite+") || scheme == "sqlite3" else {
             throw ArchiveError(
                 .invalidValue,
