@@ -89,3 +89,32 @@ import Testing
         }
     }
 }
+
+extension VerifierTests {
+    /// Found by scripts/fuzz: a column's `offset` or `time_zone` that no loader can apply ("+!2:00") passed the
+    /// verifier while the SQLite restore refused it. The reader now checks both in the table record.
+    @Test(arguments: [
+        (#""encoding":"iso_offset","offset":"+02:00""#, nil),
+        (#""encoding":"iso_offset","offset":"-23:59""#, nil),
+        (#""encoding":"naive_text","time_zone":"Europe/Paris""#, nil),
+        (#""encoding":"naive_text","time_zone":"+05:30""#, nil),
+        (#""encoding":"naive_text","time_zone":"UTC""#, nil),
+        (#""encoding":"iso_offset","offset":"+!2:00""#, #"offset "+!2:00" is not ±HH:MM"#),
+        (#""encoding":"iso_offset","offset":"+24:00""#, #"offset "+24:00" is not ±HH:MM"#),
+        (#""encoding":"naive_text","offset":"2:00""#, #"offset "2:00" is not ±HH:MM"#),
+        (#""encoding":"iso_offset""#, "an iso_offset column needs an offset ±HH:MM"),
+        (#""encoding":"naive_text","time_zone":"Mars/Olympus_Mons""#, #"time_zone "Mars/Olympus_Mons" is not UTC"#),
+        (#""encoding":"naive_text","time_zone":"EST""#, #"time_zone "EST" is not UTC"#),
+    ] as [(String, String?)])
+    func timeZonesAndOffsetsMustBeApplicable(fields: String, problem: String?) throws {
+        let record = #"{"kind":"table","name":"t","columns":[{"name":"at","type":"timestamp","nullable":false,"# + fields + "}]}"
+        let bytes = TestArchiveBuilder.build([.init(name: "t", record: record, memberRows: [[#"["2026-01-02T10:30:00Z"]"#]])])
+        let report = try VerifierTests.verify(bytes, threads: 1)
+        if let problem {
+            #expect(report.problems.first?.code == .badRecord)
+            #expect(report.problems.first?.message.contains(problem) == true, "\(report.problems)")
+        } else {
+            #expect(report.isValid, "\(report.problems)")
+        }
+    }
+}

@@ -179,11 +179,22 @@ package enum RecordCodec {
                     + LogicalType.allCases.map(\.rawValue).joined(separator: ", "))
         }
         func int(_ key: String) throws(Failure) -> Int? { try f.optionalInteger(key).map { Int($0) } }
+        let encoding = try f.optionalString("encoding").map(ColumnEncoding.init(rawValue:))
+        let timeZone = try f.optionalString("time_zone")
+        let offset = try f.optionalString("offset")
+        if let timeZone, !TimeZoneNames.isValidTimeZone(timeZone) {
+            throw Failure(message: "\(context): time_zone \"\(timeZone)\" is not UTC, ±HH:MM or a known IANA zone name")
+        }
+        if let offset, TimeZoneNames.offsetSeconds(offset) == nil {
+            throw Failure(message: "\(context): offset \"\(offset)\" is not ±HH:MM (hours up to 23)")
+        }
+        if encoding == .isoOffset && offset == nil {
+            throw Failure(message: "\(context): an iso_offset column needs an offset ±HH:MM")
+        }
         return Column(
             name: try f.string("name"), type: type, nullable: try f.bool("nullable"),
             sourceType: try f.optionalString("source_type"),
-            encoding: try f.optionalString("encoding").map(ColumnEncoding.init(rawValue:)),
-            timeZone: try f.optionalString("time_zone"), offset: try f.optionalString("offset"),
+            encoding: encoding, timeZone: timeZone, offset: offset,
             defaultSQL: try f.optionalString("default"), autoIncrement: try f.optionalBool("auto_increment") ?? false,
             maxLength: try int("max_length"), precision: try int("precision"), scale: try int("scale"),
             collation: try f.optionalString("collation"))

@@ -1,4 +1,5 @@
 internal import Foundation
+import AuthExport
 
 /// The time zone that naive (zone-less) timestamps of a column are read in: `UTC`, a fixed offset such as
 /// `+02:00`, or an IANA zone such as `Europe/Paris` (from the tz database, with its daylight-saving rules).
@@ -25,19 +26,16 @@ struct TimeZoneRule: Hashable, @unchecked Sendable {
 
     /// Parses `UTC`, `Z`, `±HH:MM` or an IANA zone name; nil when unknown.
     init?(name: String) {
-        if name == "UTC" || name == "Z" || name == "Etc/UTC" || name == "GMT" {
+        // The same rules as the reader's check of the table record (TimeZoneNames).
+        if TimeZoneNames.utcNames.contains(name) {
             self.init(name: name, kind: .fixed(seconds: 0))
             return
         }
-        var copy = name
-        let offset = copy.withUTF8 { CivilDateTime.parseOffset(UnsafeRawBufferPointer($0), at: 0) }
-        if let offset {
+        if let offset = TimeZoneNames.offsetSeconds(name) {
             self.init(name: name, kind: .fixed(seconds: offset))
             return
         }
-        // Only IANA names ("Area/City"); TimeZone(identifier:) also accepts abbreviations such as "EST",
-        // which are ambiguous and not what a user should rely on.
-        guard name.contains("/") || name == "UTC", let zone = TimeZone(identifier: name) else { return nil }
+        guard let zone = TimeZoneNames.ianaZone(name) else { return nil }
         self.init(name: name, kind: .zone(zone))
     }
 
