@@ -5,7 +5,12 @@ import Foundation
 package enum TimeZoneNames {
     /// The seconds east of UTC of `±HH:MM`, or nil when `text` is not exactly that.
     package static func offsetSeconds(_ text: String) -> Int? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { offsetSeconds(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The seconds east of UTC of `±HH:MM` spanning exactly `bytes` (hours ≤ 23), or nil.
+    package static func offsetSeconds(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard bytes.count == 6, bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-"),
             bytes[3] == UInt8(ascii: ":"),
             let hours = twoDigits(bytes[1], bytes[2]), let minutes = twoDigits(bytes[4], bytes[5]),

@@ -35,8 +35,6 @@ struct KeyChecker: RowCellSink {
         var parent: String
         var parentName: String
         var parentColumns: [String]?
-        /// The parent's key values, when its table came earlier in the archive.
-        var known: SortedDigests?
     }
 
     /// The values of a foreign key whose parent keys were not known yet when its rows were read.
@@ -132,11 +130,12 @@ struct KeyChecker: RowCellSink {
                 parentColumns: key.referencedColumns.isEmpty ? nil : key.referencedColumns.map { $0.lowercased() })
         }
         pendingIndex = []
+        knownParents = []
         for index in references.indices {
-            if references[index].parent != schema.name.lowercased() {
-                references[index].known = parentValues(references[index])
-            }
-            if references[index].known == nil {
+            // A parent that came earlier in the archive is known now; the table itself and later ones are not.
+            let known = references[index].parent != schema.name.lowercased() ? parentValues(references[index]) : nil
+            knownParents.append(known)
+            if known == nil {
                 pendingIndex.append(pending.count)
                 pending.append(
                     Pending(reference: references[index], table: schema.name,
@@ -158,7 +157,6 @@ struct KeyChecker: RowCellSink {
             default: 0
             }
         }
-        knownParents = references.map(\.known)
         cells = Array(repeating: [], count: schema.columns.count)
         isNull = Array(repeating: true, count: schema.columns.count)
     }

@@ -1,3 +1,5 @@
+import AuthExport
+
 /// A calendar date and time of day with the fraction digits exactly as written, and its parsers and printers.
 ///
 /// Years are 0001 to 9999 (the range of the canonical forms). The fraction keeps its digit count, so
@@ -130,12 +132,8 @@ extension CivilDateTime {
 
     /// Parses a UTC offset `+HH:MM` or `-HH:MM` (hours ≤ 23) spanning exactly `s[index...]`; returns seconds.
     static func parseOffset(_ s: UnsafeRawBufferPointer, at index: Int) -> Int? {
-        guard s.count == index + 6, s[index] == ASCIIByte.plus || s[index] == ASCIIByte.dash,
-            let hours = digits(s, index + 1, 2),
-            s[index + 3] == ASCIIByte.colon, let minutes = digits(s, index + 4, 2), hours <= 23, minutes <= 59
-        else { return nil }
-        let seconds = hours * 3600 + minutes * 60
-        return s[index] == ASCIIByte.dash ? -seconds : seconds
+        guard index <= s.count else { return nil }
+        return TimeZoneNames.offsetSeconds(UnsafeRawBufferPointer(rebasing: s[index...]))  // the reader's rule
     }
 
     private static func digits(_ s: UnsafeRawBufferPointer, _ at: Int, _ count: Int) -> Int? {
