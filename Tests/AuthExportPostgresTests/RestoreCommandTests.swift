@@ -151,4 +151,72 @@ import Testing
         #expect(scheme.status == 2)
         #expect(scheme.stderr.contains("unsupported URL scheme"))
     }
+
+    @Test func lockWaitTimeoutTakesPgDumpsSyntaxAndShowsInThePlan() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let archive = dir.file("auth.authx.gz")
+        try RestoreTests.writeAuthArchive(archive)
+        let unreachable = "postgresql://nobody@host.invalid:1/none"
+        for (given, milliseconds) in [(nil, "30000"), ("1500", "1500"), ("250ms", "250"), ("45s", "45000"), ("2min", "120000"), ("1h", "3600000"), ("0", "0")] {
+            let result = try Self.authx(["restore", archive, "--to", unreachable, "--dry-run"] + (given.map { ["--lock-wait-timeout", $0] } ?? []))
+            #expect(result.status == 0, "\(given ?? "default"): \(result.stderr)")
+            #expect(result.stdout.contains("SET lock_timeout = \(milliseconds);"), "\(given ?? "default")")
+            #expect(result.stdout.contains("SET statement_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;"))
+        }
+        for bad in ["5 parsecs", "-1", "1.5s", "s", "10000000000"] {
+            let result = try Self.authx(["restore", archive, "--to", unreachable, "--dry-run", "--lock-wait-timeout=\(bad)"])
+            #expect(result.status == 2, "\(bad)")
+            #expect(result.stderr.contains("--lock-wait-timeout must be a whole number of milliseconds"), "\(bad): \(result.stderr)")
+        }
+        let sqlite = try Self.authx(["restore", archive, "--to", "sqlite:///" + dir.file("x.db"), "--lock-wait-timeout", "5s"])
+        #expect(sqlite.status == 2)
+        #expect(sqlite.stderr.contains("--lock-wait-timeout apply to PostgreSQL targets only"), "\(sqlite.stderr)")
+    }
+
+    @Test func ctrlCStopsAWaitForALockAndChangesNothing() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = dir.file("auth.authx.gz")
+        try RestoreTests.writeAuthArchive(archive)
+        _ = try PostgresRestore.restore(archive: archive, to: db.url)
+        let before = try db.snapshot()
+        let blocker = try db.connect()
+        defer { blocker.close() }
+        try blocker.executeScript("BEGIN; SELECT count(*) FROM users")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestArchives.repositoryRoot() + "/.build/debug/authx")
+        process.arguments = ["restore", archive, "--to", db.url, "--clean", "--lock-wait-timeout", "0"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let start = Date()
+        while try db.value("SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == "0", process.isRunning,
+            Date().timeIntervalSince(start) < 60
+        {
+            usleep(20_000)
+        }
+        #expect(process.isRunning, "the restore ended before it waited for the lock")
+        kill(process.processIdentifier, SIGINT)
+        // A liveness bound, not a timing assertion: without cancelling its statement authx would wait as long as
+        // the other session holds the lock, here until the bound runs out.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("authx was still waiting for the lock 60 s after Ctrl-C")
+            try blocker.execute("ROLLBACK")
+        }
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted; nothing was changed"), "\(stderr)")
+        _ = try? blocker.execute("ROLLBACK")
+        #expect(try db.snapshot() == before)
+        #expect(try db.value("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'authx_restore_%'") == "0")
+    }
 }

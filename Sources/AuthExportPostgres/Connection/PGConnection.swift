@@ -227,3 +227,32 @@ package final class PGConnection {
 
 @available(*, unavailable)
 extension PGConnection: Sendable {}
+
+// MARK: Cancelling a running statement
+
+extension PGConnection {
+    /// A handle that asks the server to cancel whatever statement this connection is running, from any thread.
+    /// The corresponding C function is `PQgetCancel`; nil when libpq cannot make one.
+    package func cancelHandle() -> CancelHandle? {
+        PQgetCancel(conn).map(CancelHandle.init)
+    }
+}
+
+/// Asks the server to cancel the statement a connection is running (a long `CREATE INDEX`, a wait for a lock).
+/// The statement then fails with SQLSTATE 57014. Safe to call from any thread, any number of times, also after
+/// the connection closed (the server then has nothing to cancel). The corresponding C type is `PGcancel *`.
+package final class CancelHandle: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    fileprivate init(_ handle: OpaquePointer) { self.handle = handle }
+
+    deinit { PQfreeCancel(handle) }
+
+    /// Sends the cancel request (a new short connection to the server). The corresponding C function is `PQcancel`.
+    /// Failures are ignored: the statement then simply runs to its end.
+    package func cancel() {
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(handle, &buffer, Int32(buffer.count))
+    }
+}
+

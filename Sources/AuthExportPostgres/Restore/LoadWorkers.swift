@@ -46,8 +46,9 @@ final class LoadWorkers: @unchecked Sendable {
     private let maxQueueBytes: Int
     private let schema: String
 
-    /// Starts `count` workers connected with `conninfo`, loading into `schema`.
-    init(count: Int, conninfo: String, schema: String) throws {
+    /// Starts `count` workers connected with `conninfo`, loading into `schema`; `prepare` readies each new
+    /// connection (session settings, cancellation).
+    init(count: Int, conninfo: String, schema: String, prepare: (PGConnection) throws -> Void) throws {
         queues = Array(repeating: [], count: count)
         queuedBytes = Array(repeating: 0, count: count)
         busy = Array(repeating: false, count: count)
@@ -55,7 +56,11 @@ final class LoadWorkers: @unchecked Sendable {
         self.schema = schema
         // Connect first, on this thread, so a connection problem is reported at once.
         var connections: [PGConnection] = []
-        for _ in 0..<count { connections.append(try PGConnection(conninfo: conninfo)) }
+        for _ in 0..<count {
+            let connection = try PGConnection(conninfo: conninfo)
+            connections.append(connection)
+            try prepare(connection)
+        }
         for (i, connection) in connections.enumerated() {
             let box = ConnectionBox(connection)
             live += 1

@@ -50,13 +50,21 @@ public enum PostgresRestore {
         public var copyFormat = CopyFormat.binary
         /// Run `ANALYZE` on the restored tables at the end.
         public var analyze = true
+        /// How long a statement may wait for a lock held by another session (an application still reading a
+        /// table that `--clean` drops, say) before the restore gives up, rolls back and names the sessions
+        /// holding locks on the restore's tables (`lock_timeout`, like `pg_dump --lock-wait-timeout`). nil or
+        /// zero waits without limit, as `pg_restore` does. Whatever the role's or database's settings, a restore
+        /// runs with no `statement_timeout` and no `idle_in_transaction_session_timeout`.
+        public var lockWaitTimeout: Duration? = .seconds(30)
         /// Limits for reading the archive. By default a regular file's members are inflated on a second thread
         /// (with two or more CPUs) while the calling thread parses rows into COPY data.
         public var readerOptions = ArchiveReader.Options.decodingEveryRow
         /// Receives progress events.
         public var progress: ProgressHandler?
-        /// Polled between rows and statements; returning true stops the restore, which then rolls back as on
-        /// any error (`PostgresError` code `.cancelled`). The CLI sets it from SIGINT/SIGTERM.
+        /// Polled between rows and statements, and every 100 ms from a thread of the restore's own (so it must be
+        /// thread-safe); returning true stops the restore — the server's running statement (an index build, a
+        /// wait for a lock) is cancelled at once — which then rolls back as on any error (`PostgresError` code
+        /// `.cancelled`). The CLI sets it from SIGINT/SIGTERM.
         public var isCancelled: (@Sendable () -> Bool)?
         /// Creates the default options.
         public init() {}
@@ -153,6 +161,9 @@ public enum PostgresRestore {
         if options.dataOnly && options.clean {
             throw PostgresError(.invalidOptions, "--clean cannot be combined with --data-only (it would drop the tables to load)")
         }
+        if let timeout = options.lockWaitTimeout, timeout < .zero {
+            throw PostgresError(.invalidOptions, "--lock-wait-timeout cannot be negative")
+        }
         if options.jobs < 1 || options.jobs > 64 {
             throw PostgresError(.invalidOptions, "--jobs must be between 1 and 64")
         }
@@ -162,5 +173,15 @@ public enum PostgresRestore {
                 throw PostgresError(.invalidIdentifier, "schema name \"\(schema)\" is longer than PostgreSQL's 63 bytes")
             }
         }
+    }
+
+    /// `lock_timeout` in milliseconds for ``Options/lockWaitTimeout`` (0: no limit), at least 1 for a positive
+    /// duration and at most PostgreSQL's maximum.
+    static func lockTimeoutMilliseconds(_ timeout: Duration?) -> Int64 {
+        guard let timeout, timeout > .zero else { return 0 }
+        let (seconds, attoseconds) = timeout.components
+        let limit = Int64(Int32.max)
+        guard seconds < limit / 1000 else { return limit }
+        return min(limit, max(1, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
     }
 }

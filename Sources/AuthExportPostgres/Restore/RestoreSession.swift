@@ -42,15 +42,49 @@ final class RestoreSession {
     private var archivePath = ""
     /// Every table of the archive, restored or not.
     private var archiveTables: [String] = []
+    /// Cancels the connections' running statements once the restore is cancelled.
+    private let canceller: StatementCanceller?
 
     init(options: PostgresRestore.Options, conninfo: String?) throws {
         self.options = options
         self.conninfo = conninfo
         if let conninfo {
-            connection = try PGConnection(conninfo: conninfo)
+            let connection = try PGConnection(conninfo: conninfo)
+            self.connection = connection
+            canceller = options.isCancelled.map { StatementCanceller(isCancelled: $0) }
+            do {
+                try prepare(connection)
+            } catch {
+                canceller?.stop()
+                connection.close()
+                throw error
+            }
         } else {
             connection = nil
+            canceller = nil
         }
+    }
+
+    /// The session settings every connection of a restore starts with, whatever the role's or database's
+    /// defaults (as pg_restore sets them): a COPY or an index build may take minutes and the main connection
+    /// may sit idle in its transaction while others load (`--jobs`), so no `statement_timeout` and no
+    /// `idle_in_transaction_session_timeout`; and `lock_timeout` from ``PostgresRestore/Options/lockWaitTimeout``.
+    static func sessionSettings(_ options: PostgresRestore.Options) -> [String] {
+        [
+            "SET statement_timeout = 0",
+            "SET idle_in_transaction_session_timeout = 0",
+            "SET lock_timeout = \(PostgresRestore.lockTimeoutMilliseconds(options.lockWaitTimeout))",
+        ]
+    }
+
+    /// Readies a new connection of this restore: its session settings, and cancellation of its statements.
+    private func prepare(_ connection: PGConnection) throws {
+        do {
+            try connection.executeScript(Self.sessionSettings(options).joined(separator: "; "))
+        } catch {
+            throw error.filling(.init(), operation: "configuring the session")
+        }
+        canceller?.watch(connection)
     }
 
     private var isDryRun: Bool { connection == nil }
@@ -67,21 +101,81 @@ final class RestoreSession {
         archivePath = reader.location.path ?? ""
         do {
             var summary = try runUnchecked(source)
+            canceller?.stop()
             try analyzeAfterCommit(&summary)
             connection?.close()
             return summary
         } catch {
+            // No cancel request may reach the rollback and the clean-up below.
+            canceller?.stop()
             loader?.abort()
             workers?.shutdown()
+            var failure = error
             if let connection {
                 _ = try? connection.execute("ROLLBACK")
                 if let staging {
                     _ = try? connection.execute("DROP SCHEMA IF EXISTS \(PGConnection.quoteIdentifier(staging)) CASCADE")
                 }
+                if let error = error as? PostgresError, error.sqlState == "55P03" {
+                    failure = explainLockTimeout(error, on: connection)
+                }
                 connection.close()
             }
-            throw error
+            if let error = failure as? PostgresError, error.sqlState == "57014", options.isCancelled?() == true {
+                failure = PostgresError(.cancelled, "restore cancelled; nothing was changed")
+            }
+            throw failure
         }
+    }
+
+    /// A lock wait that ran out (`lock_timeout`, SQLSTATE 55P03): after the rollback, names the other sessions
+    /// holding locks on relations of the target schema — the application still using the tables, usually.
+    private func explainLockTimeout(_ error: PostgresError, on connection: PGConnection) -> PostgresError {
+        var explained = error
+        let waited = PostgresRestore.lockTimeoutMilliseconds(options.lockWaitTimeout)
+        explained.message = "gave up waiting for a lock after \(Self.formatMilliseconds(waited)) (--lock-wait-timeout)"
+        let holders = try? connection.execute(
+            """
+            SELECT a.pid::text, string_agg(DISTINCT c.relname, ', ' ORDER BY c.relname), coalesce(a.usename, ''),
+                   coalesce(a.application_name, ''), coalesce(a.state, ''),
+                   coalesce(floor(extract(epoch FROM clock_timestamp() - a.xact_start))::bigint::text, '')
+            FROM pg_locks l
+            JOIN pg_class c ON c.oid = l.relation
+            JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.granted AND l.pid <> pg_backend_pid()
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+            GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start
+            ORDER BY a.xact_start NULLS LAST, a.pid
+            """, [schema])
+        var sessions: [String] = []
+        if let holders {
+            for row in 0..<holders.rowCount {
+                func field(_ column: Int) -> String { holders.string(row, column) ?? "" }
+                var who = ["pid \(field(0))"]
+                if !field(2).isEmpty { who.append("user \(field(2))") }
+                if !field(3).isEmpty { who.append("application \(field(3))") }
+                if !field(4).isEmpty { who.append(field(4)) }
+                if !field(5).isEmpty { who.append("transaction open \(field(5)) s") }
+                sessions.append("\(who.joined(separator: ", ")) holds locks on \(field(1))")
+            }
+        }
+        if !sessions.isEmpty {
+            let shown = sessions.prefix(3).joined(separator: "; ")
+            explained.message += ": \(shown)" + (sessions.count > 3 ? "; and \(sessions.count - 3) more sessions" : "")
+        }
+        explained.hint =
+            "another session is using the tables (the application?): stop it or end that session "
+            + "(SELECT pg_terminate_backend(pid)), then run the restore again; --lock-wait-timeout sets how long to wait "
+            + "(0: no limit); nothing was changed"
+        return explained
+    }
+
+    /// `1500` → `1.5 s`, `30000` → `30 s`, `250` → `250 ms`.
+    static func formatMilliseconds(_ milliseconds: Int64) -> String {
+        if milliseconds < 1000 { return "\(milliseconds) ms" }
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+        return String(format: "%.1f s", Double(milliseconds) / 1000)
     }
 
     private func runUnchecked(_ source: RestoreRecordSource) throws -> PostgresRestore.Summary {
@@ -163,11 +257,13 @@ final class RestoreSession {
         let workers = min(tables.count, max(options.jobs, 2))
         let next = Atomic<Int>(0)
         let failures = Mutex<[String]>([])
-        let work = AnalyzeWork(tables: tables, conninfo: conninfo)
+        let work = AnalyzeWork(
+            tables: tables, conninfo: conninfo, settings: Self.sessionSettings(options).joined(separator: "; "))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let connection: PGConnection
             do {
                 connection = try PGConnection(conninfo: work.conninfo)
+                try connection.executeScript(work.settings)
             } catch {
                 failures.withLock { $0.append("\(error)") }
                 return
@@ -311,6 +407,7 @@ final class RestoreSession {
 
     private func begin() throws {
         emit("-- authx restore plan (dry run): nothing below has been run")
+        for setting in Self.sessionSettings(options) { emit(setting + ";") }
         if let schema = options.schema { self.schema = schema }
         if isParallel { return try beginParallel() }
         try execute("BEGIN", operation: "starting the transaction")
@@ -359,7 +456,7 @@ final class RestoreSession {
         try execute("CREATE SCHEMA \(PGConnection.quoteIdentifier(name))", operation: "creating the staging schema \(name)")
         staging = name
         guard let conninfo else { preconditionFailure("a parallel restore has a connection") }
-        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo, schema: name)
+        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo, schema: name, prepare: prepare)
     }
 
     // MARK: Tables
@@ -815,4 +912,6 @@ extension RestoreSession: Sendable {}
 private struct AnalyzeWork: Sendable {
     let tables: [String]
     let conninfo: String
+    /// ``RestoreSession/sessionSettings(_:)``, one script.
+    let settings: String
 }
