@@ -129,7 +129,7 @@ final class RestoreSession {
     }
 
     /// A lock wait that ran out (`lock_timeout`, SQLSTATE 55P03): after the rollback, names the other sessions
-    /// holding locks on relations of the target schema — the application still using the tables, usually.
+    /// holding locks on tables and views of the target schema — the application still using them, usually.
     private func explainLockTimeout(_ error: PostgresError, on connection: PGConnection) -> PostgresError {
         var explained = error
         let waited = PostgresRestore.lockTimeoutMilliseconds(options.lockWaitTimeout)
@@ -144,7 +144,7 @@ final class RestoreSession {
             JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.granted AND l.pid <> pg_backend_pid()
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+              AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) AND c.relkind IN ('r', 'p', 'v', 'm')
             GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start
             ORDER BY a.xact_start NULLS LAST, a.pid
             """, [schema])
