@@ -17,7 +17,8 @@ enum CLIErrors {
         if error is CleanExit { return error }
         if let archiveError = error as? ArchiveError {
             printError(archiveError.description)
-            return archiveError.code == .io ? runtime : invalid
+            // A file that cannot be read or written, or a valid value the target cannot store: not the archive's fault.
+            return [.io, .unsupportedValue].contains(archiveError.code) ? runtime : invalid
         }
         if let failure = error as? CommandFailure {
             printError(failure.message)

@@ -219,4 +219,20 @@ import Testing
         #expect(try db.snapshot() == before)
         #expect(try db.value("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'authx_restore_%'") == "0")
     }
+
+    @Test func aValidValueTheTargetCannotStoreExitsWithCode3NotAsAnInvalidArchive() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let archive = dir.file("nan.authx.gz")
+        let readings = TableSchema(
+            name: "readings", columns: [Column(name: "id", type: .integer, nullable: false), Column(name: "value", type: .real)],
+            primaryKey: ["id"])
+        try TestArchives.write(archive, [(readings, [[.integer(1), .real(1.5)], [.integer(2), .real(.nan)]])])
+        let verify = try Self.authx(["verify", archive])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let restore = try Self.authx(["restore", archive, "--to", "sqlite:///" + dir.file("r.db")])
+        #expect(restore.status == 3, "\(restore.stderr)")
+        #expect(restore.stderr.contains("table readings, row 2, column value: SQLite cannot store NaN"), "\(restore.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("r.db")))
+    }
 }

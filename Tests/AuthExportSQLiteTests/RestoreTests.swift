@@ -429,7 +429,7 @@ import Testing
         let error = #expect(throws: ArchiveError.self) {
             try SQLiteRestore.restore(archive: archive, to: dir.file("t.db"), options: .init())
         }
-        #expect(error?.code == .typeMismatch)
+        #expect(error?.code == .unsupportedValue)
         #expect(error?.location.path == archive)
         #expect(error?.location.table == "readings")
         #expect(error?.location.row == 2)

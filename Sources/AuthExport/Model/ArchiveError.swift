@@ -44,6 +44,9 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible, CustomDebu
         public static let danglingReference = Code("dangling_reference")
         /// Reading or writing a file failed.
         public static let io = Code("io")
+        /// (Loaders) a valid value the target database cannot store, such as a NaN in SQLite; not a property of
+        /// the archive.
+        public static let unsupportedValue = Code("unsupported_value")
         /// The caller passed a value that does not fit the schema (writing).
         public static let invalidValue = Code("invalid_value")
     }

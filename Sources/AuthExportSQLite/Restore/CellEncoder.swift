@@ -102,7 +102,8 @@ final class CellEncoder {
     /// Converts a cell to this column's stored representation and appends it to a batch's `cells` and `bytes`.
     ///
     /// - Throws: `ArchiveError` `.typeMismatch` when the value does not fit the column's type or cannot be stored in
-    ///   the original representation, with the column; the caller adds the rest of the location.
+    ///   the original representation, `.unsupportedValue` for a NaN (SQLite would store NULL), with the column;
+    ///   the caller adds the rest of the location.
     func encode(_ view: CellView, cells: inout [BoundCell], bytes: inout [UInt8]) throws(ArchiveError) {
         if Self.encode(view, as: form, cells: &cells, bytes: &bytes) { return }
         try encodeByConversion(view, cells: &cells, bytes: &bytes)
@@ -227,6 +228,6 @@ final class CellEncoder {
     }
 
     private func notStorable(_ what: String) -> ArchiveError {
-        ArchiveError(.typeMismatch, "SQLite cannot store \(what)", location: .init(column: column))
+        ArchiveError(.unsupportedValue, "SQLite cannot store \(what)", location: .init(column: column))
     }
 }

@@ -34,7 +34,8 @@ public enum SQLiteRestore {
     /// - Throws: `ArchiveError`: `.io` when the target exists (without `overwrite`) or a file cannot be written;
     ///   the reader's codes (`.checksumMismatch`, `.typeMismatch`, `.truncated`…) for a bad archive;
     ///   `.duplicateKey`, `.nullViolation`, `.danglingReference` or `.invalidValue` when the data breaks the
-    ///   schema's constraints, with the table, row and column.
+    ///   schema's constraints, with the table, row and column; `.unsupportedValue` for a valid value SQLite
+    ///   cannot store (NaN).
     public static func restore(
         archive archivePath: String, to targetPath: String, options: SQLiteRestoreOptions
     ) throws -> SQLiteRestoreSummary {
