@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthExport
+import AuthExportPostgres
 import AuthExportSQLite
 import Foundation
 import Synchronization
@@ -8,17 +9,19 @@ import Synchronization
     import Glibc
 #endif
 
-/// `authx export`: a SQLite database to an archive.
+/// `authx export`: a SQLite or PostgreSQL database to an archive.
 ///
-/// Parses options, calls ``SQLiteExporter``, prints.
+/// Parses options, calls ``SQLiteExporter`` or ``PostgresExport``, prints.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a SQLite database to an auth_export archive.",
+        abstract: "Export a SQLite or PostgreSQL database to an auth_export archive.",
         discussion: """
             SOURCE is a SQLite file or a URL as an application writes its DATABASE_URL: \
             sqlite:///relative/path.db, sqlite:////absolute/path.db (driver suffixes such as \
-            sqlite+pysqlite:// are accepted).
+            sqlite+pysqlite:// are accepted); or a PostgreSQL libpq connection string as psql takes it \
+            (postgresql://user@host/db, "host=… dbname=…", postgresql+psycopg2://…), whose --schema (default: \
+            the current schema) is exported with native types kept (uuid, jsonb, timestamptz, numeric(p,s)…).
 
             Everything is read in one transaction: the archive is a consistent snapshot even while the \
             application writes. Each column gets the narrowest type (uuid, timestamp, json, boolean, decimal, \
@@ -29,8 +32,18 @@ struct ExportCommand: ParsableCommand {
             On an error or Ctrl-C nothing is left behind.
             """)
 
-    @Argument(help: "The SQLite database: a file path or a sqlite:/// URL.")
+    @Argument(help: "The database: a SQLite file path or sqlite:/// URL, or a PostgreSQL connection string.")
     var source: String
+
+    @Option(help: ArgumentHelp("PostgreSQL: the schema to export (default: the current schema).", valueName: "NAME"))
+    var schema: String?
+
+    @Option(
+        name: .customLong("lock-wait-timeout"),
+        help: ArgumentHelp(
+            "PostgreSQL: give up when a table stays locked exclusively by another session longer than TIMEOUT (as for restore; default 30s, 0 waits without limit).",
+            valueName: "TIMEOUT"))
+    var lockWaitTimeout: String?
 
     @Option(
         name: .shortAndLong, help: ArgumentHelp("The archive to write; - writes to standard output.", valueName: "FILE")
@@ -80,6 +93,10 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--compression-level must be between 0 and 12")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let lockWaitTimeout, RestoreCommand.parseTimeout(lockWaitTimeout) == nil {
+            throw ValidationError(
+                "--lock-wait-timeout must be a whole number of milliseconds, or one with a unit (500ms, 30s, 2min, 1h); 0 waits without limit")
+        }
         for text in types {
             do { _ = try TypeOverride(parsing: text) } catch let error as ArchiveError {
                 throw ValidationError(error.message)
@@ -92,6 +109,12 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if case .postgres(let conninfo)? = try? ConnectionTarget.parse(source) {
+            return try exportPostgres(conninfo: conninfo)
+        }
+        if schema != nil || lockWaitTimeout != nil {
+            throw ValidationError("--schema and --lock-wait-timeout apply to PostgreSQL sources only")
+        }
         var options = SQLiteExportOptions()
         options.tables = TableFilter(include: tables, exclude: excludedTables)
         options.typeOverrides = try types.map { try TypeOverride(parsing: $0) }
@@ -144,6 +167,74 @@ struct ExportCommand: ParsableCommand {
         if views + triggers > 0 { line += ", \(views) views, \(triggers) triggers" }
         line += " to \(output == "-" ? "standard output" : output)"
         line += String(format: " (%.1f MB, %.2f s, %.0f MB/s of JSON)", megabytes, summary.seconds, rate)
+        if output != "-" { line += "; sha256 \(summary.archive.sha256)" }
+        printError(line)
+    }
+
+    /// PostgreSQL → archive.
+    private func exportPostgres(conninfo: String) throws {
+        if !types.isEmpty || assumeTimeZone != nil {
+            throw ValidationError("--type and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
+        }
+        var options = PostgresExport.Options()
+        options.schema = schema
+        options.tables = TableFilter(include: tables, exclude: excludedTables)
+        options.writer.compressionLevel = compressionLevel
+        if let threads { options.writer.threads = threads }
+        options.producer = AuthxVersion.producer
+        if let lockWaitTimeout { options.lockWaitTimeout = RestoreCommand.parseTimeout(lockWaitTimeout) }
+        options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        let showProgress = !quiet && !json && isatty(2) != 0
+        let progress = ProgressLine()
+        if showProgress { options.progress = { progress.update($0) } }
+        ExportInterrupt.install()
+        let destination: PostgresExport.Destination =
+            output == "-" ? .fileDescriptor(1) : .file(path: output, overwrite: force)
+        let summary: PostgresExport.Summary
+        do {
+            summary = try PostgresExport.export(from: conninfo, to: destination, options: options)
+        } catch {
+            if showProgress { progress.clear() }
+            if ExportInterrupt.flag.load(ordering: .relaxed) {
+                printError("authx export: interrupted; no archive was written")
+                throw ExitCode(130)
+            }
+            if let error = error as? PostgresError {
+                let exitCode = error.code == .invalidOptions ? CLIErrors.usage : CLIErrors.runtime
+                throw CommandFailure(message: "error: \(error)", exitCode: exitCode)
+            }
+            if let error = error as? ArchiveError, error.code == .invalidValue {
+                // A value the format cannot hold: not an invalid archive, a source the format cannot represent.
+                throw CommandFailure(message: "error: \(error)", exitCode: error.message.hasPrefix("--") ? CLIErrors.usage : CLIErrors.runtime)
+            }
+            throw error
+        }
+        if showProgress { progress.clear() }
+        if json {
+            let object: [String: Any] = [
+                "archive": output, "bytes": summary.archive.bytes, "uncompressed_bytes": summary.archive.uncompressedBytes,
+                "sha256": summary.archive.sha256, "rows": summary.archive.rows, "database": summary.database,
+                "schema": summary.schema, "tables": summary.tables.map { ["name": $0.name, "rows": $0.rows] },
+                "views": summary.views, "seconds": (summary.seconds * 1000).rounded() / 1000,
+                "notes": summary.notes.map { note -> [String: Any] in
+                    var object: [String: Any] = ["message": note.message]
+                    if let table = note.table { object["table"] = table }
+                    if let column = note.column { object["column"] = column }
+                    return object
+                },
+            ]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+            let text = String(decoding: data, as: UTF8.self)
+            if output == "-" { printError(text) } else { print(text) }
+            return
+        }
+        guard !quiet else { return }
+        for note in summary.notes { printError("note: \(note)") }
+        let megabytes = Double(summary.archive.bytes) / 1_000_000
+        var line = "exported \(summary.archive.tables) tables, \(summary.archive.rows) rows"
+        if !summary.views.isEmpty { line += ", \(summary.views.count) views" }
+        line += " of \(summary.database) (schema \(summary.schema)) to \(output == "-" ? "standard output" : output)"
+        line += String(format: " (%.1f MB, %.2f s)", megabytes, summary.seconds)
         if output != "-" { line += "; sha256 \(summary.archive.sha256)" }
         printError(line)
     }

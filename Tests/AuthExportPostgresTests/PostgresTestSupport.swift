@@ -225,7 +225,9 @@ enum RestoredData {
                     let q = PGConnection.quoteIdentifier(name)
                     switch type {
                     case "bytea": selects.append("encode(\(q), 'hex')")
-                    case "timestamp with time zone": selects.append("to_char(\(q), 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+                    case let t where t.hasPrefix("timestamp"): selects.append("to_char(\(q), 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+                    // The output function keeps char(n)'s padding (a cast to text drops it), as COPY does.
+                    case let t where t.hasPrefix("character("): selects.append("CASE WHEN \(q) IS NOT NULL THEN format('%s', \(q)) END")
                     default: selects.append("\(q)::text")
                     }
                 }
@@ -241,7 +243,7 @@ enum RestoredData {
                     let got = pgRows[rowIndex][i]
                     let want = try expected(value, t.columns[i].type, pgTypes[i], connection)
                     let same: Bool
-                    if pgTypes[i] == "double precision", let g = got, let w = want {
+                    if pgTypes[i] == "double precision" || pgTypes[i] == "real", let g = got, let w = want {
                         same = sameDouble(g, w)
                     } else if let g = got, let w = want, t.columns[i].type == .time {
                         same = padFraction(g) == padFraction(w)

@@ -225,6 +225,53 @@ package final class PGConnection {
     }
 }
 
+// MARK: COPY TO STDOUT
+
+extension PGConnection {
+    /// Runs `COPY … TO STDOUT` and hands each data message — one row in the text and CSV formats — to `row`,
+    /// which returns false to stop early (the rest is then read and discarded). Returns the rows the server sent.
+    /// The corresponding C functions are `PQexec` (expecting `PGRES_COPY_OUT`), `PQgetCopyData` and `PQgetResult`.
+    ///
+    /// - Throws: the server's error, or whatever `row` throws (after the COPY was drained, so the connection
+    ///   stays usable).
+    @discardableResult
+    package func copyOut(_ sql: String, row: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        guard let raw = PQexec(conn, sql) else { throw error(nil, statement: sql) }
+        let started = PGResult(raw)
+        guard PQresultStatus(raw) == PGRES_COPY_OUT else { throw error(started.raw, statement: sql) }
+        var failure: (any Error)?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(conn, &buffer, 0)
+            if length == -1 { break }  // done: the final result follows
+            if length < 0 {
+                if failure == nil { failure = error(nil, statement: sql) }
+                break
+            }
+            defer { PQfreemem(buffer) }
+            guard failure == nil, let buffer else { continue }
+            do {
+                try row(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+            } catch {
+                failure = error
+                // Stop the server's side: the cancel makes the COPY end with an error, read and dropped below.
+                if let handle = cancelHandle() { handle.cancel() }
+            }
+        }
+        var rows: Int64 = 0
+        while let raw = PQgetResult(conn) {
+            let result = PGResult(raw)
+            if PQresultStatus(raw) == PGRES_COMMAND_OK {
+                rows = result.affectedRows ?? 0
+            } else if failure == nil {
+                failure = error(result.raw, statement: sql)
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+}
+
 @available(*, unavailable)
 extension PGConnection: Sendable {}
 

@@ -71,7 +71,7 @@ public enum SQLiteExporter {
         writerOptions.compressionLevel = options.compressionLevel
         writerOptions.threads = options.threads
         let header = ArchiveHeader(
-            createdAt: utcNow(), producer: options.producer,
+            createdAt: ArchiveHeader.timestampNow(), producer: options.producer,
             source: .init(
                 backend: "sqlite", database: resolved.databaseName, serverVersion: SQLiteConnection.libraryVersion))
         func makeWriter() throws -> ArchiveWriter {
@@ -153,19 +153,6 @@ public enum SQLiteExporter {
                     location: .init(table: override.table, column: override.column))
             }
         }
-    }
-
-    private static func utcNow() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let micros = Int(now.tv_nsec / 1000)
-        let civil =
-            CivilDateTime.fromEpoch(Int64(now.tv_sec), fraction: micros, fractionDigits: 6)
-            ?? CivilDateTime(year: 1970, month: 1, day: 1)
-        var out: [UInt8] = []
-        civil.appendDateTime(separator: ASCIIByte.letterT, to: &out)
-        out.append(ASCIIByte.letterZ)
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -28,8 +28,8 @@ package struct SQLiteSource: Sendable, Hashable {
         if scheme.hasPrefix("postgres") {
             throw ArchiveError(
                 .invalidValue,
-                "exporting from PostgreSQL is not supported; authx export reads SQLite databases (a file path or a "
-                    + "sqlite:/// URL), and pg_dump backs up PostgreSQL")
+                "a PostgreSQL connection string is not a SQLite database: PostgresExport (AuthExportPostgres) exports "
+                    + "PostgreSQL, as authx export does")
         }
         guard scheme == "sqlite" || scheme.hasPrefix("sqlite+") || scheme == "sqlite3" else {
             throw ArchiveError(
