@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run-all.sh: run every benchmark (export, verify, restore-sqlite,
+# bench/run-all.sh: run every benchmark (export, verify, restore-sqlite, export-postgres,
 # restore-postgres) and print one combined markdown report.
 #
 #   bench/run-all.sh [--users N] [--verify-users N] [--runs N] [--out DIR]
@@ -62,6 +62,7 @@ run export.sh --users "$USERS"
 run verify.sh --users "$VERIFY_USERS"
 run restore-sqlite.sh --users "$USERS"
 run restore-postgres.sh --users "$USERS"
+run export-postgres.sh --users "$USERS"
 
 section "all benchmarks"
 cat "$REPORT"
