@@ -153,7 +153,7 @@ struct PostgresCatalog {
                 table.sequenceValue = max(table.sequenceValue ?? value, value)
             }
         }
-        try readConstraints(oid: oid, into: &table, connection: connection, notes: &notes)
+        try readConstraints(oid: oid, schema: schema, into: &table, connection: connection, notes: &notes)
         try readIndexes(oid: oid, into: &table, connection: connection, notes: &notes)
         return Table(oid: oid, schema: table, kinds: kinds)
     }
@@ -222,7 +222,7 @@ struct PostgresCatalog {
     }
 
     private static func readConstraints(
-        oid: String, into table: inout TableSchema, connection: PGConnection, notes: inout [ExportWarning]
+        oid: String, schema: String, into table: inout TableSchema, connection: PGConnection, notes: inout [ExportWarning]
     ) throws {
         let constraints = try connection.execute(
             """
@@ -241,7 +241,6 @@ struct PostgresCatalog {
             WHERE con.conrelid = $1::oid
             ORDER BY con.contype, con.conname COLLATE "C"
             """, [oid])
-        let tableSchema = try connection.execute("SELECT current_schema()").string(0, 0)
         for row in constraints.rows {
             let name = row[0] ?? ""
             let columns = Self.names(row[2])
@@ -252,7 +251,7 @@ struct PostgresCatalog {
                 table.uniqueConstraints.append(UniqueConstraint(name: name, columns: columns))
             case "f":
                 let referenced = row[3] ?? ""
-                if row[4] != tableSchema {
+                if row[4] != schema {
                     notes.append(
                         ExportWarning(
                             table: table.name,
