@@ -61,6 +61,33 @@ import Testing
             ])
     }
 
+    /// Composite keys: a foreign key naming the key's columns in another order (PostgreSQL accepts it), and one
+    /// naming none (the primary key), before and after its parent table, from a file and from standard input.
+    @Test(arguments: [false, true])
+    func compositeReferencesMatchKeysWhateverTheColumnOrder(stdin: Bool) throws {
+        let grants = #"{"kind":"table","name":"grants","columns":[{"name":"role","type":"text","nullable":false},{"name":"org","type":"integer","nullable":false},{"name":"scope","type":"text","nullable":false}],"primary_key":["role","org"],"unique":[{"columns":["scope","org"]}]}"#
+        let uses = #"{"kind":"table","name":"uses","columns":[{"name":"id","type":"integer","nullable":false},{"name":"o","type":"integer","nullable":true},{"name":"s","type":"text","nullable":true},{"name":"r","type":"text","nullable":true}],"primary_key":["id"],"foreign_keys":[{"columns":["o","s"],"references":{"table":"grants","columns":["org","scope"]}},{"columns":["r","o"],"references":{"table":"grants","columns":[]}}]}"#
+        let grantRows = [#"["admin",1,"all"]"#, #"["viewer",1,"read"]"#, #"["admin",2,"read"]"#]
+        let useRows = [
+            #"[1,1,"all","admin"]"#, #"[2,2,"read","admin"]"#,  // valid both ways
+            #"[3,2,"all","viewer"]"#,  // (2, all) is no grant's (org, scope); (viewer, 2) no grant's key
+            #"[4,1,"read","admin"]"#,  // valid: (1, read) and (admin, 1) exist, in different rows
+        ]
+        for order in [["grants", "uses"], ["uses", "grants"]] {
+            let tables: [TestArchiveBuilder.Table] = order.map {
+                $0 == "grants"
+                    ? .init(name: "grants", record: grants, memberRows: [grantRows])
+                    : .init(name: "uses", record: uses, memberRows: [useRows])
+            }
+            let report = try Self.verify(tables, stdin: stdin)
+            #expect(
+                Self.problems(report) == [
+                    "dangling_reference uses row 3 o: foreign key (o, s) → grants (org, scope): no such row in grants",
+                    "dangling_reference uses row 3 r: foreign key (r, o) → grants: no such row in grants",
+                ], "\(order)")
+        }
+    }
+
     @Test(arguments: [false, true])
     func danglingReferencesAreReported(stdin: Bool) throws {
         let sessions = Self.goodSessions + [

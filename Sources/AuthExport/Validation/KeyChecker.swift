@@ -5,7 +5,10 @@
 /// SIMPLE`); a real with an integral value equals that integer; text compares byte for byte, ASCII case folded
 /// under `NOCASE` and trailing spaces ignored under `RTRIM` (SQLite's collations). A foreign key is checked against
 /// its referenced table's primary key (when it names no columns) or against a key of that table with the same
-/// columns; a reference to a table the archive does not hold, or to columns that are no key of it, is not checked.
+/// columns, in any order; a reference to a table the archive does not hold, or to columns that are no key of it, is
+/// not checked. (Keys are digested in the order of their column names, so that `FOREIGN KEY (b, a) REFERENCES
+/// t (y, x)` meets a `UNIQUE (x, y)`; a composite primary key not declared in name order is also digested in its
+/// declared order, for references that name no columns and are read before it.)
 ///
 /// Each key value is kept as a 128-bit digest (two SipHash values under a per-process random seed) with its row
 /// number: 24 bytes per value of the current table's keys, freed at its table_end; 16 bytes per value of the
@@ -23,15 +26,29 @@ struct KeyChecker: RowCellSink {
     /// A key of the current table: its label for messages, its column positions and the values seen.
     private struct Key {
         var label: String
+        /// Lowercased column names, sorted; `columns` in the same order.
         var names: [String]
         var columns: [Int]
+        /// The first declared column, named in messages.
+        var shownColumn: Int
         var values: [(digest: Digest, row: Int64)] = []
+        /// A composite primary key not declared in name order: its columns and names as declared, and its values
+        /// digested in that order (for references naming no columns that were read before the key was known).
+        var declared: (columns: [Int], names: [String])?
+        var declaredValues: [Digest] = []
     }
+
+    /// Marks the key list under which a primary key's values digested in declared order are kept.
+    private static let declaredOrderMarker = "\u{0}declared"
 
     /// A foreign key of the current table.
     private struct Reference {
         var label: String
+        /// The referencing columns, in the order of `parentColumns` (sorted by name), or of the parent's primary
+        /// key as declared when `parentColumns` is nil (its names were not known yet).
         var columns: [Int]
+        /// The first declared referencing column, named in messages.
+        var shownColumn: Int
         var parent: String
         var parentName: String
         var parentColumns: [String]?
@@ -51,6 +68,8 @@ struct KeyChecker: RowCellSink {
     private var primaryKeys: [String: [String]] = [:]
     /// The keys to keep to the end, when the archive's table list was known beforehand; nil keeps every key.
     private let kept: Set<[String]>?
+    /// Each table's primary key columns (lowercased, declared order), when the table list was known beforehand.
+    private let listedPrimaryKeys: [String: [String]]
     private var pending: [Pending] = []
     /// For each reference of the current table, its entry in `pending` (when its parent keys are not known).
     private var pendingIndex: [Int?] = []
@@ -75,8 +94,9 @@ struct KeyChecker: RowCellSink {
     /// limits the keys kept to the end to those that foreign keys reference.
     init(path: String?, tables: [TableSchema]?) {
         self.path = path
+        let byName = Dictionary((tables ?? []).map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        listedPrimaryKeys = byName.mapValues { $0.primaryKey.map { $0.lowercased() } }
         self.kept = tables.map { schemas in
-            let byName = Dictionary(schemas.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
             var kept: Set<[String]> = []
             for schema in schemas {
                 for key in schema.foreignKeys {
@@ -84,7 +104,7 @@ struct KeyChecker: RowCellSink {
                     let columns =
                         key.referencedColumns.isEmpty
                         ? (byName[parent]?.primaryKey ?? []) : key.referencedColumns
-                    kept.insert([parent] + columns.map { $0.lowercased() })
+                    kept.insert([parent] + columns.map { $0.lowercased() }.sorted())
                 }
             }
             return kept
@@ -105,12 +125,16 @@ struct KeyChecker: RowCellSink {
         }
         keys = []
         var seen: Set<[String]> = []
-        func addKey(_ label: String, _ names: [String]) {
+        func addKey(_ label: String, _ names: [String], primary: Bool = false) {
+            guard let columns = resolve(names) else { return }
             let lowered = names.map { $0.lowercased() }
-            guard let columns = resolve(names), seen.insert(lowered).inserted else { return }
-            keys.append(Key(label: label, names: lowered, columns: columns))
+            let sorted = zip(lowered, columns).sorted { $0.0 < $1.0 }
+            guard seen.insert(sorted.map(\.0)).inserted else { return }
+            var key = Key(label: label, names: sorted.map(\.0), columns: sorted.map(\.1), shownColumn: columns[0])
+            if primary && lowered != key.names { key.declared = (columns, lowered) }
+            keys.append(key)
         }
-        addKey("primary key (\(schema.primaryKey.joined(separator: ", ")))", schema.primaryKey)
+        addKey("primary key (\(schema.primaryKey.joined(separator: ", ")))", schema.primaryKey, primary: true)
         for unique in schema.uniqueConstraints {
             addKey(
                 "UNIQUE \(unique.name.map { $0 + " " } ?? "")(\(unique.columns.joined(separator: ", ")))",
@@ -119,15 +143,27 @@ struct KeyChecker: RowCellSink {
         for index in schema.indexes where index.unique && index.predicate == nil && !index.hasExpressions {
             addKey("unique index \(index.name) (\(index.columns.joined(separator: ", ")))", index.columns)
         }
-        primaryKeys[schema.name.lowercased()] = schema.primaryKey.map { $0.lowercased() }
+        let name = schema.name.lowercased()
+        primaryKeys[name] = schema.primaryKey.map { $0.lowercased() }
         references = schema.foreignKeys.compactMap { key in
             guard let columns = resolve(key.columns), key.referencedColumns.isEmpty || key.referencedColumns.count == columns.count
             else { return nil }
+            let parent = key.referencedTable.lowercased()
             let target = "\(key.referencedTable)" + (key.referencedColumns.isEmpty ? "" : " (\(key.referencedColumns.joined(separator: ", ")))")
-            return Reference(
+            // The referenced columns: named, or the parent's primary key where it is known by now.
+            let named = key.referencedColumns.isEmpty
+                ? (parent == name ? primaryKeys[name] : primaryKeys[parent] ?? listedPrimaryKeys[parent])
+                : key.referencedColumns.map { $0.lowercased() }
+            var reference = Reference(
                 label: "foreign key \(key.name.map { $0 + " " } ?? "")(\(key.columns.joined(separator: ", "))) → \(target)",
-                columns: columns, parent: key.referencedTable.lowercased(), parentName: key.referencedTable,
-                parentColumns: key.referencedColumns.isEmpty ? nil : key.referencedColumns.map { $0.lowercased() })
+                columns: columns, shownColumn: columns[0], parent: parent, parentName: key.referencedTable,
+                parentColumns: nil)
+            if let named, named.count == columns.count {
+                let sorted = zip(named, columns).sorted { $0.0 < $1.0 }
+                reference.parentColumns = sorted.map(\.0)
+                reference.columns = sorted.map(\.1)
+            }
+            return reference
         }
         pendingIndex = []
         knownParents = []
@@ -139,7 +175,7 @@ struct KeyChecker: RowCellSink {
                 pendingIndex.append(pending.count)
                 pending.append(
                     Pending(reference: references[index], table: schema.name,
-                            column: schema.columns[references[index].columns[0]].name))
+                            column: schema.columns[references[index].shownColumn].name))
             } else {
                 pendingIndex.append(nil)
             }
@@ -217,6 +253,9 @@ struct KeyChecker: RowCellSink {
         defer { for column in cells.indices where watched[column] { isNull[column] = true } }
         for index in keys.indices {
             if let digest = digest(keys[index].columns) { keys[index].values.append((digest, row)) }
+            if let declared = keys[index].declared, let digest = digest(declared.columns) {
+                keys[index].declaredValues.append(digest)
+            }
         }
         var problems: [ArchiveError] = []
         for index in references.indices {
@@ -263,10 +302,14 @@ struct KeyChecker: RowCellSink {
                     ArchiveError(
                         .duplicateKey, "\(key.label) already holds this value (row \(duplicate.first))",
                         location: .init(path: path, table: table.name, row: duplicate.again,
-                                        column: table.columns[key.columns[0]].name)))
+                                        column: table.columns[key.shownColumn].name)))
             }
             if kept == nil || kept!.contains([name] + key.names) {
                 parentKeys[name, default: [:]][key.names] = SortedDigests(digests)
+                if let declared = key.declared {
+                    parentKeys[name, default: [:]][[Self.declaredOrderMarker] + declared.names] =
+                        SortedDigests(key.declaredValues.sorted())
+                }
             }
         }
         keys = []
@@ -291,18 +334,18 @@ struct KeyChecker: RowCellSink {
     // MARK: Helpers
 
     private func parentValues(_ reference: Reference) -> SortedDigests? {
-        guard let tableKeys = parentKeys[reference.parent],
-            let columns = reference.parentColumns ?? primaryKeys[reference.parent],
-            let digests = tableKeys[columns]
-        else { return nil }
-        return digests
+        guard let tableKeys = parentKeys[reference.parent] else { return nil }
+        if let columns = reference.parentColumns { return tableKeys[columns] }
+        // Read before its parent's primary key was known: its digests follow the key's declared order.
+        guard let declared = primaryKeys[reference.parent] else { return nil }
+        return declared == declared.sorted() ? tableKeys[declared] : tableKeys[[Self.declaredOrderMarker] + declared]
     }
 
     /// The dangling reference `index` of the current table, at the current row.
     private func danglingHere(_ index: Int) -> ArchiveError {
         let table = self.table!  // swift-format-ignore: NeverForceUnwrap (set by begin, rows come after it)
         return dangling(
-            references[index], table: table.name, row: row, column: table.columns[references[index].columns[0]].name)
+            references[index], table: table.name, row: row, column: table.columns[references[index].shownColumn].name)
     }
 
     private func dangling(_ reference: Reference, table: String, row: Int64, column: String) -> ArchiveError {
