@@ -93,10 +93,7 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--compression-level must be between 0 and 12")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let lockWaitTimeout, RestoreCommand.parseTimeout(lockWaitTimeout) == nil {
-            throw ValidationError(
-                "--lock-wait-timeout must be a whole number of milliseconds, or one with a unit (500ms, 30s, 2min, 1h); 0 waits without limit")
-        }
+        if let lockWaitTimeout, RestoreCommand.parseTimeout(lockWaitTimeout) == nil { throw RestoreCommand.invalidTimeout }
         for text in types {
             do { _ = try TypeOverride(parsing: text) } catch let error as ArchiveError {
                 throw ValidationError(error.message)

@@ -99,10 +99,7 @@ struct RestoreCommand: ParsableCommand {
         if schemaOnly && dataOnly { throw ValidationError("--schema-only and --data-only cannot be combined") }
         if clean && dataOnly { throw ValidationError("--clean cannot be combined with --data-only") }
         if !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
-        if let lockWaitTimeout, Self.parseTimeout(lockWaitTimeout) == nil {
-            throw ValidationError(
-                "--lock-wait-timeout must be a whole number of milliseconds, or one with a unit (500ms, 30s, 2min, 1h); 0 waits without limit")
-        }
+        if let lockWaitTimeout, Self.parseTimeout(lockWaitTimeout) == nil { throw Self.invalidTimeout }
         if PostgresRestore.CopyFormat(rawValue: copyFormat) == nil {
             throw ValidationError("--copy-format must be binary or text")
         }
@@ -187,6 +184,10 @@ struct RestoreCommand: ParsableCommand {
         if seconds > 0 && summary.rows > 0 { line += String(format: ", %.0f rows/s", Double(summary.rows) / seconds) }
         printError(line)
     }
+
+    /// The usage error for a malformed `--lock-wait-timeout` (restore and export).
+    static let invalidTimeout = ValidationError(
+        "--lock-wait-timeout must be a whole number of milliseconds, or one with a unit (500ms, 30s, 2min, 1h); 0 waits without limit")
 
     /// A `--lock-wait-timeout` value: a whole number of milliseconds (as `pg_dump --lock-wait-timeout` and
     /// PostgreSQL's `lock_timeout` take it) or one with a unit `ms`, `s`, `min` or `h`; nil when malformed.

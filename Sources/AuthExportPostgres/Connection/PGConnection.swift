@@ -209,7 +209,8 @@ package final class PGConnection {
         return failure ?? PostgresError(.connection, errorMessage)
     }
 
-    private func drainCopyResults() throws(PostgresError) -> Int64 {
+    /// Reads the results that end a COPY (in or out): the rows of its command tag, or its first error.
+    private func drainCopyResults(statement: String? = nil) throws(PostgresError) -> Int64 {
         var failure: PostgresError?
         var rows: Int64 = 0
         while let raw = PQgetResult(conn) {
@@ -217,7 +218,7 @@ package final class PGConnection {
             if PQresultStatus(raw) == PGRES_COMMAND_OK {
                 rows = result.affectedRows ?? 0
             } else if failure == nil {
-                failure = error(result.raw, statement: nil)
+                failure = error(result.raw, statement: statement)
             }
         }
         if let failure { throw failure }
@@ -258,14 +259,11 @@ extension PGConnection {
                 if let handle = cancelHandle() { handle.cancel() }
             }
         }
-        var rows: Int64 = 0
-        while let raw = PQgetResult(conn) {
-            let result = PGResult(raw)
-            if PQresultStatus(raw) == PGRES_COMMAND_OK {
-                rows = result.affectedRows ?? 0
-            } else if failure == nil {
-                failure = error(result.raw, statement: sql)
-            }
+        let rows: Int64
+        do {
+            rows = try drainCopyResults(statement: sql)
+        } catch {
+            throw failure ?? error  // the callback's own error first (the server's is then the cancel's)
         }
         if let failure { throw failure }
         return rows
