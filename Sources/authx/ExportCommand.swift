@@ -94,6 +94,13 @@ struct ExportCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let lockWaitTimeout, RestoreCommand.parseTimeout(lockWaitTimeout) == nil { throw RestoreCommand.invalidTimeout }
+        if isPostgres {
+            if !types.isEmpty || assumeTimeZone != nil {
+                throw ValidationError("--type and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
+            }
+        } else if schema != nil || lockWaitTimeout != nil {
+            throw ValidationError("--schema and --lock-wait-timeout apply to PostgreSQL sources only")
+        }
         for text in types {
             do { _ = try TypeOverride(parsing: text) } catch let error as ArchiveError {
                 throw ValidationError(error.message)
@@ -105,12 +112,15 @@ struct ExportCommand: ParsableCommand {
         if output.isEmpty { throw ValidationError("-o needs a file name, or - for standard output") }
     }
 
+    /// Whether SOURCE is a PostgreSQL connection string.
+    private var isPostgres: Bool {
+        if case .postgres? = try? ConnectionTarget.parse(source) { return true }
+        return false
+    }
+
     func run() throws {
         if case .postgres(let conninfo)? = try? ConnectionTarget.parse(source) {
             return try exportPostgres(conninfo: conninfo)
-        }
-        if schema != nil || lockWaitTimeout != nil {
-            throw ValidationError("--schema and --lock-wait-timeout apply to PostgreSQL sources only")
         }
         var options = SQLiteExportOptions()
         options.tables = TableFilter(include: tables, exclude: excludedTables)
@@ -170,9 +180,6 @@ struct ExportCommand: ParsableCommand {
 
     /// PostgreSQL → archive.
     private func exportPostgres(conninfo: String) throws {
-        if !types.isEmpty || assumeTimeZone != nil {
-            throw ValidationError("--type and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
-        }
         var options = PostgresExport.Options()
         options.schema = schema
         options.tables = TableFilter(include: tables, exclude: excludedTables)
