@@ -27,6 +27,20 @@ import Testing
         #expect(!summary.tables.isEmpty)
         try RestoredData.expectEqual(archive: archive, db: db)
         try Self.expectKeysAndSequences(archive: archive, db: db, summary: summary)
+        if format == .binary { try Self.expectExportBack(db: db, dir: dir, tables: summary.tables.count) }
+    }
+
+    /// Exporting the restored database from PostgreSQL gives an archive that verifies (keys included) and equals
+    /// the database value by value: the PostgreSQL export on every fixture and corpus database.
+    static func expectExportBack(db: TestDatabase, dir: TempDir, tables: Int) throws {
+        let back = dir.file("back.authx.gz")
+        let summary = try PostgresExport.export(from: db.url, to: .file(path: back, overwrite: true))
+        #expect(summary.tables.count == tables)
+        var options = ArchiveVerifier.Options()
+        options.checkKeys = true
+        let report = try ArchiveVerifier(path: back, options: options).run()
+        #expect(report.isValid, "\(report.problems)")
+        try RestoredData.expectEqual(archive: back, db: db)
     }
 
     /// Every primary key, UNIQUE constraint and foreign key of the archive exists (or a note says why not), and
@@ -165,5 +179,6 @@ import Testing
         #expect(!summary.tables.isEmpty)
         try RestoredData.expectEqual(archive: archive, db: db)
         try Self.expectKeysAndSequences(archive: archive, db: db, summary: summary)
+        try Self.expectExportBack(db: db, dir: dir, tables: summary.tables.count)
     }
 }
