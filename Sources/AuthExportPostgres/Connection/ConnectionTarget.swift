@@ -215,6 +215,7 @@ extension String {
     }
 }
 
+/// The value of an ASCII hex digit (either case), or nil.
 func hexValue(_ c: UInt8) -> UInt8? {
     switch c {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")

@@ -114,15 +114,6 @@ enum CopyTextCell {
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x61...0x66: byte - 0x61 + 10
-        case 0x41...0x46: byte - 0x41 + 10
-        default: nil
-        }
-    }
-
     private static func misfit(_ message: String, _ column: String) -> ArchiveError {
         ArchiveError(.invalidValue, message, location: .init(column: column))
     }
