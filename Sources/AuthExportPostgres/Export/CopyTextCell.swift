@@ -173,7 +173,11 @@ enum CopyTextCell {
                 }
                 length -= 3
             }
-            guard length >= 19, length <= 26, field[10] == 0x20, field[4] == UInt8(ascii: "-") else {
+            // `YYYY-MM-DD HH:MM:SS` and at most `.ffffff`: a BC suffix, a fifth year digit or `infinity` is not.
+            func isDigit(_ at: Int) -> Bool { field[at] >= 0x30 && field[at] <= 0x39 }
+            guard length >= 19, length <= 26, field[4] == UInt8(ascii: "-"), field[10] == 0x20,
+                length == 19 || (length > 20 && field[19] == UInt8(ascii: ".") && (20..<length).allSatisfy(isDigit))
+            else {
                 throw misfit(
                     "a timestamp outside 0001 … 9999 (BC, infinite or past year 9999) has no auth_export form", column)
             }
