@@ -38,12 +38,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("PostgreSQL: the schema to export (default: the current schema).", valueName: "NAME"))
     var schema: String?
 
-    @Option(
-        name: .customLong("lock-wait-timeout"),
-        help: ArgumentHelp(
-            "PostgreSQL: give up when a table stays locked exclusively by another session longer than TIMEOUT (as for restore; default 30s, 0 waits without limit).",
-            valueName: "TIMEOUT"))
-    var lockWaitTimeout: String?
+    @OptionGroup var lockWait: LockWaitTimeoutOption
 
     @Option(
         name: .shortAndLong, help: ArgumentHelp("The archive to write; - writes to standard output.", valueName: "FILE")
@@ -93,12 +88,11 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--compression-level must be between 0 and 12")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let lockWaitTimeout, RestoreCommand.parseTimeout(lockWaitTimeout) == nil { throw RestoreCommand.invalidTimeout }
         if isPostgres {
             if !types.isEmpty || assumeTimeZone != nil {
                 throw ValidationError("--type and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
             }
-        } else if schema != nil || lockWaitTimeout != nil {
+        } else if schema != nil || lockWait.isGiven {
             throw ValidationError("--schema and --lock-wait-timeout apply to PostgreSQL sources only")
         }
         for text in types {
@@ -186,7 +180,7 @@ struct ExportCommand: ParsableCommand {
         options.writer.compressionLevel = compressionLevel
         if let threads { options.writer.threads = threads }
         options.producer = AuthxVersion.producer
-        if let lockWaitTimeout { options.lockWaitTimeout = RestoreCommand.parseTimeout(lockWaitTimeout) }
+        if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
         let showProgress = !quiet && !json && isatty(2) != 0
         let progress = ProgressLine()

@@ -73,12 +73,7 @@ struct RestoreCommand: ParsableCommand {
     @Flag(name: .customLong("no-analyze"), help: "Skip ANALYZE at the end.")
     var noAnalyze = false
 
-    @Option(
-        name: .customLong("lock-wait-timeout"),
-        help: ArgumentHelp(
-            "PostgreSQL: give up (and name the sessions holding the locks) when a table stays locked by another session longer than TIMEOUT: milliseconds as in pg_dump, or with a unit (500ms, 30s, 2min, 1h); 0 waits without limit. Default: 30s.",
-            valueName: "TIMEOUT"))
-    var lockWaitTimeout: String?
+    @OptionGroup var lockWait: LockWaitTimeoutOption
 
     @Flag(help: "SQLite: replace an existing target file (atomically, once the new one is complete and checked).")
     var force = false
@@ -99,7 +94,6 @@ struct RestoreCommand: ParsableCommand {
         if schemaOnly && dataOnly { throw ValidationError("--schema-only and --data-only cannot be combined") }
         if clean && dataOnly { throw ValidationError("--clean cannot be combined with --data-only") }
         if !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
-        if let lockWaitTimeout, Self.parseTimeout(lockWaitTimeout) == nil { throw Self.invalidTimeout }
         if PostgresRestore.CopyFormat(rawValue: copyFormat) == nil {
             throw ValidationError("--copy-format must be binary or text")
         }
@@ -137,7 +131,7 @@ struct RestoreCommand: ParsableCommand {
         options.jobs = jobs
         options.copyFormat = PostgresRestore.CopyFormat(rawValue: copyFormat) ?? .binary
         options.analyze = !noAnalyze
-        if let lockWaitTimeout { options.lockWaitTimeout = Self.parseTimeout(lockWaitTimeout) }
+        if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
         let shownTarget = ConnectionTarget.redact(conninfo)
 
         if dryRun {
@@ -185,24 +179,6 @@ struct RestoreCommand: ParsableCommand {
         printError(line)
     }
 
-    /// The usage error for a malformed `--lock-wait-timeout` (restore and export).
-    static let invalidTimeout = ValidationError(
-        "--lock-wait-timeout must be a whole number of milliseconds, or one with a unit (500ms, 30s, 2min, 1h); 0 waits without limit")
-
-    /// A `--lock-wait-timeout` value: a whole number of milliseconds (as `pg_dump --lock-wait-timeout` and
-    /// PostgreSQL's `lock_timeout` take it) or one with a unit `ms`, `s`, `min` or `h`; nil when malformed.
-    static func parseTimeout(_ text: String) -> Duration? {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 9, let value = Int64(digits) else { return nil }
-        switch text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces) {
-        case "", "ms": return .milliseconds(value)
-        case "s": return .seconds(value)
-        case "min": return .seconds(value * 60)
-        case "h": return .seconds(value * 3600)
-        default: return nil
-        }
-    }
-
     /// PostgreSQL errors become exit code 3 with their one-line description (the full detail with --verbose).
     private func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
@@ -223,7 +199,7 @@ struct RestoreCommand: ParsableCommand {
         if clean { unsupported.append("--clean (use --force)") }
         if copyFormat != "binary" { unsupported.append("--copy-format") }
         if noAnalyze { unsupported.append("--no-analyze") }
-        if lockWaitTimeout != nil { unsupported.append("--lock-wait-timeout") }
+        if lockWait.isGiven { unsupported.append("--lock-wait-timeout") }
         if !unsupported.isEmpty {
             throw ValidationError("\(unsupported.joined(separator: ", ")) apply to PostgreSQL targets only")
         }

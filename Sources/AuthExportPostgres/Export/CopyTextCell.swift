@@ -181,11 +181,13 @@ enum CopyTextCell {
                 throw misfit(
                     "a timestamp outside 0001 … 9999 (BC, infinite or past year 9999) has no auth_export form", column)
             }
-            var text = [UInt8](repeating: 0, count: length + 1)
-            for i in 0..<length { text[i] = field[i] }
-            text[10] = UInt8(ascii: "T")
-            text[length] = UInt8(ascii: "Z")
-            try text.withUnsafeBytes { (t: UnsafeRawBufferPointer) throws in try row.appendText(utf8: t) }
+            // On the stack: one per timestamp cell of every row.
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length + 1) { text in
+                _ = text.initialize(from: field[0..<length])
+                text[10] = UInt8(ascii: "T")
+                text[length] = UInt8(ascii: "Z")
+                try row.appendText(utf8: UnsafeRawBufferPointer(text))
+            }
         }
     }
 }

@@ -75,9 +75,7 @@ public enum PostgresExport {
         -> Summary
     {
         let start = Date()
-        if let timeout = options.lockWaitTimeout, timeout < .zero {
-            throw PostgresError(.invalidOptions, "--lock-wait-timeout cannot be negative")
-        }
+        try SessionSettings.validate(lockWaitTimeout: options.lockWaitTimeout)
         guard case .postgres(let conninfo) = try ConnectionTarget.parse(connection) else {
             throw PostgresError(.invalidOptions, "not a PostgreSQL connection string (postgresql://… or host=… dbname=…)")
         }
@@ -107,13 +105,11 @@ public enum PostgresExport {
             do { try pg.executeScript(sql) } catch { throw error.filling(.init(), operation: operation) }
         }
         try configure(
-            [
-                "SET statement_timeout = 0", "SET idle_in_transaction_session_timeout = 0",
-                "SET lock_timeout = \(PostgresRestore.lockTimeoutMilliseconds(options.lockWaitTimeout))",
+            (SessionSettings.bulkJob(lockWaitTimeout: options.lockWaitTimeout) + [
                 "SET DateStyle = 'ISO, YMD'", "SET TimeZone = 'UTC'", "SET IntervalStyle = 'postgres'",
                 "SET extra_float_digits = 3", "SET bytea_output = 'hex'",
                 "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-            ].joined(separator: "; "), "starting the snapshot")
+            ]).joined(separator: "; "), "starting the snapshot")
         let schema: String
         if let given = options.schema {
             schema = given

@@ -161,9 +161,7 @@ public enum PostgresRestore {
         if options.dataOnly && options.clean {
             throw PostgresError(.invalidOptions, "--clean cannot be combined with --data-only (it would drop the tables to load)")
         }
-        if let timeout = options.lockWaitTimeout, timeout < .zero {
-            throw PostgresError(.invalidOptions, "--lock-wait-timeout cannot be negative")
-        }
+        try SessionSettings.validate(lockWaitTimeout: options.lockWaitTimeout)
         if options.jobs < 1 || options.jobs > 64 {
             throw PostgresError(.invalidOptions, "--jobs must be between 1 and 64")
         }
@@ -173,15 +171,5 @@ public enum PostgresRestore {
                 throw PostgresError(.invalidIdentifier, "schema name \"\(schema)\" is longer than PostgreSQL's 63 bytes")
             }
         }
-    }
-
-    /// `lock_timeout` in milliseconds for ``Options/lockWaitTimeout`` (0: no limit), at least 1 for a positive
-    /// duration and at most PostgreSQL's maximum.
-    static func lockTimeoutMilliseconds(_ timeout: Duration?) -> Int64 {
-        guard let timeout, timeout > .zero else { return 0 }
-        let (seconds, attoseconds) = timeout.components
-        let limit = Int64(Int32.max)
-        guard seconds < limit / 1000 else { return limit }
-        return min(limit, max(1, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
     }
 }

@@ -65,16 +65,9 @@ final class RestoreSession {
         }
     }
 
-    /// The session settings every connection of a restore starts with, whatever the role's or database's
-    /// defaults (as pg_restore sets them): a COPY or an index build may take minutes and the main connection
-    /// may sit idle in its transaction while others load (`--jobs`), so no `statement_timeout` and no
-    /// `idle_in_transaction_session_timeout`; and `lock_timeout` from ``PostgresRestore/Options/lockWaitTimeout``.
+    /// The session settings every connection of a restore starts with (``SessionSettings``).
     static func sessionSettings(_ options: PostgresRestore.Options) -> [String] {
-        [
-            "SET statement_timeout = 0",
-            "SET idle_in_transaction_session_timeout = 0",
-            "SET lock_timeout = \(PostgresRestore.lockTimeoutMilliseconds(options.lockWaitTimeout))",
-        ]
+        SessionSettings.bulkJob(lockWaitTimeout: options.lockWaitTimeout)
     }
 
     /// Readies a new connection of this restore: its session settings, and cancellation of its statements.
@@ -132,7 +125,7 @@ final class RestoreSession {
     /// holding locks on tables and views of the target schema — the application still using them, usually.
     private func explainLockTimeout(_ error: PostgresError, on connection: PGConnection) -> PostgresError {
         var explained = error
-        let waited = PostgresRestore.lockTimeoutMilliseconds(options.lockWaitTimeout)
+        let waited = SessionSettings.lockTimeoutMilliseconds(options.lockWaitTimeout)
         explained.message = "gave up waiting for a lock after \(Self.formatMilliseconds(waited)) (--lock-wait-timeout)"
         let holders = try? connection.execute(
             """
