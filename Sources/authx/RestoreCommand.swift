@@ -75,6 +75,8 @@ struct RestoreCommand: ParsableCommand {
 
     @OptionGroup var lockWait: LockWaitTimeoutOption
 
+    @OptionGroup var representation: RepresentationOption
+
     @Flag(help: "SQLite: replace an existing target file (atomically, once the new one is complete and checked).")
     var force = false
 
@@ -131,6 +133,7 @@ struct RestoreCommand: ParsableCommand {
         options.jobs = jobs
         options.copyFormat = PostgresRestore.CopyFormat(rawValue: copyFormat) ?? .binary
         options.analyze = !noAnalyze
+        options.representation = try representation.options()
         if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
         let shownTarget = ConnectionTarget.redact(conninfo)
 
@@ -208,6 +211,7 @@ struct RestoreCommand: ParsableCommand {
         options.tables = TableFilter(include: tables, exclude: excludedTables)
         options.schemaOnly = schemaOnly
         options.fullIntegrityCheck = fullCheck
+        options.representation = try representation.options()
         if dryRun {
             print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
             return

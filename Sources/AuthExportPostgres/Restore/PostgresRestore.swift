@@ -48,6 +48,11 @@ public enum PostgresRestore {
         public var jobs = 1
         /// The COPY format (tables whose existing column types have no binary encoding use text).
         public var copyFormat = CopyFormat.binary
+        /// How columns are represented where applications differ (`--profile`, `--as`): `timestamp` or
+        /// `timestamptz`, `json` or `jsonb`… for an archive of a SQLite database, and per column in any direction.
+        /// A restore of a PostgreSQL archive recreates each column's source type unless a column is named. See
+        /// docs/orm-profiles.md.
+        public var representation = RepresentationOptions()
         /// Run `ANALYZE` on the restored tables at the end.
         public var analyze = true
         /// How long a statement may wait for a lock held by another session (an application still reading a

@@ -28,6 +28,10 @@ public struct SQLiteRestoreOptions: Sendable {
     /// long as the whole load on a large database). Tables whose storage classes the restore had to put back by
     /// editing the schema always get the full check.
     public var fullIntegrityCheck = false
+    /// How columns are represented where applications differ (`--profile`, `--as`): uuid spelling, timestamp and
+    /// json text of an archive from PostgreSQL. A restore of a SQLite archive keeps each value's original storage
+    /// unless a column is named. See docs/orm-profiles.md.
+    public var representation = RepresentationOptions()
     /// Receives progress events on the restoring thread.
     public var progress: ProgressHandler?
     /// Creates the default options: no overwrite, every table, schema and data, no progress.
