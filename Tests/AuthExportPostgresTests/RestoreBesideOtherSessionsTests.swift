@@ -63,6 +63,81 @@ import Testing
         #expect(summary.notes.allSatisfy { !$0.description.contains("ANALYZE failed") }, "\(summary.notes)")
     }
 
+    /// The settings are in the startup packet: on a new connection of the hurried role no statement has run
+    /// (`pg_stat_activity.query` is empty), yet the timeouts are already 0 and the lock timeout is ours; the
+    /// user's own `options` from the connection string are kept. Deterministic: it does not depend on the role's
+    /// 1 ms timeout firing during a SET, as the flaky failure it replaces did.
+    @Test func aNewConnectionHasItsSettingsBeforeAnyStatement() throws {
+        let role = try HurriedRole()
+        defer { role.drop() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let admin = try db.connect()
+        defer { admin.close() }
+        let application = "authx_settings_" + role.name.suffix(12)
+        let url = role.url(db.url) + "?application_name=\(application)&options=-c%20search_path%3Dauthx_own"
+        let settings = RestoreSession.sessionSettings(.jobs(1))
+        let connection = try PGConnection(conninfo: url, settings: settings)
+        defer { connection.close() }
+        let activity = try admin.execute(
+            "SELECT query, state FROM pg_stat_activity WHERE application_name = $1", [application])
+        #expect(activity.rowCount == 1)
+        #expect(activity.string(0, 0) == "", "a statement ran before the settings: \(activity.string(0, 0) ?? "nil")")
+        #expect(try connection.execute("SHOW statement_timeout").string(0, 0) == "0")
+        #expect(try connection.execute("SHOW idle_in_transaction_session_timeout").string(0, 0) == "0")
+        #expect(try connection.execute("SHOW lock_timeout").string(0, 0) == "30s")
+        #expect(try connection.execute("SHOW search_path").string(0, 0) == "authx_own")
+        #expect(try connection.execute("SHOW client_encoding").string(0, 0) == "UTF8")
+        // The export's text forms come the same way.
+        let export = try PGConnection(conninfo: url, settings: PostgresExport.sessionSettings(.init()))
+        defer { export.close() }
+        #expect(try export.execute("SHOW DateStyle").string(0, 0) == "ISO, YMD")
+        #expect(try export.execute("SHOW TimeZone").string(0, 0) == "UTC")
+        #expect(try export.execute("SHOW statement_timeout").string(0, 0) == "0")
+    }
+
+    /// Every connection a restore (main, `--jobs` loaders, ANALYZE) and an export open runs no `SET` of the
+    /// timeouts: the server's statement log for the role (log_statement = all) holds the restore's and export's
+    /// statements and not one `SET statement_timeout`. Reads the server log of the test cluster
+    /// (scripts/lib/pg-cluster.sh: `postgres.log` beside the data directory) through `pg_read_file`.
+    @Test func noConnectionOfARestoreOrExportRunsAStatementBeforeItsSettings() throws {
+        let role = try HurriedRole()
+        defer { role.drop() }
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let admin = try db.connect()
+        defer { admin.close() }
+        try admin.execute("ALTER ROLE \(PGConnection.quoteIdentifier(role.name)) SET log_statement = 'all'")
+        let log = try #require(
+            try admin.execute(
+                "SELECT regexp_replace(current_setting('data_directory'), '/data$', '/postgres.log')"
+            ).string(0, 0))
+        func logSize() throws -> Int64 {
+            let size = try admin.execute("SELECT (pg_stat_file($1)).size::text", [log]).string(0, 0)
+            return try #require(size.flatMap { Int64($0) }, "the test cluster's log \(log) cannot be read")
+        }
+        let before = try logSize()
+        let url = role.url(db.url)
+        let archive = dir.file("a.authx.gz")
+        try TestArchives.write(
+            archive, [(Fixture.accounts, Fixture.accountRows(300)), (Fixture.tokens, Fixture.tokenRows(3000, accounts: 300))])
+        let summary = try PostgresRestore.restore(archive: archive, to: url, options: .jobs(3))
+        #expect(summary.rows == 3300)
+        _ = try PostgresExport.export(from: url, to: .file(path: dir.file("b.authx.gz"), overwrite: false))
+        let after = try logSize()
+        let text = try #require(
+            try admin.execute("SELECT pg_read_file($1, $2::bigint, $3::bigint)", [log, "\(before)", "\(after - before)"])
+                .string(0, 0))
+        // log_statement's lines: "LOG:  statement: …" (simple protocol) and "LOG:  execute <unnamed>: …" (extended).
+        let statements = text.split(separator: "\n").filter { $0.contains("LOG:  statement: ") || $0.contains("LOG:  execute ") }
+        #expect(statements.contains { $0.contains("ANALYZE") }, "the role's statements are not in the log")
+        #expect(statements.contains { $0.contains("REPEATABLE READ") }, "the export's statements are not in the log")
+        let early = statements.filter { $0.contains("statement_timeout") || $0.contains("lock_timeout") }
+        #expect(early.isEmpty, "settings sent as statements: \(early.prefix(3))")
+    }
+
     /// Another session in an open transaction that has read `accounts` (an application between two queries).
     static func holdLock(_ db: TestDatabase) throws -> (connection: PGConnection, pid: String) {
         let blocker = try db.connect()

@@ -16,13 +16,25 @@ package final class PGConnection {
     /// The connection string, to scrub passwords from libpq's messages.
     private let conninfo: String
 
-    /// Connects. The corresponding C function is `PQconnectdb`.
+    /// Connects with `settings` in effect from the session's start. The corresponding C function is
+    /// `PQconnectdbParams`: the connection string is expanded as `PQconnectdb` would (`expand_dbname`), then
+    /// `client_encoding` is `UTF8` and `options` is the user's own (from the connection string, else `PGOPTIONS`)
+    /// followed by ``SessionSettings/startupOptions``, all in the startup packet — so no statement runs before the
+    /// settings hold, and a role's short `statement_timeout` cannot cancel one.
     ///
     /// - Throws: `PostgresError` `.connection` with libpq's message (passwords masked).
-    package init(conninfo: String) throws(PostgresError) {
+    init(conninfo: String, settings: SessionSettings) throws(PostgresError) {
         self.conninfo = conninfo
-        // PQconnectdb always returns a handle that needs PQfinish, even when the connection failed.
-        guard let conn = PQconnectdb(conninfo) else {
+        var options = Self.userOptions(conninfo) ?? ""
+        let ours = settings.startupOptions
+        if !ours.isEmpty { options += (options.isEmpty ? "" : " ") + ours }
+        var parameters = [("dbname", conninfo), ("client_encoding", "UTF8")]
+        if !options.isEmpty { parameters.append(("options", options)) }
+        // PQconnectdbParams always returns a handle that needs PQfinish, even when the connection failed.
+        let connection = Self.withCStrings(parameters.map(\.0)) { keywords in
+            Self.withCStrings(parameters.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
+        }
+        guard let conn = connection else {
             throw PostgresError(.connection, "out of memory creating a libpq connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
@@ -32,10 +44,40 @@ package final class PGConnection {
         }
         handle = conn
         clibpq_silence_notices(conn)
-        if PQsetClientEncoding(conn, "UTF8") != 0 {
-            let message = Self.message(conn, conninfo: conninfo)
-            throw PostgresError(.connection, "cannot set client encoding UTF8: \(message)")
+        guard PQparameterStatus(conn, "client_encoding").map({ String(cString: $0) }) == "UTF8" else {
+            throw PostgresError(.connection, "cannot set client encoding UTF8: \(errorMessage)")
         }
+    }
+
+    /// Connects with the server's and the role's default settings.
+    package convenience init(conninfo: String) throws(PostgresError) {
+        try self.init(conninfo: conninfo, settings: .none)
+    }
+
+    /// The `options` the user gave: in the connection string (URI or keyword form), else in `PGOPTIONS`.
+    private static func userOptions(_ conninfo: String) -> String? {
+        var parsed: String?
+        if let list = PQconninfoParse(conninfo, nil) {
+            defer { PQconninfoFree(list) }
+            var option = list
+            while let keyword = option.pointee.keyword {
+                if String(cString: keyword) == "options", let value = option.pointee.val {
+                    parsed = String(cString: value)
+                }
+                option += 1
+            }
+        }
+        if let parsed, !parsed.isEmpty { return parsed }
+        return getenv("PGOPTIONS").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Calls `body` with a NULL-terminated C array of `strings`.
+    private static func withCStrings<R>(
+        _ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
+        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+        defer { for copy in copies { free(copy) } }
+        return copies.map { $0.map { UnsafePointer($0) } }.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     deinit {

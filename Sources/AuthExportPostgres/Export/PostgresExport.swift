@@ -79,7 +79,7 @@ public enum PostgresExport {
         guard case .postgres(let conninfo) = try ConnectionTarget.parse(connection) else {
             throw PostgresError(.invalidOptions, "not a PostgreSQL connection string (postgresql://… or host=… dbname=…)")
         }
-        let pg = try PGConnection(conninfo: conninfo)
+        let pg = try PGConnection(conninfo: conninfo, settings: sessionSettings(options))
         defer { pg.close() }
         let canceller = options.isCancelled.map { StatementCanceller(isCancelled: $0) }
         canceller?.watch(pg)
@@ -98,18 +98,22 @@ public enum PostgresExport {
         }
     }
 
+    /// An export's session settings, in effect from the connection's start (``SessionSettings``): a bulk job's,
+    /// and the text forms the COPY parser reads (ISO dates, UTC, round-trip floats, hex bytea).
+    static func sessionSettings(_ options: Options) -> SessionSettings {
+        SessionSettings.bulkJob(lockWaitTimeout: options.lockWaitTimeout).adding([
+            ("DateStyle", "ISO, YMD"), ("TimeZone", "UTC"), ("IntervalStyle", "postgres"),
+            ("extra_float_digits", "3"), ("bytea_output", "hex"),
+        ])
+    }
+
     private static func run(
         _ pg: PGConnection, destination: Destination, options: Options, writer: inout ArchiveWriter?, start: Date
     ) throws -> Summary {
         func configure(_ sql: String, _ operation: String) throws {
             do { try pg.executeScript(sql) } catch { throw error.filling(.init(), operation: operation) }
         }
-        try configure(
-            (SessionSettings.bulkJob(lockWaitTimeout: options.lockWaitTimeout) + [
-                "SET DateStyle = 'ISO, YMD'", "SET TimeZone = 'UTC'", "SET IntervalStyle = 'postgres'",
-                "SET extra_float_digits = 3", "SET bytea_output = 'hex'",
-                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-            ]).joined(separator: "; "), "starting the snapshot")
+        try configure("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "starting the snapshot")
         let schema: String
         if let given = options.schema {
             schema = given

@@ -46,9 +46,12 @@ final class LoadWorkers: @unchecked Sendable {
     private let maxQueueBytes: Int
     private let schema: String
 
-    /// Starts `count` workers connected with `conninfo`, loading into `schema`; `prepare` readies each new
-    /// connection (session settings, cancellation).
-    init(count: Int, conninfo: String, schema: String, prepare: (PGConnection) throws -> Void) throws {
+    /// Starts `count` workers connected with `conninfo` and `settings`, loading into `schema`; `prepare` readies
+    /// each new connection (cancellation).
+    init(
+        count: Int, conninfo: String, settings: SessionSettings, schema: String,
+        prepare: (PGConnection) throws -> Void
+    ) throws {
         queues = Array(repeating: [], count: count)
         queuedBytes = Array(repeating: 0, count: count)
         busy = Array(repeating: false, count: count)
@@ -57,7 +60,7 @@ final class LoadWorkers: @unchecked Sendable {
         // Connect first, on this thread, so a connection problem is reported at once.
         var connections: [PGConnection] = []
         for _ in 0..<count {
-            let connection = try PGConnection(conninfo: conninfo)
+            let connection = try PGConnection(conninfo: conninfo, settings: settings)
             connections.append(connection)
             try prepare(connection)
         }

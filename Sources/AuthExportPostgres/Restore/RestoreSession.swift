@@ -49,7 +49,7 @@ final class RestoreSession {
         self.options = options
         self.conninfo = conninfo
         if let conninfo {
-            let connection = try PGConnection(conninfo: conninfo)
+            let connection = try PGConnection(conninfo: conninfo, settings: Self.sessionSettings(options))
             self.connection = connection
             canceller = options.isCancelled.map { StatementCanceller(isCancelled: $0) }
             do {
@@ -66,17 +66,13 @@ final class RestoreSession {
     }
 
     /// The session settings every connection of a restore starts with (``SessionSettings``).
-    static func sessionSettings(_ options: PostgresRestore.Options) -> [String] {
+    static func sessionSettings(_ options: PostgresRestore.Options) -> SessionSettings {
         SessionSettings.bulkJob(lockWaitTimeout: options.lockWaitTimeout)
     }
 
-    /// Readies a new connection of this restore: its session settings, and cancellation of its statements.
+    /// Readies a new connection of this restore (opened with ``sessionSettings(_:)``): cancellation of its
+    /// statements.
     private func prepare(_ connection: PGConnection) throws {
-        do {
-            try connection.executeScript(Self.sessionSettings(options).joined(separator: "; "))
-        } catch {
-            throw error.filling(.init(), operation: "configuring the session")
-        }
         canceller?.watch(connection)
     }
 
@@ -251,12 +247,11 @@ final class RestoreSession {
         let next = Atomic<Int>(0)
         let failures = Mutex<[String]>([])
         let work = AnalyzeWork(
-            tables: tables, conninfo: conninfo, settings: Self.sessionSettings(options).joined(separator: "; "))
+            tables: tables, conninfo: conninfo, settings: Self.sessionSettings(options))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let connection: PGConnection
             do {
-                connection = try PGConnection(conninfo: work.conninfo)
-                try connection.executeScript(work.settings)
+                connection = try PGConnection(conninfo: work.conninfo, settings: work.settings)
             } catch {
                 failures.withLock { $0.append("\(error)") }
                 return
@@ -400,7 +395,7 @@ final class RestoreSession {
 
     private func begin() throws {
         emit("-- authx restore plan (dry run): nothing below has been run")
-        for setting in Self.sessionSettings(options) { emit(setting + ";") }
+        for setting in Self.sessionSettings(options).setStatements { emit(setting + ";") }
         if let schema = options.schema { self.schema = schema }
         if isParallel { return try beginParallel() }
         try execute("BEGIN", operation: "starting the transaction")
@@ -449,7 +444,9 @@ final class RestoreSession {
         try execute("CREATE SCHEMA \(PGConnection.quoteIdentifier(name))", operation: "creating the staging schema \(name)")
         staging = name
         guard let conninfo else { preconditionFailure("a parallel restore has a connection") }
-        workers = try LoadWorkers(count: options.jobs, conninfo: conninfo, schema: name, prepare: prepare)
+        workers = try LoadWorkers(
+            count: options.jobs, conninfo: conninfo, settings: Self.sessionSettings(options), schema: name,
+            prepare: prepare)
     }
 
     // MARK: Tables
@@ -905,6 +902,6 @@ extension RestoreSession: Sendable {}
 private struct AnalyzeWork: Sendable {
     let tables: [String]
     let conninfo: String
-    /// ``RestoreSession/sessionSettings(_:)``, one script.
-    let settings: String
+    /// ``RestoreSession/sessionSettings(_:)``.
+    let settings: SessionSettings
 }
