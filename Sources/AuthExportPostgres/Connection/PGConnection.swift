@@ -25,21 +25,32 @@ package final class PGConnection {
     /// - Throws: `PostgresError` `.connection` with libpq's message (passwords masked).
     init(conninfo: String, settings: SessionSettings) throws(PostgresError) {
         self.conninfo = conninfo
-        var options = Self.userOptions(conninfo) ?? ""
-        let ours = settings.startupOptions
-        if !ours.isEmpty { options += (options.isEmpty ? "" : " ") + ours }
-        var parameters = [("dbname", conninfo), ("client_encoding", "UTF8")]
-        if !options.isEmpty { parameters.append(("options", options)) }
-        // PQconnectdbParams always returns a handle that needs PQfinish, even when the connection failed.
-        let connection = Self.withCStrings(parameters.map(\.0)) { keywords in
-            Self.withCStrings(parameters.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
-        }
-        guard let conn = connection else {
-            throw PostgresError(.connection, "out of memory creating a libpq connection")
-        }
-        guard PQstatus(conn) == CONNECTION_OK else {
-            let message = Self.message(conn, conninfo: conninfo)
-            PQfinish(conn)
+        var settings = settings
+        var conn: OpaquePointer
+        while true {
+            var options = Self.userOptions(conninfo) ?? ""
+            let ours = settings.startupOptions
+            if !ours.isEmpty { options += (options.isEmpty ? "" : " ") + ours }
+            var parameters = [("dbname", conninfo), ("client_encoding", "UTF8")]
+            if !options.isEmpty { parameters.append(("options", options)) }
+            // PQconnectdbParams always returns a handle that needs PQfinish, even when the connection failed.
+            let connection = Self.withCStrings(parameters.map(\.0)) { keywords in
+                Self.withCStrings(parameters.map(\.1)) { values in PQconnectdbParams(keywords, values, 1) }
+            }
+            guard let made = connection else {
+                throw PostgresError(.connection, "out of memory creating a libpq connection")
+            }
+            if PQstatus(made) == CONNECTION_OK {
+                conn = made
+                break
+            }
+            let message = Self.message(made, conninfo: conninfo)
+            PQfinish(made)
+            if message.contains("\"\(SessionSettings.clientCheck)\""), settings != settings.withoutClientCheck {
+                // A server before PostgreSQL 14: connect again without the client check.
+                settings = settings.withoutClientCheck
+                continue
+            }
             throw PostgresError(.connection, "cannot connect to PostgreSQL: \(message)")
         }
         handle = conn

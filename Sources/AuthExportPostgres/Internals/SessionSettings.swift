@@ -7,7 +7,10 @@
 /// The settings of a long bulk job — a restore or an export — are those pg_restore and pg_dump set: a COPY or an
 /// index build may take minutes, and a connection may sit idle in its transaction while others work (`--jobs`),
 /// so no `statement_timeout` and no `idle_in_transaction_session_timeout`; and a bounded `lock_timeout`
-/// (`--lock-wait-timeout`).
+/// (`--lock-wait-timeout`). The server also checks every second that the client is still there
+/// (`client_connection_check_interval`, PostgreSQL 14+ on Linux), so the statement of a client killed by SIGKILL
+/// stops within about a second instead of running to its end; an older server, which does not know the setting,
+/// gets the connection without it.
 struct SessionSettings: Sendable, Equatable {
     /// The settings, in order: name (a PostgreSQL setting name) and value (letters, digits, `_`, `,`, `.`, `-`).
     private(set) var parameters: [(name: String, value: String)]
@@ -25,7 +28,16 @@ struct SessionSettings: Sendable, Equatable {
             ("statement_timeout", "0"),
             ("idle_in_transaction_session_timeout", "0"),
             ("lock_timeout", String(lockTimeoutMilliseconds(lockWaitTimeout))),
+            (clientCheck, "1000"),
         ])
+    }
+
+    /// The setting a server before PostgreSQL 14 does not know: left out when it refuses it.
+    static let clientCheck = "client_connection_check_interval"
+
+    /// These settings without ``clientCheck``.
+    var withoutClientCheck: SessionSettings {
+        SessionSettings(parameters: parameters.filter { $0.name != Self.clientCheck })
     }
 
     /// These settings followed by `more` (which win for the same name).

@@ -8,7 +8,7 @@ enum DefaultTranslator {
         /// A PostgreSQL expression. `certain` when it cannot fail at creation; otherwise it is tried in a
         /// savepoint and reported if PostgreSQL rejects it.
         case sql(String, certain: Bool)
-        /// Not translated; the reason is reported.
+        /// Not translated; the reason (a phrase: `SQLite expression has no PostgreSQL equivalent`) is reported.
         case untranslatable(String)
     }
 
@@ -17,7 +17,17 @@ enum DefaultTranslator {
         var text = source.trimmingSpaces()
         if backend == "postgresql" {
             if text.lowercased().hasPrefix("nextval(") { return .none }  // becomes an identity column
-            return .sql(text, certain: false)
+            // Parsed and written again: only literals, casts and allowed functions reach PostgreSQL.
+            do {
+                let tree = try SQLExpressionParser.expression(text, dialect: .postgresql)
+                var emitter = PostgresExpressionEmitter(dialect: .postgresql, context: .defaultValue)
+                emitter.scope = []
+                return .sql(try emitter.emit(tree), certain: false)
+            } catch let failure as SQLExpressionParser.Failure {
+                return .untranslatable("cannot parse it (\(failure.message))")
+            } catch {
+                return .untranslatable("\(error)")
+            }
         }
         // Strip redundant outer parentheses: DEFAULT (CURRENT_TIMESTAMP).
         while text.hasPrefix("("), text.hasSuffix(")"), balanced(String(text.dropFirst().dropLast())) {
@@ -32,13 +42,13 @@ enum DefaultTranslator {
             switch type {
             case .boolean: return .sql(lower, certain: true)
             case .smallint, .integer, .bigint: return .sql(lower == "true" ? "1" : "0", certain: true)
-            default: return .untranslatable("boolean default for a \(type.sql) column")
+            default: return .untranslatable("boolean default for a \(type.sql) column has no PostgreSQL equivalent")
             }
         }
         if type == .uuid, lower.replacingAll(" ", with: "") == "lower(hex(randomblob(16)))" {
             return .sql("gen_random_uuid()", certain: true)
         }
-        return .untranslatable("SQLite expression")
+        return .untranslatable("SQLite expression has no PostgreSQL equivalent")
     }
 
     private static func balanced(_ s: String) -> Bool {
@@ -81,7 +91,7 @@ enum DefaultTranslator {
             return .sql("to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')", certain: true)
         case (.date, .text), (.date, .varchar): return .sql("to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')", certain: true)
         case (.time, .text), (.time, .varchar): return .sql("to_char(now() AT TIME ZONE 'UTC', 'HH24:MI:SS')", certain: true)
-        default: return .untranslatable("the current time, for a \(type.sql) column")
+        default: return .untranslatable("the current time, for a \(type.sql) column has no PostgreSQL equivalent")
         }
     }
 
@@ -89,9 +99,8 @@ enum DefaultTranslator {
     /// DEFAULT).
     private static func stringLiteral(_ text: String) -> String? {
         guard let first = text.first, first == "'" || first == "\"", text.count >= 2, text.last == first else { return nil }
-        guard let tokens = try? SQLTranslator.tokenize(text), tokens.count == 1 else { return nil }
-        switch tokens[0] {
-        case .string(let s), .doubleQuoted(let s): return s
+        switch try? SQLExpressionParser.expression(text, dialect: .sqlite) {
+        case .string(let s)?, .column(nil, let s, mayBeString: true)?: return s
         default: return nil
         }
     }
@@ -132,19 +141,19 @@ enum DefaultTranslator {
             {
                 return .sql(i < 0 ? "(\(i))" : String(i), certain: true)
             }
-            return .untranslatable("number \(text) for a \(type.sql) column")
+            return .untranslatable("number \(text) for a \(type.sql) column has no PostgreSQL equivalent")
         case .real, .doublePrecision, .numeric:
             return .sql(plain.hasPrefix("-") ? "(\(plain))" : plain, certain: false)
         case .boolean:
             if plain == "0" { return .sql("false", certain: true) }
             if plain == "1" { return .sql("true", certain: true) }
-            return .untranslatable("number \(text) for a boolean column")
+            return .untranslatable("number \(text) for a boolean column has no PostgreSQL equivalent")
         case .text, .varchar:
             return .sql(PGConnection.quoteLiteral(plain), certain: false)
         case .jsonb:
             return .sql(PGConnection.quoteLiteral(plain) + "::jsonb", certain: true)
         default:
-            return .untranslatable("number \(text) for a \(type.sql) column")
+            return .untranslatable("number \(text) for a \(type.sql) column has no PostgreSQL equivalent")
         }
     }
 
@@ -157,11 +166,11 @@ enum DefaultTranslator {
             switch value.lowercased() {
             case "0", "false", "f", "no", "n", "off": return .sql("false", certain: true)
             case "1", "true", "t", "yes", "y", "on": return .sql("true", certain: true)
-            default: return .untranslatable("text '\(value)' for a boolean column")
+            default: return .untranslatable("text '\(value)' for a boolean column has no PostgreSQL equivalent")
             }
         case .smallint, .integer, .bigint, .real, .doublePrecision, .numeric:
             if isNumber(value) { return translateNumber(value, type: type) }
-            return .untranslatable("text default for a \(type.sql) column")
+            return .untranslatable("text default for a \(type.sql) column has no PostgreSQL equivalent")
         case .jsonb:
             return .sql(literal + "::jsonb", certain: false)
         case .uuid, .date, .time, .bytea:
@@ -169,10 +178,10 @@ enum DefaultTranslator {
         case .timestamptz:
             // Naive text is in the column's time zone (UTC unless the archive says otherwise).
             let zone = column.timeZone ?? "UTC"
-            guard zone == "UTC" else { return .untranslatable("naive timestamp text in time zone \(zone)") }
+            guard zone == "UTC" else { return .untranslatable("naive timestamp text in time zone \(zone) has no PostgreSQL equivalent") }
             return .sql("(\(literal)::timestamp AT TIME ZONE 'UTC')", certain: false)
         default:
-            return .untranslatable("text default for a \(type.sql) column")
+            return .untranslatable("text default for a \(type.sql) column has no PostgreSQL equivalent")
         }
     }
 }

@@ -797,33 +797,42 @@ final class RestoreSession {
         }
     }
 
-    /// Views are translated and tried; triggers are reported.
+    /// Views are parsed, checked against the allow-list grammar, written again and tried; triggers are reported.
     private func restoreObjects() throws {
         guard !objects.isEmpty else { return }
         emit("\n-- views")
-        var translator = SQLTranslator()
+        var relationsByName: [String: PostgresExpressionEmitter.Relation] = [:]
         for plan in plans {
-            translator.add(plan.source.name, pgName: plan.pgName)
-            for c in plan.columns { translator.add(c.source.name, pgName: c.pgName, isBoolean: c.type == .boolean) }
+            relationsByName[plan.source.name.lowercased()] = .init(pgName: plan.pgName, columns: plan.expressionColumns)
         }
+        let dialect = SQLExpressionParser.Dialect(backend: backend)
         for object in objects {
             if object.type == "view" {
                 let pgName = try IdentifierMap.pgName(object.name, kind: "view")
                 if pgName != object.name {
                     notes.append(RestoreNote(.renamed, table: nil, "view \(object.name) longer than 63 bytes: created as \"\(pgName)\""))
                 }
-                if let sql = Self.viewSQL(object.sql, name: pgName, schema: schema, translator: translator) {
-                    try relations.claim(pgName, by: "view \"\(object.name)\"")
-                    try run(
-                        PlannedStatement(
-                            sql: sql, mode: .attempt(note: "view \(object.name) not restored"), table: nil,
-                            operation: "creating view \(object.name)",
-                            successNote: RestoreNote(
-                                .translated, table: nil,
-                                "view \(object.name) created from \(backend) SQL; review it (functions and LIKE differ)")))
-                } else {
-                    notes.append(RestoreNote(.notRestored, table: nil, "view \(object.name) not restored: cannot parse its SQL"))
+                let sql: String
+                do {
+                    let statement = try SQLExpressionParser.view(object.sql, dialect: dialect)
+                    sql = try PostgresExpressionEmitter.viewSQL(
+                        statement, pgName: pgName, schema: schema, dialect: dialect, relations: relationsByName)
+                } catch let failure as SQLExpressionParser.Failure {
+                    notes.append(RestoreNote(.notRestored, table: nil, "view \(object.name) left out: cannot parse its SQL (\(failure.message))"))
+                    continue
+                } catch let unsupported as PostgresExpressionEmitter.Unsupported {
+                    notes.append(RestoreNote(.notRestored, table: nil, "view \(object.name) left out: \(unsupported.message)"))
+                    continue
                 }
+                try relations.claim(pgName, by: "view \"\(object.name)\"")
+                relationsByName[object.name.lowercased()] = .init(pgName: pgName, columns: nil)
+                try run(
+                    PlannedStatement(
+                        sql: sql, mode: .attempt(note: "view \(object.name) not restored"), table: nil,
+                        operation: "creating view \(object.name)",
+                        successNote: RestoreNote(
+                            .translated, table: nil,
+                            "view \(object.name) created from \(backend) SQL; review it (functions and LIKE differ)")))
             } else {
                 let on = object.table.map { " on table \($0)" } ?? ""
                 notes.append(
@@ -832,46 +841,6 @@ final class RestoreSession {
                         "\(object.type) \(object.name)\(on) not restored: \(backend) \(object.type)s cannot be translated to PostgreSQL automatically; recreate it (PL/pgSQL)"))
             }
         }
-    }
-
-    /// `CREATE VIEW "schema"."name" [(cols)] AS <translated query>` from a source `CREATE VIEW` statement.
-    static func viewSQL(_ sql: String, name: String, schema: String, translator: SQLTranslator) -> String? {
-        guard let tokens = try? SQLTranslator.tokenize(sql) else { return nil }
-        func isWord(_ t: SQLTranslator.Token, _ w: String) -> Bool {
-            if case .word(let x) = t { return x.lowercased() == w }
-            return false
-        }
-        guard let viewIndex = tokens.firstIndex(where: { isWord($0, "view") }) else { return nil }
-        var depth = 0
-        var asIndex: Int?
-        var columnsOpen: Int?
-        var columnsClose: Int?
-        for k in (viewIndex + 1)..<tokens.count {
-            let t = tokens[k]
-            if t == .symbol("(") {
-                if depth == 0 && columnsOpen == nil { columnsOpen = k }
-                depth += 1
-            } else if t == .symbol(")") {
-                depth -= 1
-                if depth == 0 && columnsClose == nil { columnsClose = k }
-            } else if depth == 0 && isWord(t, "as") {
-                asIndex = k
-                break
-            }
-        }
-        guard let asIndex else { return nil }
-        let body = SQLTranslator.sqliteText(tokens[(asIndex + 1)...])
-        guard let translatedBody = try? translator.translate(body), !translatedBody.isEmpty else { return nil }
-        var columns = ""
-        if let open = columnsOpen, let close = columnsClose, close < asIndex {
-            let list = SQLTranslator.sqliteText(tokens[open...close])
-            guard let translated = try? translator.translate(list) else { return nil }
-            // Column names of the view: quote bare words too.
-            columns = " " + translated
-        }
-        var text = translatedBody
-        while text.hasSuffix(";") { text = String(text.dropLast()).trimmingSpaces() }
-        return "CREATE VIEW \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(name))\(columns) AS \(text)"
     }
 
     /// `--data-only`: foreign keys set aside are re-added and validated, sequences set past the loaded values.

@@ -46,8 +46,11 @@ struct TablePlan {
     /// The name it is created under (a temporary one while `--clean` keeps the old table until the end).
     var createName: String
     var columns: [ColumnPlan]
-    /// Names known to the SQL translator: this table's columns.
-    var translator: SQLTranslator
+    /// The columns archive expressions may name: lowercased archive name → PostgreSQL name (names that differ only
+    /// by case are left out: an expression naming them is not restored).
+    var expressionColumns: [String: PostgresExpressionEmitter.ColumnName]
+    /// The dialect of the archive's SQL texts.
+    let dialect: SQLExpressionParser.Dialect
     /// Notes from planning.
     var notes: [RestoreNote] = []
 
@@ -56,6 +59,7 @@ struct TablePlan {
     /// - Throws: `PostgresError` `.invalidIdentifier` for names PostgreSQL cannot take or that collide.
     init(_ table: TableSchema, backend: String) throws(PostgresError) {
         source = table
+        dialect = SQLExpressionParser.Dialect(backend: backend)
         let location = ArchiveError.Location(table: table.name)
         do {
             pgName = try IdentifierMap.pgName(table.name, kind: "table")
@@ -68,7 +72,8 @@ struct TablePlan {
         }
         var columnNames = NameSpace("columns of table \(table.name)")
         var columns: [ColumnPlan] = []
-        var translator = SQLTranslator()
+        var expressionColumns: [String: PostgresExpressionEmitter.ColumnName] = [:]
+        var ambiguous = Set<String>()
         for column in table.columns {
             let name: String
             do {
@@ -99,12 +104,15 @@ struct TablePlan {
                     notes.append(
                         RestoreNote(
                             .notRestored, table: table.name,
-                            "column \(column.name): default \(defaultSQL) not restored (\(reason) has no PostgreSQL equivalent)"))
+                            "column \(column.name): default \(defaultSQL) not restored (\(reason))"))
                 }
             }
             columns.append(plan)
-            translator.add(column.name, pgName: name, isBoolean: type == .boolean)
+            let key = column.name.lowercased()
+            if expressionColumns[key] != nil { ambiguous.insert(key) }
+            expressionColumns[key] = .init(pgName: name, isBoolean: type == .boolean)
         }
+        for key in ambiguous { expressionColumns[key] = nil }
         // Auto-increment keys become identity columns, added after the load and set past the highest value.
         for i in columns.indices where columns[i].source.autoIncrement {
             let c = columns[i]
@@ -121,7 +129,53 @@ struct TablePlan {
             }
         }
         self.columns = columns
-        self.translator = translator
+        self.expressionColumns = expressionColumns
+    }
+
+    /// The emitter for an expression over this table's columns.
+    func emitter(_ context: PostgresExpressionEmitter.Context) -> PostgresExpressionEmitter {
+        var emitter = PostgresExpressionEmitter(dialect: dialect, context: context)
+        emitter.scope = [(source.name.lowercased(), .init(pgName: pgName, columns: expressionColumns))]
+        return emitter
+    }
+
+    /// An archive expression (CHECK, index WHERE) as PostgreSQL SQL, or why it is left out.
+    func expressionSQL(_ text: String, context: PostgresExpressionEmitter.Context = .constraint) -> Result<String, PostgresExpressionEmitter.Unsupported> {
+        do {
+            let tree = try SQLExpressionParser.expression(text, dialect: dialect)
+            return .success(try emitter(context).emit(tree))
+        } catch let failure as SQLExpressionParser.Failure {
+            return .failure(.init("cannot parse it (\(failure.message))"))
+        } catch let unsupported as PostgresExpressionEmitter.Unsupported {
+            return .failure(unsupported)
+        } catch {
+            return .failure(.init("\(error)"))
+        }
+    }
+
+    /// Whether `tree` is `column IN (0, 1)` on a boolean column: SQLAlchemy's `create_constraint=True` check, which
+    /// the PostgreSQL `boolean` type implies.
+    func isBooleanDomainCheck(_ tree: SQLExpression) -> Bool {
+        guard case .inList(.column(nil, let name, _), let values, negated: false) = tree,
+            expressionColumns[name.lowercased()]?.isBoolean == true
+        else { return false }
+        return Set(values) == [.number("0"), .number("1")]
+    }
+
+    /// Whether `tree` is `json_valid(column)`, optionally `OR column IS NULL`, on a jsonb column: Django's JSONField
+    /// check on SQLite, which the PostgreSQL `jsonb` type implies.
+    func isJSONValidCheck(_ tree: SQLExpression) -> Bool {
+        func jsonColumn(_ e: SQLExpression) -> String? {
+            guard case .column(nil, let name, _) = e else { return nil }
+            return columns.first { $0.type == .jsonb && $0.source.name.lowercased() == name.lowercased() }?.source.name
+        }
+        if case .function("json_valid", let args, false, false) = tree, args.count == 1, jsonColumn(args[0]) != nil {
+            return true
+        }
+        guard case .binary(.or, .function("json_valid", let args, false, false), .isNull(let c, negated: false)) = tree,
+            args.count == 1, let a = jsonColumn(args[0]), let b = jsonColumn(c)
+        else { return false }
+        return a == b
     }
 
     /// The PostgreSQL name of an archive column.
@@ -168,7 +222,7 @@ struct TablePlan {
     }
 
     /// Primary key, UNIQUE constraints, CHECK constraints and indexes, in pg_restore's order.
-    func keysAndIndexes(schema: String, relations: inout NameSpace, notes: inout [RestoreNote]) throws(PostgresError)
+    func keysAndIndexes(schema: String, relations: inout NameSpace, notes: inout [RestoreNote]) throws
         -> [PlannedStatement]
     {
         var out: [PlannedStatement] = []
@@ -209,19 +263,22 @@ struct TablePlan {
                     operation: "adding UNIQUE (\(unique.columns.joined(separator: ", "))) to \(source.name)"))
         }
         for check in source.checks {
-            if translator.isBooleanDomainCheck(check.expression) {
+            let tree = try? SQLExpressionParser.expression(check.expression, dialect: dialect)
+            if let tree, isBooleanDomainCheck(tree) {
                 notes.append(
                     RestoreNote(.implied, table: source.name, "CHECK (\(check.expression)) left out: the boolean type implies it"))
                 continue
             }
-            let jsonColumns = Set(columns.filter { $0.type == .jsonb }.map { $0.source.name.lowercased() })
-            if translator.isJSONValidCheck(check.expression, jsonColumns: jsonColumns) {
+            if let tree, isJSONValidCheck(tree) {
                 notes.append(
                     RestoreNote(.implied, table: source.name, "CHECK (\(check.expression)) left out: the jsonb type implies it"))
                 continue
             }
-            guard let expression = try? translator.translate(check.expression) else {
-                notes.append(RestoreNote(.notRestored, table: source.name, "CHECK (\(check.expression)) not restored: cannot parse it"))
+            let expression: String
+            switch expressionSQL(check.expression) {
+            case .success(let sql): expression = sql
+            case .failure(let reason):
+                notes.append(RestoreNote(.notRestored, table: source.name, "CHECK (\(check.expression)) left out: \(reason.message)"))
                 continue
             }
             var name: String?
@@ -239,31 +296,39 @@ struct TablePlan {
                     operation: "adding CHECK (\(check.expression)) to \(source.name)"))
         }
         for index in source.indexes {
-            let name = try claimedName(index.name, kind: "index") ?? index.name
-            let unique = index.unique ? "UNIQUE " : ""
             let keys: String
+            var predicateSQL: String?
             if index.hasExpressions {
-                guard let sql = index.sql, let translated = translatedKeys(ofIndexSQL: sql) else {
+                guard let sql = index.sql else {
                     notes.append(
-                        RestoreNote(.notRestored, table: source.name, "index \(index.name) on expressions not restored: no translatable SQL"))
+                        RestoreNote(.notRestored, table: source.name, "index \(index.name) on expressions left out: the archive has no SQL for it"))
                     continue
                 }
-                keys = translated
+                switch try indexKeys(ofIndexSQL: sql, index: index.name) {
+                case .success(let (list, predicate)):
+                    keys = list
+                    predicateSQL = predicate
+                case .failure(let reason):
+                    notes.append(RestoreNote(.notRestored, table: source.name, "index \(index.name) on expressions left out: \(reason.message)"))
+                    continue
+                }
             } else {
                 guard let list = columnList(index.columns, what: "index \(index.name)", notes: &notes) else { continue }
                 keys = list
             }
-            var sql = "CREATE \(unique)INDEX \(PGConnection.quoteIdentifier(name)) ON \(table) (\(keys))"
-            var translated = index.hasExpressions
             if let predicate = index.predicate {
-                guard let where_ = try? translator.translate(predicate) else {
-                    notes.append(
-                        RestoreNote(.notRestored, table: source.name, "index \(index.name) not restored: cannot parse WHERE \(predicate)"))
+                switch expressionSQL(predicate) {
+                case .success(let sql): predicateSQL = sql
+                case .failure(let reason):
+                    notes.append(RestoreNote(.notRestored, table: source.name, "index \(index.name) left out: WHERE \(predicate): \(reason.message)"))
                     continue
                 }
-                sql += " WHERE \(where_)"
-                translated = true
             }
+            let name = try claimedName(index.name, kind: "index") ?? index.name
+            let unique = index.unique ? "UNIQUE " : ""
+            var sql = "CREATE \(unique)INDEX \(PGConnection.quoteIdentifier(name)) ON \(table) (\(keys))"
+            if let predicateSQL { sql += " WHERE \(predicateSQL)" }
+            let translated = index.hasExpressions || predicateSQL != nil
             out.append(
                 PlannedStatement(
                     sql: sql, mode: translated ? .attempt(note: "index \(index.name) not restored") : .required,
@@ -272,28 +337,47 @@ struct TablePlan {
         return out
     }
 
-    /// The key list `(…)` of a source `CREATE INDEX … ON t (…)` statement, translated.
-    func translatedKeys(ofIndexSQL sql: String) -> String? {
-        guard let tokens = try? SQLTranslator.tokenize(sql) else { return nil }
-        guard let on = tokens.firstIndex(where: { if case .word(let w) = $0 { return w.lowercased() == "on" }; return false }),
-            let open = tokens[on...].firstIndex(of: .symbol("("))
-        else { return nil }
-        var depth = 0
-        var close: Int?
-        for k in open..<tokens.count {
-            if tokens[k] == .symbol("(") { depth += 1 }
-            if tokens[k] == .symbol(")") {
-                depth -= 1
-                if depth == 0 {
-                    close = k
-                    break
-                }
+    /// The key list (and predicate) of a source `CREATE INDEX` statement as PostgreSQL SQL, or why not.
+    ///
+    /// - Throws: `ArchiveError` `.badRecord` when the text holds a second statement (spec §12: rejected).
+    func indexKeys(ofIndexSQL sql: String, index: String) throws(ArchiveError)
+        -> Result<(String, String?), PostgresExpressionEmitter.Unsupported>
+    {
+        let statement: SQLIndexStatement
+        do {
+            statement = try SQLExpressionParser.index(sql, dialect: dialect)
+        } catch {
+            if error.isSecondStatement {
+                throw ArchiveError(
+                    .badRecord, "index \(index): its sql holds more than one statement; the archive is not safe to restore",
+                    location: .init(table: source.name))
             }
+            return .failure(.init("cannot parse its SQL (\(error.message))"))
         }
-        guard let close else { return nil }
-        let text = SQLTranslator.sqliteText(tokens[(open + 1)..<close])
-        // SQLite-only collations and orderings inside the key list are left to PostgreSQL to accept or reject.
-        return try? translator.translate(text)
+        let emitter = emitter(.constraint)
+        var keys: [String] = []
+        do {
+            for key in statement.keys {
+                var text: String
+                if case .column(nil, let name, _) = key.expression, let column = expressionColumns[name.lowercased()] {
+                    text = PGConnection.quoteIdentifier(column.pgName)
+                } else {
+                    text = "(" + (try emitter.emit(key.expression)) + ")"
+                }
+                if let collation = key.collation {
+                    guard PostgresExpressionEmitter.collations.contains(collation.lowercased()) else {
+                        return .failure(.init("collation \(collation)"))
+                    }
+                    text += " COLLATE " + PGConnection.quoteIdentifier(collation.lowercased() == "default" ? "default" : collation.uppercased())
+                }
+                if key.descending { text += " DESC" }
+                keys.append(text)
+            }
+            let predicate = try statement.predicate.map { e throws(PostgresExpressionEmitter.Unsupported) in try emitter.emit(e) }
+            return .success((keys.joined(separator: ", "), predicate))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The foreign keys; `target` finds the plan (or existing PostgreSQL name) of a referenced table.
