@@ -35,23 +35,29 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "The database: a SQLite file path or sqlite:/// URL, or a PostgreSQL connection string.")
     var source: String
 
-    @Option(help: ArgumentHelp("PostgreSQL: the schema to export (default: the current schema).", valueName: "NAME"))
-    var schema: String?
+    @Option(
+        name: [.customShort("n"), .customLong("schema")],
+        help: ArgumentHelp("PostgreSQL: the schema to export (default: the current schema); one per archive.", valueName: "NAME"))
+    var schemas: [String] = []
+
+    /// The one schema asked for (validated: at most one).
+    private var schema: String? { schemas.first }
 
     @OptionGroup var lockWait: LockWaitTimeoutOption
 
     @Option(
-        name: .shortAndLong, help: ArgumentHelp("The archive to write; - writes to standard output.", valueName: "FILE")
+        name: [.customShort("o"), .customLong("output"), .customShort("f"), .customLong("file")],
+        help: ArgumentHelp("The archive to write; - writes to standard output (-f/--file as in pg_dump).", valueName: "FILE")
     )
     var output: String
 
     @Option(
-        name: .customLong("table"),
-        help: ArgumentHelp("Export only tables matching GLOB (repeatable).", valueName: "GLOB"))
+        name: [.customShort("t"), .customLong("table")],
+        help: ArgumentHelp("Export only tables matching GLOB (repeatable; public.users also matches).", valueName: "GLOB"))
     var tables: [String] = []
 
     @Option(
-        name: .customLong("exclude-table"),
+        name: [.customShort("T"), .customLong("exclude-table")],
         help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
     var excludedTables: [String] = []
 
@@ -71,23 +77,33 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Overwrite FILE if it exists.")
     var force = false
 
-    @Flag(help: "Print nothing but errors.")
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
-    @Flag(help: "Print a JSON summary (on standard output; on standard error with -o -).")
+    @Flag(help: "Print a JSON summary (on standard output; on standard error with -o -), a failure too.")
     var json = false
+
+    @Flag(name: .shortAndLong, help: "Print PostgreSQL's error detail and context (they may quote row values).")
+    var verbose = false
 
     @Option(name: .customLong("compression-level"), help: "Deflate level, 1 (fastest) to 12 (smallest); 0 stores without compressing (for pipes).")
     var compressionLevel = 6
 
-    @Option(help: "Compression threads (default: the number of CPUs).")
+    @Option(
+        name: [.customShort("j"), .customLong("jobs"), .customLong("threads")],
+        help: "Compression threads (default: the number of CPUs); --threads is the same.")
     var threads: Int?
 
     func validate() throws {
         guard (0...12).contains(compressionLevel) else {
             throw ValidationError("--compression-level must be between 0 and 12")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--jobs must be at least 1") }
+        if schemas.count > 1 {
+            throw ValidationError(
+                "--schema/-n given \(schemas.count) times (\(schemas.joined(separator: ", "))): an archive holds one schema; "
+                    + "run one export per schema")
+        }
         if isPostgres {
             if !types.isEmpty || assumeTimeZone != nil {
                 throw ValidationError("--type and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
@@ -113,6 +129,8 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        CLIOutput.jsonToStandardError = output == "-"
+        try PathChecks.checkOutput(output)
         if case .postgres(let conninfo)? = try? ConnectionTarget.parse(source) {
             return try exportPostgres(conninfo: conninfo)
         }
@@ -129,7 +147,9 @@ struct ExportCommand: ParsableCommand {
         if showProgress { options.progress = { progress.update($0) } }
 
         // A source that is no SQLite database or URL is a usage error (exit 2), found before anything starts.
-        do { _ = try SQLiteSource(source) } catch { throw CommandFailure(message: "error: \(error)", exitCode: CLIErrors.usage) }
+        let resolved: SQLiteSource
+        do { resolved = try SQLiteSource(source) } catch { throw CommandFailure.usage(error.message) }
+        try PathChecks.checkSQLiteSource(source, path: resolved.path)
         ExportInterrupt.install()
         let destination: SQLiteExporter.Destination =
             output == "-" ? .fileDescriptor(1) : .file(path: output, overwrite: force)
@@ -139,14 +159,9 @@ struct ExportCommand: ParsableCommand {
         } catch let error as ArchiveError {
             if showProgress { progress.clear() }
             if ExportInterrupt.flag.load(ordering: .relaxed) {
-                printError("authx export: interrupted; no archive was written")
-                throw ExitCode(130)
+                throw CommandFailure.interrupted("no archive was written")
             }
-            // Option problems found once the schema is known (--table, --type, --assume-timezone) are usage errors.
-            if error.code == .invalidValue && error.message.hasPrefix("--") {
-                throw CommandFailure(message: "error: \(error)", exitCode: CLIErrors.usage)
-            }
-            throw error
+            throw Self.failure(for: error)
         } catch {
             if showProgress { progress.clear() }
             throw error
@@ -194,17 +209,12 @@ struct ExportCommand: ParsableCommand {
         } catch {
             if showProgress { progress.clear() }
             if ExportInterrupt.flag.load(ordering: .relaxed) {
-                printError("authx export: interrupted; no archive was written")
-                throw ExitCode(130)
+                throw CommandFailure.interrupted("no archive was written")
             }
             if let error = error as? PostgresError {
-                let exitCode = error.code == .invalidOptions ? CLIErrors.usage : CLIErrors.runtime
-                throw CommandFailure(message: "error: \(error)", exitCode: exitCode)
+                throw CLIErrors.failure(for: error, verbose: verbose)
             }
-            if let error = error as? ArchiveError, error.code == .invalidValue {
-                // A value the format cannot hold: not an invalid archive, a source the format cannot represent.
-                throw CommandFailure(message: "error: \(error)", exitCode: error.message.hasPrefix("--") ? CLIErrors.usage : CLIErrors.runtime)
-            }
+            if let error = error as? ArchiveError { throw Self.failure(for: error) }
             throw error
         }
         if showProgress { progress.clear() }
@@ -235,6 +245,19 @@ struct ExportCommand: ParsableCommand {
         line += String(format: " (%.1f MB, %.2f s)", megabytes, summary.seconds)
         if output != "-" { line += "; sha256 \(summary.archive.sha256)" }
         printError(line)
+    }
+
+    /// An export's archive error: option problems found once the schema is known (`--table`, `--type`,
+    /// `--assume-timezone`) are usage errors; a value the format cannot hold is the source's, not an invalid
+    /// archive (exit 3).
+    static func failure(for error: ArchiveError) -> CommandFailure {
+        if error.code == .invalidValue && error.message.hasPrefix("--") {
+            return .usage(error.description)
+        }
+        if error.code == .invalidValue {
+            return CommandFailure(code: error.code.name, message: error.description, exitCode: CLIErrors.runtime)
+        }
+        return CLIErrors.failure(for: error) ?? CommandFailure(code: "runtime", message: "\(error)", exitCode: CLIErrors.runtime)
     }
 
     /// The `--json` summary.

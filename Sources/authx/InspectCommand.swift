@@ -16,6 +16,12 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try Self.printListing(path: file, json: json, command: "inspect")
+    }
+
+    /// Prints what an archive holds (`inspect`, `restore --list`).
+    static func printListing(path file: String, json: Bool, command: String) throws {
+        try PathChecks.checkArchive(file)
         let listing = try ArchiveListing(path: file)
         if json {
             printJSON(
@@ -58,11 +64,11 @@ struct InspectCommand: ParsableCommand {
         print("(! = NOT NULL, * = primary key)")
     }
 
-    private func pad(_ s: String, _ width: Int) -> String {
+    private static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 
-    private func lpad(_ s: String, _ width: Int) -> String {
+    private static func lpad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
 }

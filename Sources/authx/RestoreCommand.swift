@@ -40,26 +40,50 @@ struct RestoreCommand: ParsableCommand {
     @Argument(help: "The archive file, or - for standard input.")
     var archive: String
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("The target database.", valueName: "URL"))
-    var target: String
+    @Option(
+        name: [.customLong("to"), .customShort("d"), .customLong("dbname")],
+        help: ArgumentHelp("The target database (-d/--dbname as in pg_restore).", valueName: "URL"))
+    var target: String?
 
     @Option(help: ArgumentHelp("Restore into schema NAME (created if missing); default: the current schema.", valueName: "NAME"))
     var schema: String?
 
-    @Flag(help: "Replace tables of the archive that already exist (dropped after the new ones are loaded).")
+    @Flag(
+        name: [.customShort("c"), .customLong("clean")],
+        help: "Replace tables of the archive that already exist (dropped after the new ones are loaded).")
     var clean = false
 
-    @Option(name: .customLong("table"), help: ArgumentHelp("Restore only tables matching GLOB (repeatable).", valueName: "GLOB"))
+    @Flag(name: .customLong("if-exists"), help: "Accepted with --clean, as pg_restore: --clean only drops what exists.")
+    var ifExists = false
+
+    @Flag(
+        name: [.customShort("C"), .customLong("create")],
+        help: "PostgreSQL: create the target database first (as pg_restore -C; an existing one is an error).")
+    var create = false
+
+    @Option(
+        name: [.customShort("t"), .customLong("table")],
+        help: ArgumentHelp("Restore only tables matching GLOB (repeatable; public.users also matches).", valueName: "GLOB"))
     var tables: [String] = []
 
-    @Option(name: .customLong("exclude-table"), help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
+    @Option(
+        name: [.customShort("T"), .customLong("exclude-table")],
+        help: ArgumentHelp("Leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
     var excludedTables: [String] = []
 
-    @Flag(name: .customLong("schema-only"), help: "Create the schema only, no rows.")
+    @Flag(name: [.customShort("s"), .customLong("schema-only")], help: "Create the schema only, no rows.")
     var schemaOnly = false
 
-    @Flag(name: .customLong("data-only"), help: "Load rows only, into existing tables.")
+    @Flag(name: [.customShort("a"), .customLong("data-only")], help: "Load rows only, into existing tables.")
     var dataOnly = false
+
+    @Flag(name: [.customShort("l"), .customLong("list")], help: "Print the archive's contents (as inspect) and restore nothing.")
+    var list = false
+
+    @Flag(
+        name: [.customShort("1"), .customLong("single-transaction")],
+        help: "Accepted as in pg_restore: a restore is always all or nothing.")
+    var singleTransaction = false
 
     @Flag(name: .customLong("dry-run"), help: "Print the SQL plan on standard output; touch no database.")
     var dryRun = false
@@ -86,7 +110,7 @@ struct RestoreCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
-    @Flag(help: "Print a JSON summary on standard output.")
+    @Flag(help: "Print a JSON summary on standard output (a failure too).")
     var json = false
 
     @Flag(name: .shortAndLong, help: "Print PostgreSQL's error detail and context (they may quote row values).")
@@ -95,34 +119,56 @@ struct RestoreCommand: ParsableCommand {
     func validate() throws {
         if schemaOnly && dataOnly { throw ValidationError("--schema-only and --data-only cannot be combined") }
         if clean && dataOnly { throw ValidationError("--clean cannot be combined with --data-only") }
+        if ifExists && !clean { throw ValidationError("--if-exists needs --clean (as in pg_restore)") }
+        if create && dataOnly { throw ValidationError("--create cannot be combined with --data-only (a new database has no tables)") }
         if !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
         if PostgresRestore.CopyFormat(rawValue: copyFormat) == nil {
             throw ValidationError("--copy-format must be binary or text")
         }
         if archive.isEmpty { throw ValidationError("FILE is empty: give an archive path, or - for standard input") }
+        if !list && target == nil { throw ValidationError("missing --to URL (or -d/--dbname): the target database") }
+        if list && (target != nil || dryRun) { throw ValidationError("--list prints the archive's contents; it takes no --to or --dry-run") }
+        if list && archive == "-" { throw ValidationError("--list reads an archive file's index; give FILE, not -") }
         if archive == "-" && isatty(0) != 0 {
             throw ValidationError("refusing to read an archive from a terminal; redirect standard input or give FILE")
         }
     }
 
     func run() throws {
+        try PathChecks.checkArchive(archive)
+        if list {
+            return try InspectCommand.printListing(path: archive, json: json, command: "restore")
+        }
+        let target = self.target ?? ""
         let destination: ConnectionTarget
         do {
             destination = try ConnectionTarget.parse(target)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure.usage(error.message)
         }
+        try checkFilter()
         switch destination {
         case .postgres(let conninfo):
             try restorePostgres(conninfo: conninfo)
         case .sqlite(let path):
+            try PathChecks.checkSQLiteTarget(target, path: path)
             try restoreSQLite(path: path)
+        }
+    }
+
+    /// A --table/--exclude-table selecting nothing of an archive file is a usage error before anything starts (the
+    /// restores check it again at the end for standard input).
+    private func checkFilter() throws {
+        let filter = TableFilter(include: tables, exclude: excludedTables)
+        guard !filter.selectsAll, archive != "-", let listing = try? ArchiveListing(path: archive) else { return }
+        if let problem = filter.problem(in: listing.tables.map(\.schema.name), of: "the archive") {
+            throw CommandFailure.usage(problem, hint: "`authx inspect \(archive)` lists the archive's tables")
         }
     }
 
     private func restorePostgres(conninfo: String) throws {
         if force || fullCheck {
-            throw ValidationError("--force and --full-check apply to SQLite targets only (PostgreSQL: --clean)")
+            throw CommandFailure.usage("--force and --full-check apply to SQLite targets only", hint: "PostgreSQL: --clean replaces existing tables")
         }
         var options = PostgresRestore.Options()
         options.schema = schema
@@ -138,6 +184,7 @@ struct RestoreCommand: ParsableCommand {
         let shownTarget = ConnectionTarget.redact(conninfo)
 
         if dryRun {
+            if create { throw CommandFailure.usage("--create cannot be combined with --dry-run") }
             let plan = try mapped { try PostgresRestore.plan(archive: archive, options: options) }
             print(plan.sql)
             if !plan.notes.isEmpty {
@@ -155,14 +202,16 @@ struct RestoreCommand: ParsableCommand {
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
         ExportInterrupt.install()
         let start = Date()
+        if create {
+            _ = try mapped { try PostgresRestore.createDatabase(conninfo) }
+        }
         let summary: PostgresRestore.Summary
         do {
             summary = try mapped { try PostgresRestore.restore(archive: archive, to: conninfo, options: options) }
         } catch {
             if showProgress { progress.clear() }
             if ExportInterrupt.flag.load(ordering: .relaxed) {
-                printError("authx restore: interrupted; nothing was changed")
-                throw ExitCode(130)
+                throw CommandFailure.interrupted("nothing was changed")
             }
             throw error
         }
@@ -187,10 +236,7 @@ struct RestoreCommand: ParsableCommand {
         do {
             return try body()
         } catch let error as PostgresError {
-            let exitCode = error.code == .invalidOptions ? CLIErrors.usage : CLIErrors.runtime
-            var message = "error: " + (verbose ? error.debugDescription : error.description)
-            if !verbose && (error.detail != nil || error.context != nil) { message += " (--verbose shows PostgreSQL's detail)" }
-            throw CommandFailure(message: message, exitCode: exitCode)
+            throw CLIErrors.failure(for: error, verbose: verbose, dataOnly: dataOnly)
         }
     }
 
@@ -203,8 +249,9 @@ struct RestoreCommand: ParsableCommand {
         if copyFormat != "binary" { unsupported.append("--copy-format") }
         if noAnalyze { unsupported.append("--no-analyze") }
         if lockWait.isGiven { unsupported.append("--lock-wait-timeout") }
+        if create { unsupported.append("--create (a SQLite target file is always created)") }
         if !unsupported.isEmpty {
-            throw ValidationError("\(unsupported.joined(separator: ", ")) apply to PostgreSQL targets only")
+            throw CommandFailure.usage("\(unsupported.joined(separator: ", ")) apply to PostgreSQL targets only")
         }
         var options = SQLiteRestoreOptions()
         options.overwrite = force

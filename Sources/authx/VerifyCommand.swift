@@ -25,6 +25,7 @@ struct VerifyCommand: ParsableCommand {
     var keys = false
 
     func run() throws {
+        try PathChecks.checkArchive(file)
         var options = ArchiveVerifier.Options()
         options.maxProblems = max(1, maxProblems)
         options.checkKeys = keys

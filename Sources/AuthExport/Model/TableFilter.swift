@@ -1,12 +1,18 @@
 /// Which tables a command works on: `--table` and `--exclude-table` glob patterns.
 ///
 /// A table is selected when it matches some include pattern (or there are none) and no exclude pattern.
-/// Patterns use shell globs: `*`, `?` and `[…]`, matched against the whole name, case-sensitively.
+/// Patterns use shell globs: `*`, `?` and `[…]`, matched against the whole name, case-sensitively. A pattern
+/// that does not match a name as written may be schema-qualified as pg_dump's are: `public.users` matches the
+/// table `users` when `public` matches one of ``schemaNames`` (the schema of the tables filtered).
 public struct TableFilter: Sendable, Hashable {
     /// Patterns a table must match one of; empty selects every table.
     public var include: [String]
     /// Patterns that deselect a table.
     public var exclude: [String]
+
+    /// The names the tables' schema goes by, for schema-qualified patterns: by default `public` (PostgreSQL's
+    /// usual schema) and `main` (SQLite's); a PostgreSQL export sets its schema.
+    public var schemaNames: [String] = ["public", "main"]
 
     /// Creates a filter.
     public init(include: [String] = [], exclude: [String] = []) {
@@ -14,18 +20,43 @@ public struct TableFilter: Sendable, Hashable {
         self.exclude = exclude
     }
 
+    /// Whether `pattern` matches `table`: as written, or as `schema.table`.
+    func matches(_ pattern: String, _ table: String) -> Bool {
+        if Glob.matches(pattern, table) { return true }
+        guard let dot = pattern.firstIndex(of: "."), !table.contains(".") else { return false }
+        let schemaPattern = String(pattern[..<dot])
+        let tablePattern = String(pattern[pattern.index(after: dot)...])
+        return Glob.matches(tablePattern, table) && schemaNames.contains { Glob.matches(schemaPattern, $0) }
+    }
+
     /// Whether the filter selects every table.
     public var selectsAll: Bool { include.isEmpty && exclude.isEmpty }
 
     /// Whether `table` is selected.
     public func includes(_ table: String) -> Bool {
-        if !include.isEmpty && !include.contains(where: { Glob.matches($0, table) }) { return false }
-        return !exclude.contains(where: { Glob.matches($0, table) })
+        if !include.isEmpty && !include.contains(where: { matches($0, table) }) { return false }
+        return !exclude.contains(where: { matches($0, table) })
     }
 
     /// The include patterns that match none of `tables` (to report a likely typo).
     public func unmatchedIncludes(in tables: [String]) -> [String] {
-        include.filter { pattern in !tables.contains { Glob.matches(pattern, $0) } }
+        include.filter { pattern in !tables.contains { matches(pattern, $0) } }
+    }
+
+    /// What is wrong with this filter over `tables` (the tables of `origin`, such as "the archive"), or nil: an
+    /// include pattern matching no table (a likely typo), or patterns that together leave no table. Every
+    /// command treats either as a usage error, found before anything is written.
+    public func problem(in tables: [String], of origin: String) -> String? {
+        let list = tables.isEmpty ? "it has none" : "tables: " + tables.joined(separator: ", ")
+        let unmatched = unmatchedIncludes(in: tables)
+        if !unmatched.isEmpty {
+            return "--table \(unmatched.map { "\"\($0)\"" }.joined(separator: ", ")) matches no table of \(origin) "
+                + "(\(list))"
+        }
+        if !selectsAll, !tables.isEmpty, !tables.contains(where: includes) {
+            return "--table/--exclude-table leave no table of \(origin) to process (\(list))"
+        }
+        return nil
     }
 }
 

@@ -1,3 +1,5 @@
+import AuthExport
+
 /// Where `authx restore --to` points: a PostgreSQL connection string or a SQLite file.
 ///
 /// Accepted PostgreSQL spellings are libpq's own (`postgresql://…`, `postgres://…`, `host=… dbname=…`) and
@@ -23,8 +25,8 @@ package enum ConnectionTarget: Sendable, Equatable {
                     throw PostgresError(.invalidOptions, "a PostgreSQL URL must start with \(base)://")
                 }
                 return .postgres(conninfo: base + trimmed[schemeEnd.lowerBound...])
-            case "sqlite":
-                return .sqlite(path: sqlitePath(String(trimmed[schemeEnd.lowerBound...])))
+            case "sqlite", "sqlite3":
+                return .sqlite(path: try sqlitePath(trimmed))
             case "file":
                 return .sqlite(path: String(trimmed[schemeEnd.upperBound...]))
             default:
@@ -36,7 +38,16 @@ package enum ConnectionTarget: Sendable, Equatable {
             }
         }
         if isKeywordString(trimmed) { return .postgres(conninfo: trimmed) }
-        return .sqlite(path: target)
+        return .sqlite(path: try sqlitePath(target))
+    }
+
+    /// The path of a SQLite URL or file path: ``SQLiteURL``'s reading, shared with export's source.
+    private static func sqlitePath(_ text: String) throws(PostgresError) -> String {
+        do {
+            return try SQLiteURL.path(text, role: "--to")
+        } catch {
+            throw PostgresError(.invalidOptions, error.message)
+        }
     }
 
     /// The scheme ending at `end` if it looks like one (`letters[+letters]`).
@@ -46,20 +57,6 @@ package enum ConnectionTarget: Sendable, Equatable {
         guard candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
         else { return nil }
         return candidate.lowercased()
-    }
-
-    /// The path of a `sqlite:` URL, following SQLAlchemy: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute.
-    private static func sqlitePath(_ rest: String) -> String {
-        var path = Substring(rest)
-        if path.hasPrefix(":///") {
-            path = path.dropFirst(4)
-        } else if path.hasPrefix("://") {
-            path = path.dropFirst(3)
-        } else if path.hasPrefix(":") {
-            path = path.dropFirst(1)
-        }
-        if let query = path.firstIndex(of: "?") { path = path[..<query] }
-        return String(path)
     }
 
     /// Whether `s` looks like a libpq keyword/value string (`host=… dbname=…`).

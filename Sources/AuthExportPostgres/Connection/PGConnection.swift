@@ -22,8 +22,11 @@ package final class PGConnection {
     /// followed by ``SessionSettings/startupOptions``, all in the startup packet — so no statement runs before the
     /// settings hold, and a role's short `statement_timeout` cannot cancel one.
     ///
+    /// With `database`, connects to that database instead of the one `conninfo` names (the maintenance database of
+    /// `restore --create`): a later `dbname` keyword overrides the expanded one.
+    ///
     /// - Throws: `PostgresError` `.connection` with libpq's message (passwords masked).
-    init(conninfo: String, settings: SessionSettings) throws(PostgresError) {
+    init(conninfo: String, settings: SessionSettings, database: String? = nil) throws(PostgresError) {
         self.conninfo = conninfo
         var settings = settings
         var conn: OpaquePointer
@@ -32,6 +35,7 @@ package final class PGConnection {
             let ours = settings.startupOptions
             if !ours.isEmpty { options += (options.isEmpty ? "" : " ") + ours }
             var parameters = [("dbname", conninfo), ("client_encoding", "UTF8")]
+            if let database { parameters.append(("dbname", database)) }
             if !options.isEmpty { parameters.append(("options", options)) }
             // PQconnectdbParams always returns a handle that needs PQfinish, even when the connection failed.
             let connection = Self.withCStrings(parameters.map(\.0)) { keywords in
@@ -63,6 +67,11 @@ package final class PGConnection {
     /// Connects with the server's and the role's default settings.
     package convenience init(conninfo: String) throws(PostgresError) {
         try self.init(conninfo: conninfo, settings: .none)
+    }
+
+    /// Connects to `database` with the credentials and server of `conninfo`, default settings.
+    package convenience init(conninfo: String, database: String) throws(PostgresError) {
+        try self.init(conninfo: conninfo, settings: .none, database: database)
     }
 
     /// The `options` the user gave: in the connection string (URI or keyword form), else in `PGOPTIONS`.
@@ -122,6 +131,25 @@ package final class PGConnection {
     /// A server parameter reported at connection time (`server_version`, `TimeZone`…).
     package func parameterStatus(_ name: String) -> String? {
         PQparameterStatus(conn, name).map { String(cString: $0) }
+    }
+
+    /// The database `conninfo` names (libpq's default, the user name, when it names none); nil when it cannot be
+    /// parsed. The corresponding C function is `PQconninfoParse`.
+    package static func databaseName(of conninfo: String) -> String? {
+        guard let options = PQconninfoParse(conninfo, nil) else { return nil }
+        defer { PQconninfoFree(options) }
+        var user: String?
+        var database: String?
+        var option = options
+        while let keyword = option.pointee.keyword {
+            let key = String(cString: keyword)
+            let value = option.pointee.val.map { String(cString: $0) }
+            if key == "dbname" { database = value }
+            if key == "user" { user = value }
+            option += 1
+        }
+        func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        return database ?? user ?? environment("PGDATABASE") ?? environment("PGUSER") ?? environment("USER")
     }
 
     /// The database name of the connection.

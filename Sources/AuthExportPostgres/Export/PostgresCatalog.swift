@@ -23,6 +23,8 @@ struct PostgresCatalog {
 
     /// Reads `schema` through `connection` (in the export's transaction), keeping the tables `filter` selects.
     init(schema: String, filter: TableFilter, connection: PGConnection) throws {
+        var filter = filter
+        filter.schemaNames = [schema]  // `-t app.users` names this schema's tables
         let relations = try connection.execute(
             """
             SELECT c.oid::text, c.relname, c.relkind::text, c.relispartition::text
@@ -58,11 +60,8 @@ struct PostgresCatalog {
                 tables.append(table)
             }
         }
-        let unmatched = filter.unmatchedIncludes(in: names)
-        if !unmatched.isEmpty {
-            throw ArchiveError(
-                .invalidValue,
-                "--table \(unmatched.joined(separator: ", ")) matches no table of schema \(schema) (tables: \(names.joined(separator: ", ")))")
+        if let problem = filter.problem(in: names, of: "schema \(schema)") {
+            throw ArchiveError(.invalidValue, problem)
         }
         tables = Self.parentsFirst(tables)
     }

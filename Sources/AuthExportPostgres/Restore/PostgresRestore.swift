@@ -137,10 +137,20 @@ public enum PostgresRestore {
         do {
             return try session.run(reader)
         } catch var error as PostgresError where error.hint == nil && ["23503", "23505"].contains(error.sqlState) {
-            // The server names the first violation only (at key or foreign key creation, without the row).
-            error.hint =
-                "`authx verify --keys \(archive == "-" ? "FILE" : archive)` lists every duplicate key and dangling "
-                + "reference with its row"
+            if options.dataOnly {
+                // Loading into existing tables: the clash is with the rows already there, not inside the archive.
+                error.hint =
+                    error.sqlState == "23505"
+                    ? "the target table already holds rows with these keys (--data-only adds rows to what is there); "
+                        + "empty the tables first, or restore into a database without them"
+                    : "a row references a row that is in neither the archive nor the target table; restore the "
+                        + "referenced table too, or load it first"
+            } else {
+                // The server names the first violation only (at key or foreign key creation, without the row).
+                error.hint =
+                    "`authx verify --keys \(archive == "-" ? "FILE" : archive)` lists every duplicate key and dangling "
+                    + "reference with its row"
+            }
             throw error
         }
     }

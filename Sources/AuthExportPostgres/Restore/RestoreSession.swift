@@ -219,11 +219,8 @@ final class RestoreSession {
         guard sawEnd else {
             throw ArchiveError(.truncated, "archive ended before its end record", location: .init(path: archivePath))
         }
-        let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
-        if !unmatched.isEmpty {
-            throw PostgresError(
-                .invalidOptions,
-                "--table \(unmatched.joined(separator: ", ")) matches no table of the archive (tables: \(archiveTables.joined(separator: ", ")))")
+        if let problem = options.tables.problem(in: archiveTables, of: "the archive") {
+            throw PostgresError(.invalidOptions, problem)
         }
         try postData()
         try execute("COMMIT", operation: "committing the restore")

@@ -130,12 +130,8 @@ public enum SQLiteExporter {
         -> [SourceTable]
     {
         let names = schema.tables.map(\.name)
-        let unmatched = options.tables.unmatchedIncludes(in: names)
-        guard unmatched.isEmpty else {
-            throw ArchiveError(
-                .invalidValue,
-                "--table \(unmatched.map { "\"\($0)\"" }.joined(separator: ", ")) matches no table; tables: "
-                    + names.joined(separator: ", "))
+        if let problem = options.tables.problem(in: names, of: "the database") {
+            throw ArchiveError(.invalidValue, problem)
         }
         return schema.tables.filter { options.tables.includes($0.name) }
     }

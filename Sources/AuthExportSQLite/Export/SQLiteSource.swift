@@ -18,10 +18,7 @@ package struct SQLiteSource: Sendable, Hashable {
             throw ArchiveError(.invalidValue, "the source is empty; give a SQLite file or sqlite:/// URL")
         }
         guard let schemeEnd = argument.firstRange(of: "://") else {
-            guard argument != ":memory:" else {
-                throw ArchiveError(.invalidValue, "an in-memory database cannot be exported; give a database file")
-            }
-            path = argument
+            path = try SQLiteURL.path(argument, role: "the source")
             return
         }
         let scheme = argument[..<schemeEnd.lowerBound].lowercased()
@@ -31,23 +28,12 @@ package struct SQLiteSource: Sendable, Hashable {
                 "a PostgreSQL connection string is not a SQLite database: PostgresExport (AuthExportPostgres) exports "
                     + "PostgreSQL, as authx export does")
         }
-        guard scheme == "sqlite" || scheme.hasPrefix("sqlite+") || scheme == "sqlite3" else {
+        guard SQLiteURL.hasSQLiteScheme(argument) else {
             throw ArchiveError(
                 .invalidValue,
                 "unsupported source scheme \"\(scheme)://\"; expected a SQLite file path or a sqlite:/// URL")
         }
-        var rest = argument[schemeEnd.upperBound...]
-        if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
-        // sqlite:///relative.db → "/relative.db" after the scheme: the host part is empty, drop one slash.
-        guard rest.hasPrefix("/") else {
-            throw ArchiveError(
-                .invalidValue, "a sqlite URL has an empty host: sqlite:///relative.db or sqlite:////absolute.db")
-        }
-        rest = rest.dropFirst()
-        guard !rest.isEmpty, rest != ":memory:" else {
-            throw ArchiveError(.invalidValue, "an in-memory database cannot be exported; give a database file")
-        }
-        path = String(rest)
+        path = try SQLiteURL.path(argument, role: "the source")
     }
 
     /// The file's base name (the archive header's `database`; never the full path).

@@ -86,6 +86,7 @@ final class AtomicDatabaseFile {
         }
         if overwrite {
             try Self.checkTarget(target, overwrite: true)
+            try keepModeAndOwner()
             guard rename(temporaryPath, target) == 0 else {
                 throw Self.ioError("cannot move the new database into place", path: target, errno: errno)
             }
@@ -106,6 +107,41 @@ final class AtomicDatabaseFile {
         }
         isDone = true
         syncDirectory()
+    }
+
+    /// Gives the new file the mode, owner and group of the file it replaces (as writing in place would), so an
+    /// application running as another user keeps its database. A new file stays 0600.
+    ///
+    /// - Throws: `ArchiveError` `.io` when the owner cannot be kept (another user's file, authx not root): the
+    ///   target is left as it was.
+    private func keepModeAndOwner() throws(ArchiveError) {
+        var old = stat()
+        guard stat(target, &old) == 0 else { return }  // gone meanwhile: a new file
+        var new = stat()
+        guard stat(temporaryPath, &new) == 0 else {
+            throw Self.ioError("cannot examine the new database", path: temporaryPath, errno: errno)
+        }
+        if new.st_uid != old.st_uid || new.st_gid != old.st_gid {
+            // chown before chmod: chown may clear set-id bits.
+            guard chown(temporaryPath, old.st_uid, old.st_gid) == 0 else {
+                let code = errno
+                throw ArchiveError(
+                    .io,
+                    "cannot give the new database the owner and group of the file it replaces (uid \(old.st_uid), "
+                        + "gid \(old.st_gid)): \(String(cString: strerror(code))); run authx as that user, or remove "
+                        + "the file first; it was left unchanged",
+                    location: .init(path: target))
+            }
+        }
+        guard chmod(temporaryPath, old.st_mode & 0o7777) == 0 else {
+            throw Self.ioError("cannot give the new database the mode of the file it replaces", path: target, errno: errno)
+        }
+    }
+
+    /// Whether `target` exists now (a replaced file, with overwrite).
+    var targetExists: Bool {
+        var info = stat()
+        return lstat(target, &info) == 0
     }
 
     /// Removes the temporary file and any side file SQLite may have made beside it; nothing once published.

@@ -72,6 +72,9 @@ public enum SQLiteRestore {
             throw ArchiveError(
                 .io, "SQLite: \(error.message)", location: .init(path: file.temporaryPath), underlying: error)
         }
+        if session.tableCount == 0 && options.overwrite && file.targetExists {
+            warnings.append("the archive has no table to restore: \(targetPath) was replaced by an empty database")
+        }
         try file.publish()
         return SQLiteRestoreSummary(
             tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings)

@@ -110,9 +110,9 @@ final class SQLiteRestoreSession {
         guard ended else {
             throw ArchiveError(.truncated, "the archive ends before its end record", location: source.location)
         }
-        let unmatched = options.tables.unmatchedIncludes(in: archiveTables)
-        if !unmatched.isEmpty {
-            warnings.append("no table matches --table \(unmatched.joined(separator: ", "))")
+        // A filter selecting nothing is a usage error, never an empty database published over the target.
+        if let problem = options.tables.problem(in: archiveTables, of: "the archive") {
+            throw ArchiveError(.invalidValue, problem)
         }
         try finish()
         // Finalize every statement so the connection can really close (and release its exclusive lock).
