@@ -168,8 +168,7 @@ struct ExportCommand: ParsableCommand {
         }
         if showProgress { progress.clear() }
         if json {
-            let text = Self.jsonSummary(summary, output: output)
-            if output == "-" { printError(text) } else { print(text) }
+            CLIOutput.printJSONDocument(Self.jsonSummary(summary, output: output, database: resolved.databaseName))
             return
         }
         guard !quiet else { return }
@@ -219,21 +218,16 @@ struct ExportCommand: ParsableCommand {
         }
         if showProgress { progress.clear() }
         if json {
-            let object: [String: Any] = [
-                "archive": output, "bytes": summary.archive.bytes, "uncompressed_bytes": summary.archive.uncompressedBytes,
-                "sha256": summary.archive.sha256, "rows": summary.archive.rows, "database": summary.database,
-                "schema": summary.schema, "tables": summary.tables.map { ["name": $0.name, "rows": $0.rows] },
-                "views": summary.views, "seconds": (summary.seconds * 1000).rounded() / 1000,
-                "notes": summary.notes.map { note -> [String: Any] in
-                    var object: [String: Any] = ["message": note.message]
-                    if let table = note.table { object["table"] = table }
-                    if let column = note.column { object["column"] = column }
-                    return object
-                },
-            ]
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            let text = String(decoding: data, as: UTF8.self)
-            if output == "-" { printError(text) } else { print(text) }
+            CLIOutput.printJSONDocument(
+                Self.json(
+                    archive: summary.archive, output: output, seconds: summary.seconds,
+                    source: [
+                        ("backend", .string("postgresql")), ("database", .string(summary.database)),
+                        ("schema", .string(summary.schema)),
+                    ],
+                    tables: summary.tables.map { JSONReport.table($0.name, rows: $0.rows) },
+                    objects: summary.views.map { ("view", $0) },
+                    warnings: summary.notes.map { JSONReport.warning($0, code: "note") }))
             return
         }
         guard !quiet else { return }
@@ -260,39 +254,47 @@ struct ExportCommand: ParsableCommand {
         return CLIErrors.failure(for: error) ?? CommandFailure(code: "runtime", message: "\(error)", exitCode: CLIErrors.runtime)
     }
 
-    /// The `--json` summary.
-    static func jsonSummary(_ summary: SQLiteExportSummary, output: String) -> String {
-        func warningJSON(_ w: ExportWarning) -> [String: Any] {
-            var object: [String: Any] = ["message": w.message]
-            if let table = w.table { object["table"] = table }
-            if let column = w.column { object["column"] = column }
-            return object
+    /// The `--json` summary of a SQLite export.
+    static func jsonSummary(_ summary: SQLiteExportSummary, output: String, database: String) -> JSONValue {
+        let tables = summary.tables.map { table in
+            JSONReport.table(
+                table.name, rows: table.rows,
+                [
+                    ("columns", .array(table.columns.map { column in
+                        var members: [(String, JSONValue)] = [
+                            ("name", .string(column.name)), ("type", .string(column.type.rawValue)),
+                            ("nullable", .bool(column.nullable)),
+                        ]
+                        if let encoding = column.encoding { members.append(("encoding", .string(encoding.rawValue))) }
+                        if let sourceType = column.sourceType { members.append(("source_type", .string(sourceType))) }
+                        if let zone = column.timeZone { members.append(("time_zone", .string(zone))) }
+                        return .object(members)
+                    }))
+                ])
         }
-        let tables: [[String: Any]] = summary.tables.map { table in
+        return json(
+            archive: summary.archive, output: output, seconds: summary.seconds,
+            source: [("backend", .string("sqlite")), ("database", .string(database))], tables: tables,
+            objects: summary.objects.map { ($0.type, $0.name) },
+            warnings: summary.skippedTables.map { JSONReport.warning($0, code: "skipped_table") }
+                + summary.warnings.map { JSONReport.warning($0, code: "type_inference") })
+    }
+
+    /// The `--json` summary of an export: the same members for both sources (spec/cli/export.schema.json).
+    static func json(
+        archive: ArchiveWriter.Summary, output: String, seconds: Double, source: [(String, JSONValue)],
+        tables: [JSONValue], objects: [(type: String, name: String)], warnings: [JSONValue]
+    ) -> JSONValue {
+        JSONReport.document(
+            "export",
             [
-                "name": table.name, "rows": table.rows,
-                "columns": table.columns.map { column -> [String: Any] in
-                    var object: [String: Any] = [
-                        "name": column.name, "type": column.type.rawValue, "nullable": column.nullable,
-                    ]
-                    if let encoding = column.encoding { object["encoding"] = encoding.rawValue }
-                    if let sourceType = column.sourceType { object["source_type"] = sourceType }
-                    if let zone = column.timeZone { object["time_zone"] = zone }
-                    return object
-                },
-            ]
-        }
-        let object: [String: Any] = [
-            "archive": output, "bytes": summary.archive.bytes, "uncompressed_bytes": summary.archive.uncompressedBytes,
-            "sha256": summary.archive.sha256, "tables": tables, "rows": summary.archive.rows,
-            "seconds": (summary.seconds * 1000).rounded() / 1000,
-            "objects": summary.objects.map { ["type": $0.type, "name": $0.name] },
-            "skipped_tables": summary.skippedTables.map(warningJSON), "warnings": summary.warnings.map(warningJSON),
-        ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
+                ("archive", .string(output)), ("bytes", .integer(archive.bytes)),
+                ("uncompressed_bytes", .integer(archive.uncompressedBytes)), ("sha256", .string(archive.sha256)),
+                ("rows", .integer(archive.rows)), ("seconds", JSONReport.seconds(seconds)),
+                ("source", .object(source)), ("tables", .array(tables)),
+                ("objects", .array(objects.map { .object([("type", .string($0.type)), ("name", .string($0.name))]) })),
+                ("warnings", .array(warnings)),
+            ])
     }
 }
 

@@ -24,15 +24,18 @@ struct InspectCommand: ParsableCommand {
         try PathChecks.checkArchive(file)
         let listing = try ArchiveListing(path: file)
         if json {
-            printJSON(
-                .object([
+            CLIOutput.printJSONDocument(
+                JSONReport.document(command, [
                     ("path", .string(file)), ("file_bytes", .integer(listing.fileSize)),
                     ("header", RecordCodec.json(listing.header)),
                     ("tables", .array(listing.tables.map { table, entry in
-                        .object([("table", RecordCodec.json(table)), ("index", RecordCodec.json(entry))])
+                        JSONReport.table(
+                            table.name, rows: entry.rows,
+                            [("table", RecordCodec.json(table)), ("index", RecordCodec.json(entry))])
                     })),
                     ("objects", .array(listing.objects.map(RecordCodec.json))),
                     ("tables_count", .integer(Int64(listing.end.tables))), ("rows", .integer(listing.end.rows)),
+                    ("warnings", .array([])),
                 ]))
             return
         }

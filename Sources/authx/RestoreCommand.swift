@@ -128,6 +128,7 @@ struct RestoreCommand: ParsableCommand {
         if archive.isEmpty { throw ValidationError("FILE is empty: give an archive path, or - for standard input") }
         if !list && target == nil { throw ValidationError("missing --to URL (or -d/--dbname): the target database") }
         if list && (target != nil || dryRun) { throw ValidationError("--list prints the archive's contents; it takes no --to or --dry-run") }
+        if dryRun && json { throw ValidationError("--dry-run prints SQL; it takes no --json") }
         if list && archive == "-" { throw ValidationError("--list reads an archive file's index; give FILE, not -") }
         if archive == "-" && isatty(0) != 0 {
             throw ValidationError("refusing to read an archive from a terminal; redirect standard input or give FILE")
@@ -218,7 +219,7 @@ struct RestoreCommand: ParsableCommand {
         if showProgress { progress.clear() }
         let seconds = Date().timeIntervalSince(start)
         if json {
-            printJSON(Self.jsonSummary(summary, target: shownTarget, seconds: seconds))
+            CLIOutput.printJSONDocument(Self.jsonSummary(summary, target: shownTarget, seconds: seconds))
             return
         }
         guard !quiet else { return }
@@ -277,12 +278,11 @@ struct RestoreCommand: ParsableCommand {
         if showProgress { progress.clear() }
         let seconds = Date().timeIntervalSince(start)
         if json {
-            printJSON(
-                .object([
-                    ("target", .string(summary.target)), ("tables", .integer(Int64(summary.tables))),
-                    ("rows", .integer(summary.rows)), ("seconds", .double((seconds * 1000).rounded() / 1000)),
-                    ("warnings", .array(summary.warnings.map { .string($0) })),
-                ]))
+            CLIOutput.printJSONDocument(
+                Self.json(
+                    target: summary.target, backend: "sqlite", seconds: seconds,
+                    tables: summary.tableRows.map { JSONReport.table($0.name, rows: $0.rows) }, rows: summary.rows,
+                    warnings: summary.warnings.map { JSONReport.warning(code: "warning", message: $0) }))
             return
         }
         guard !quiet else { return }
@@ -293,19 +293,27 @@ struct RestoreCommand: ParsableCommand {
     }
 
     static func jsonSummary(_ summary: PostgresRestore.Summary, target: String, seconds: Double) -> JSONValue {
-        .object([
-            ("target", .string(target)), ("database", .string(summary.database)), ("schema", .string(summary.schema)),
-            ("tables", .array(summary.tables.map { t in
-                .object([("name", .string(t.name)), ("pg_name", .string(t.pgName)), ("rows", .integer(t.rows))])
-            })),
-            ("rows", .integer(summary.rows)), ("bytes_read", .integer(summary.bytesRead)),
-            ("seconds", .double((seconds * 1000).rounded() / 1000)),
-            ("notes", .array(summary.notes.map { n in
-                var members: [(String, JSONValue)] = [("kind", .string(n.kind.rawValue))]
-                if let table = n.table { members.append(("table", .string(table))) }
-                members.append(("message", .string(n.message)))
-                return .object(members)
-            })),
-        ])
+        json(
+            target: target, backend: "postgresql", seconds: seconds,
+            tables: summary.tables.map { JSONReport.table($0.name, rows: $0.rows, [("pg_name", .string($0.pgName))]) },
+            rows: summary.rows,
+            warnings: summary.notes.map { JSONReport.warning(code: $0.kind.rawValue, message: $0.message, table: $0.table) },
+            more: [
+                ("database", .string(summary.database)), ("schema", .string(summary.schema)),
+                ("bytes_read", .integer(summary.bytesRead)),
+            ])
+    }
+
+    /// The `--json` summary of a restore: the same members for both targets (spec/cli/restore.schema.json).
+    static func json(
+        target: String, backend: String, seconds: Double, tables: [JSONValue], rows: Int64, warnings: [JSONValue],
+        more: [(String, JSONValue)] = []
+    ) -> JSONValue {
+        JSONReport.document(
+            "restore",
+            [
+                ("target", .string(target)), ("backend", .string(backend)), ("tables", .array(tables)),
+                ("rows", .integer(rows)), ("seconds", JSONReport.seconds(seconds)), ("warnings", .array(warnings)),
+            ] + more)
     }
 }

@@ -39,16 +39,24 @@ struct VerifyCommand: ParsableCommand {
         }
         progress?.0.finish()
         if json {
-            printJSON(
+            let failure = report.problems.first.map { problem -> JSONValue in
                 .object([
+                    ("code", .string(problem.code.name)), ("message", .string(problem.description)),
+                    ("hint", .string("\(report.problems.count) problem(s) in \"problems\"")),
+                ])
+            } ?? .object([
+                ("code", .string("truncated")), ("message", .string("\(file): incomplete archive")), ("hint", .null),
+            ])
+            CLIOutput.printJSONDocument(
+                JSONReport.document("verify", ok: report.isValid, [
                     ("path", .string(file)), ("valid", .bool(report.isValid)), ("complete", .bool(report.complete)),
                     ("format_version", report.header.map { .string($0.version) } ?? .null),
                     ("tables", .array(report.tables.map { t in
                         .object([("name", .string(t.name)), ("rows", .integer(t.rows)), ("checked", .bool(t.checked))])
                     })),
                     ("rows", .integer(report.rows)), ("bytes", .integer(report.bytes)),
-                    ("problems", .array(report.problems.map(\.json))),
-                ]))
+                    ("problems", .array(report.problems.map(\.json))), ("warnings", .array([])),
+                ] + (report.isValid ? [] : [("error", failure)])))
         } else if report.isValid {
             if !quiet {
                 print("\(file): OK: \(report.tables.count) tables, \(report.rows) rows, \(formatBytes(report.bytes))")

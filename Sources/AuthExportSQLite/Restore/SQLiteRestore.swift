@@ -77,7 +77,8 @@ public enum SQLiteRestore {
         }
         try file.publish()
         return SQLiteRestoreSummary(
-            tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings)
+            tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings,
+            tableRows: session.tableRows)
     }
 
     /// The SQL plan of a restore, without touching any file: the statements in the order they would run, with a

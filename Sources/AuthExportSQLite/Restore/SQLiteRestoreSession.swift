@@ -35,6 +35,13 @@ final class SQLiteRestoreSession {
     private var isSQLiteSource = true
     private var current: TableLoad?
     private var restoredTables: [String] = []
+    /// The rows loaded into each table whose rows were restored.
+    private var rowsByTable: [String: Int64] = [:]
+
+    /// Each table created, with its rows (0 for schema only), in archive order.
+    var tableRows: [SQLiteRestoreSummary.Table] {
+        restoredTables.map { SQLiteRestoreSummary.Table(name: $0, rows: rowsByTable[$0] ?? 0) }
+    }
     private var restoredTableSet = Set<String>()
     private var archiveTables: [String] = []
     private var deferredIndexes: [(table: String, name: String, sql: String)] = []
@@ -434,6 +441,7 @@ final class SQLiteRestoreSession {
             RestoreVerifier.Table(
                 name: table.schema.name, btreeRows: rows * Int64(btrees),
                 foreignKeyRows: rows * Int64(table.schema.foreignKeys.count)))
+        rowsByTable[table.schema.name] = table.rows
         report(.tableFinished, table: table.schema.name, rows: table.rows)
     }
 

@@ -11,12 +11,28 @@ public struct SQLiteRestoreSummary: Sendable {
     /// Objects that could not be carried over from a PostgreSQL archive, tables skipped, values kept in a storage
     /// class their column's affinity would not give. Never contains row values.
     public var warnings: [String]
+    /// Each table restored, with its rows, in archive order.
+    public var tableRows: [Table]
+
+    /// A table restored.
+    public struct Table: Sendable, Hashable {
+        /// The table's name.
+        public var name: String
+        /// The rows inserted.
+        public var rows: Int64
+        /// Creates one.
+        public init(name: String, rows: Int64) {
+            self.name = name
+            self.rows = rows
+        }
+    }
 
     /// Creates a summary.
-    public init(tables: Int, rows: Int64, target: String, warnings: [String]) {
+    public init(tables: Int, rows: Int64, target: String, warnings: [String], tableRows: [Table] = []) {
         self.tables = tables
         self.rows = rows
         self.target = target
         self.warnings = warnings
+        self.tableRows = tableRows
     }
 }
