@@ -23,7 +23,10 @@ let package = Package(
         // The format: model, codec, gzip framing, writer, reader, verifier. No database dependency.
         .target(
             name: "AuthExport",
-            dependencies: ["CDeflate", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "CDeflate", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // Backends.
         .target(name: "AuthExportSQLite", dependencies: ["AuthExport", "CSQLite"]),

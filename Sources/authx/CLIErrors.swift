@@ -53,6 +53,13 @@ enum CLIErrors {
                 exitCode: exitCode)
         case let pgError as PostgresError:
             return failure(for: pgError, verbose: false)
+        case let signatureError as SignatureError:
+            // A rejected signature is an untrusted archive (1); an unusable policy or key file is a usage error (2);
+            // an agent or file that fails is a runtime error (3).
+            let exitCode =
+                signatureError.code.isRejection
+                ? invalid : [.badPolicy, .badKey].contains(signatureError.code) ? usage : runtime
+            return CommandFailure(code: signatureError.code.name, message: signatureError.description, exitCode: exitCode)
         case is CleanExit:
             return nil
         default:

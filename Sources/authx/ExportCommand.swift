@@ -94,6 +94,13 @@ struct ExportCommand: ParsableCommand {
         help: "Compression threads (default: the number of CPUs); --threads is the same.")
     var threads: Int?
 
+    @Option(
+        name: .customLong("sign-key"),
+        help: ArgumentHelp(
+            "Sign the archive as it is written (FILE.sig, SSHSIG, namespace auth_export): an unencrypted OpenSSH private key, or a public key (.pub) the running ssh-agent holds.",
+            valueName: "KEY"))
+    var signKey: String?
+
     func validate() throws {
         guard (0...12).contains(compressionLevel) else {
             throw ValidationError("--compression-level must be between 0 and 12")
@@ -120,6 +127,35 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("refusing to write an archive to a terminal; redirect standard output or use -o FILE")
         }
         if output.isEmpty { throw ValidationError("-o needs a file name, or - for standard output") }
+        if signKey != nil && output == "-" {
+            throw ValidationError("--sign-key writes FILE.sig beside the archive: use -o FILE (or sign a saved stream with `authx sign FILE --key KEY`)")
+        }
+    }
+
+    /// The signature sidecar for `--sign-key`, with its key loaded (and, for an agent key, found in the agent)
+    /// before the export starts.
+    private func signatureSidecar() throws -> DetachedSignature.Sidecar? {
+        guard let signKey else { return nil }
+        return DetachedSignature.Sidecar(key: try SigningKey(path: signKey))
+    }
+
+    /// What `--sign-key` wrote: the JSON summary's `signature` member and the closing line.
+    struct SignatureReport {
+        var key: SSHPublicKey
+        var path: String
+        /// The `signature` member of the JSON summary.
+        var jsonMember: [(String, JSONValue)] {
+            [("signature", .object([
+                ("path", .string(path)), ("key_type", .string(key.algorithm.displayName)),
+                ("fingerprint", .string(key.fingerprint)),
+            ]))]
+        }
+        var line: String { "signed with \(key): \(path)" }
+    }
+
+    private func reportSignature(_ sidecar: DetachedSignature.Sidecar?) -> SignatureReport? {
+        guard let key = sidecar?.signature?.publicKey else { return nil }
+        return SignatureReport(key: key, path: DetachedSignature.signaturePath(for: output))
     }
 
     /// Whether SOURCE is a PostgreSQL connection string.
@@ -142,6 +178,8 @@ struct ExportCommand: ParsableCommand {
         if let threads { options.threads = threads }
         options.producer = AuthxVersion.producer
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        let sidecar = try signatureSidecar()
+        options.sidecars = sidecar.map { [$0] } ?? []
         let showProgress = !quiet && !json && isatty(2) != 0
         let progress = ProgressLine()
         if showProgress { options.progress = { progress.update($0) } }
@@ -167,8 +205,11 @@ struct ExportCommand: ParsableCommand {
             throw error
         }
         if showProgress { progress.clear() }
+        let signature = reportSignature(sidecar)
         if json {
-            CLIOutput.printJSONDocument(Self.jsonSummary(summary, output: output, database: resolved.databaseName))
+            CLIOutput.printJSONDocument(
+                Self.jsonSummary(
+                    summary, output: output, database: resolved.databaseName, more: signature?.jsonMember ?? []))
             return
         }
         guard !quiet else { return }
@@ -184,6 +225,7 @@ struct ExportCommand: ParsableCommand {
         line += String(format: " (%.1f MB, %.2f s, %.0f MB/s of JSON)", megabytes, summary.seconds, rate)
         if output != "-" { line += "; sha256 \(summary.archive.sha256)" }
         printError(line)
+        if let signature { printError(signature.line) }
     }
 
     /// PostgreSQL → archive.
@@ -196,6 +238,8 @@ struct ExportCommand: ParsableCommand {
         options.producer = AuthxVersion.producer
         if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        let sidecar = try signatureSidecar()
+        options.writer.sidecars = sidecar.map { [$0] } ?? []
         let showProgress = !quiet && !json && isatty(2) != 0
         let progress = ProgressLine()
         if showProgress { options.progress = { progress.update($0) } }
@@ -217,6 +261,7 @@ struct ExportCommand: ParsableCommand {
             throw error
         }
         if showProgress { progress.clear() }
+        let signature = reportSignature(sidecar)
         if json {
             CLIOutput.printJSONDocument(
                 Self.json(
@@ -227,7 +272,8 @@ struct ExportCommand: ParsableCommand {
                     ],
                     tables: summary.tables.map { JSONReport.table($0.name, rows: $0.rows) },
                     objects: summary.views.map { ("view", $0) },
-                    warnings: summary.notes.map { JSONReport.warning($0, code: "note") }))
+                    warnings: summary.notes.map { JSONReport.warning($0, code: "note") },
+                    more: signature?.jsonMember ?? []))
             return
         }
         guard !quiet else { return }
@@ -239,6 +285,7 @@ struct ExportCommand: ParsableCommand {
         line += String(format: " (%.1f MB, %.2f s)", megabytes, summary.seconds)
         if output != "-" { line += "; sha256 \(summary.archive.sha256)" }
         printError(line)
+        if let signature { printError(signature.line) }
     }
 
     /// An export's archive error: option problems found once the schema is known (`--table`, `--type`,
@@ -255,7 +302,9 @@ struct ExportCommand: ParsableCommand {
     }
 
     /// The `--json` summary of a SQLite export.
-    static func jsonSummary(_ summary: SQLiteExportSummary, output: String, database: String) -> JSONValue {
+    static func jsonSummary(
+        _ summary: SQLiteExportSummary, output: String, database: String, more: [(String, JSONValue)] = []
+    ) -> JSONValue {
         let tables = summary.tables.map { table in
             JSONReport.table(
                 table.name, rows: table.rows,
@@ -277,13 +326,15 @@ struct ExportCommand: ParsableCommand {
             source: [("backend", .string("sqlite")), ("database", .string(database))], tables: tables,
             objects: summary.objects.map { ($0.type, $0.name) },
             warnings: summary.skippedTables.map { JSONReport.warning($0, code: "skipped_table") }
-                + summary.warnings.map { JSONReport.warning($0, code: "type_inference") })
+                + summary.warnings.map { JSONReport.warning($0, code: "type_inference") },
+            more: more)
     }
 
     /// The `--json` summary of an export: the same members for both sources (spec/cli/export.schema.json).
     static func json(
         archive: ArchiveWriter.Summary, output: String, seconds: Double, source: [(String, JSONValue)],
-        tables: [JSONValue], objects: [(type: String, name: String)], warnings: [JSONValue]
+        tables: [JSONValue], objects: [(type: String, name: String)], warnings: [JSONValue],
+        more: [(String, JSONValue)] = []
     ) -> JSONValue {
         JSONReport.document(
             "export",
@@ -294,7 +345,7 @@ struct ExportCommand: ParsableCommand {
                 ("source", .object(source)), ("tables", .array(tables)),
                 ("objects", .array(objects.map { .object([("type", .string($0.type)), ("name", .string($0.name))]) })),
                 ("warnings", .array(warnings)),
-            ])
+            ] + more)
     }
 }
 

@@ -101,6 +101,8 @@ struct RestoreCommand: ParsableCommand {
 
     @OptionGroup var representation: RepresentationOption
 
+    @OptionGroup var signaturePolicy: SignaturePolicyOptions
+
     @Flag(help: "SQLite: replace an existing target file (atomically, once the new one is complete and checked).")
     var force = false
 
@@ -137,6 +139,10 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         try PathChecks.checkArchive(archive)
+        // The signature first, before the target is looked at: an archive not signed by an allowed signer never
+        // reaches it. A regular file is checked now and again as it streams (the bytes restored are the bytes
+        // checked); standard input as it streams, the restore committing only if the signature holds.
+        let signature = try signaturePolicy.check(file: archive)
         if list {
             return try InspectCommand.printListing(path: archive, json: json, command: "restore")
         }
@@ -150,10 +156,10 @@ struct RestoreCommand: ParsableCommand {
         try checkFilter()
         switch destination {
         case .postgres(let conninfo):
-            try restorePostgres(conninfo: conninfo)
+            try restorePostgres(conninfo: conninfo, signature: signature)
         case .sqlite(let path):
             try PathChecks.checkSQLiteTarget(target, path: path)
-            try restoreSQLite(path: path)
+            try restoreSQLite(path: path, signature: signature)
         }
     }
 
@@ -167,7 +173,7 @@ struct RestoreCommand: ParsableCommand {
         }
     }
 
-    private func restorePostgres(conninfo: String) throws {
+    private func restorePostgres(conninfo: String, signature: SignatureCheck?) throws {
         if force || fullCheck {
             throw CommandFailure.usage("--force and --full-check apply to SQLite targets only", hint: "PostgreSQL: --clean replaces existing tables")
         }
@@ -182,6 +188,7 @@ struct RestoreCommand: ParsableCommand {
         options.analyze = !noAnalyze
         options.representation = try representation.options()
         if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
+        options.readerOptions.byteCheck = signature?.stream
         let shownTarget = ConnectionTarget.redact(conninfo)
 
         if dryRun {
@@ -219,10 +226,12 @@ struct RestoreCommand: ParsableCommand {
         if showProgress { progress.clear() }
         let seconds = Date().timeIntervalSince(start)
         if json {
-            CLIOutput.printJSONDocument(Self.jsonSummary(summary, target: shownTarget, seconds: seconds))
+            CLIOutput.printJSONDocument(
+                Self.jsonSummary(summary, target: shownTarget, seconds: seconds, more: signature?.jsonMember ?? []))
             return
         }
         guard !quiet else { return }
+        if let line = signature?.line { printError(line) }
         for note in summary.notes { printError("note: \(note)") }
         let megabytes = Double(summary.bytesRead) / 1_000_000
         var line = "restored \(summary.tables.count) tables, \(summary.rows) rows into \(shownTarget)"
@@ -241,7 +250,7 @@ struct RestoreCommand: ParsableCommand {
         }
     }
 
-    private func restoreSQLite(path: String) throws {
+    private func restoreSQLite(path: String, signature: SignatureCheck?) throws {
         var unsupported: [String] = []
         if jobs != 1 { unsupported.append("--jobs") }
         if dataOnly { unsupported.append("--data-only") }
@@ -260,6 +269,7 @@ struct RestoreCommand: ParsableCommand {
         options.schemaOnly = schemaOnly
         options.fullIntegrityCheck = fullCheck
         options.representation = try representation.options()
+        options.readerOptions.byteCheck = signature?.stream
         if dryRun {
             print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
             return
@@ -282,17 +292,21 @@ struct RestoreCommand: ParsableCommand {
                 Self.json(
                     target: summary.target, backend: "sqlite", seconds: seconds,
                     tables: summary.tableRows.map { JSONReport.table($0.name, rows: $0.rows) }, rows: summary.rows,
-                    warnings: summary.warnings.map { JSONReport.warning(code: "warning", message: $0) }))
+                    warnings: summary.warnings.map { JSONReport.warning(code: "warning", message: $0) },
+                    more: signature?.jsonMember ?? []))
             return
         }
         guard !quiet else { return }
+        if let line = signature?.line { printError(line) }
         for warning in summary.warnings { printError("warning: \(warning)") }
         printError(
             "restored \(summary.tables) tables, \(summary.rows) rows into \(summary.target)"
                 + String(format: " in %.2f s", seconds))
     }
 
-    static func jsonSummary(_ summary: PostgresRestore.Summary, target: String, seconds: Double) -> JSONValue {
+    static func jsonSummary(
+        _ summary: PostgresRestore.Summary, target: String, seconds: Double, more: [(String, JSONValue)] = []
+    ) -> JSONValue {
         json(
             target: target, backend: "postgresql", seconds: seconds,
             tables: summary.tables.map { JSONReport.table($0.name, rows: $0.rows, [("pg_name", .string($0.pgName))]) },
@@ -301,7 +315,7 @@ struct RestoreCommand: ParsableCommand {
             more: [
                 ("database", .string(summary.database)), ("schema", .string(summary.schema)),
                 ("bytes_read", .integer(summary.bytesRead)),
-            ])
+            ] + more)
     }
 
     /// The `--json` summary of a restore: the same members for both targets (spec/cli/restore.schema.json).

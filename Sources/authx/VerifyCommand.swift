@@ -24,11 +24,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Also check keys: no primary key or UNIQUE value twice, every foreign key value has its row (memory grows with the keys).")
     var keys = false
 
+    @OptionGroup var signaturePolicy: SignaturePolicyOptions
+
     func run() throws {
         try PathChecks.checkArchive(file)
         var options = ArchiveVerifier.Options()
         options.maxProblems = max(1, maxProblems)
         options.checkKeys = keys
+        // The signature first: an archive not signed by an allowed signer is rejected before any other check.
+        // (With --json a rejection is the common failure document: ok false, error.code signature_…/signer_….)
+        let signature = try signaturePolicy.check(file: file)
+        options.reader.byteCheck = signature?.stream
         let progress = ProgressPrinter.handler(quiet: quiet || json)
         let report: ArchiveVerifier.Report
         do {
@@ -56,9 +62,10 @@ struct VerifyCommand: ParsableCommand {
                     })),
                     ("rows", .integer(report.rows)), ("bytes", .integer(report.bytes)),
                     ("problems", .array(report.problems.map(\.json))), ("warnings", .array([])),
-                ] + (report.isValid ? [] : [("error", failure)])))
+                ] + (report.isValid ? [] : [("error", failure)]) + (signature?.jsonMember ?? [])))
         } else if report.isValid {
             if !quiet {
+                if let line = signature?.line { print("\(file): \(line)") }
                 print("\(file): OK: \(report.tables.count) tables, \(report.rows) rows, \(formatBytes(report.bytes))")
             }
         } else {

@@ -32,6 +32,9 @@ public final class ArchiveReader {
         /// the archive's index). That saves the reader the work when it only validates rows (verification); a
         /// reader that decodes every row itself (a restore) turns it off, so no row is parsed twice.
         package var workersCheckRows = true
+        /// Sees every byte of the file as it is read and judges them once the `end` record is checked, before the
+        /// reader returns it (a detached signature checked as a pipe streams). Default: none.
+        public var byteCheck: (any ArchiveByteCheck)?
         /// Creates the default options.
         public init() {}
 
@@ -96,9 +99,9 @@ public final class ArchiveReader {
             }
             self.members = ParallelMemberSource(
                 path: path, fd: fd, maxMemberSize: maxMember, maxDepth: options.maxDepth, tableStarts: starts,
-                threads: options.threads)
+                threads: options.threads, observer: options.byteCheck)
         } else {
-            self.members = try MemberReader(path: path, maxMemberSize: maxMember)
+            self.members = try MemberReader(path: path, maxMemberSize: maxMember, observer: options.byteCheck)
         }
         self.location = .init(path: path)
     }
@@ -120,7 +123,9 @@ public final class ArchiveReader {
     package init(bytes: [UInt8], name: String = "<memory>", options: Options = Options()) {
         self.path = name
         self.options = options
-        self.members = MemberReader(bytes: bytes, name: name, maxMemberSize: options.maxLineBytes + ReaderLimits.memberTarget)
+        self.members = MemberReader(
+            bytes: bytes, name: name, maxMemberSize: options.maxLineBytes + ReaderLimits.memberTarget,
+            observer: options.byteCheck)
         self.location = .init(path: name)
     }
 
@@ -411,6 +416,17 @@ public final class ArchiveReader {
         guard try members.isAtEndOfFile() else {
             location.byteOffset = members.memberEnd
             throw fail(.badCompression, "unexpected bytes after the end record")
+        }
+        if let check = options.byteCheck {
+            do {
+                try check.finish()
+            } catch let error as ArchiveError {
+                throw error
+            } catch let error as SignatureError {
+                throw ArchiveError(.badSignature, error.message, location: .init(path: path), underlying: error)
+            } catch {
+                throw ArchiveError(.badSignature, "\(error)", location: .init(path: path), underlying: error)
+            }
         }
     }
 }

@@ -26,6 +26,9 @@ public final class ArchiveWriter {
         public var compressionLevel: Int = 6
         /// Compression threads; 1 compresses on the calling thread. Default: the number of CPUs.
         public var threads: Int = ProcessInfoCPU.count
+        /// Files made from the archive's bytes as they are written (a detached signature: `PATH.sig`), published
+        /// beside it. Ignored when writing to a file descriptor. Default: none.
+        public var sidecars: [any ArchiveSidecar] = []
         /// Creates the default options.
         public init() {}
     }
@@ -49,6 +52,7 @@ public final class ArchiveWriter {
     private let fd: Int32
     private let overwrite: Bool
     private let pipeline: CompressionPipeline
+    private let sidecars: [any ArchiveSidecar]
     private var fileHash = SHA256()
     private var bytesWritten: Int64 = 0
     private var uncompressedWritten: Int64 = 0
@@ -93,6 +97,8 @@ public final class ArchiveWriter {
         self.fd = fd
         self.path = path
         self.overwrite = overwrite
+        self.sidecars = path == nil ? [] : options.sidecars
+        for sidecar in sidecars { sidecar.start() }
         self.pipeline = CompressionPipeline(threads: max(1, options.threads), level: min(12, max(0, options.compressionLevel)))
         appendLine(RecordCodec.json(header))
         try submitMember(tag: Self.noTable)
@@ -199,12 +205,18 @@ public final class ArchiveWriter {
             member.removeAll()
             try write(endMember)
             let fullHash = hex(fileHash.finalize())
+            // Made before the archive is published: a sidecar that cannot be made (an agent refusing to sign)
+            // fails the export with nothing published.
+            let sidecarContents = try sidecars.map { ($0.suffix, try $0.contents()) }
             try file?.commit()
             state = .finished
             pipeline.shutdown()
             if let path {
                 let line = "\(fullHash)  \(FileIO.baseName(of: path))\n"
                 try AtomicFile.write(Array(line.utf8), to: path + ".sha256", overwrite: true)
+                for (suffix, contents) in sidecarContents {
+                    try AtomicFile.write(contents, to: path + suffix, overwrite: true)
+                }
             }
             return Summary(
                 tables: index.count, rows: totalRows, bytes: bytesWritten, uncompressedBytes: uncompressedWritten,
@@ -269,6 +281,7 @@ public final class ArchiveWriter {
     private func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { buffer in
             fileHash.update(bufferPointer: buffer)
+            for sidecar in sidecars { sidecar.update(buffer) }
             try FileIO.writeAll(fd, buffer, path: path ?? "-")
         }
         bytesWritten += Int64(bytes.count)

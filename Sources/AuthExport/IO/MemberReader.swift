@@ -58,10 +58,13 @@ final class MemberReader: MemberSource {
     /// SHA-256 of all members before the current one.
     private var hashBefore = SHA256()
     private var previousRawPending = false
+    /// Sees each member's bytes as read.
+    private let observer: (any ArchiveByteObserver)?
 
-    init(path: String, maxMemberSize: Int) throws {
+    init(path: String, maxMemberSize: Int, observer: (any ArchiveByteObserver)? = nil) throws {
         self.path = path
         self.maxMemberSize = maxMemberSize
+        self.observer = observer
         if path == "-" {
             fd = 0
             ownsFD = false
@@ -79,9 +82,10 @@ final class MemberReader: MemberSource {
     }
 
     /// Reads an archive held in memory.
-    init(bytes: [UInt8], name: String, maxMemberSize: Int) {
+    init(bytes: [UInt8], name: String, maxMemberSize: Int, observer: (any ArchiveByteObserver)? = nil) {
         path = name
         self.maxMemberSize = maxMemberSize
+        self.observer = observer
         fd = -1
         ownsFD = false
         memory = bytes
@@ -161,6 +165,7 @@ final class MemberReader: MemberSource {
         }
         offset += Int64(size)
         previousRawPending = true
+        if let observer { raw.withUnsafeBytes { observer.update($0) } }
         return true
     }
 

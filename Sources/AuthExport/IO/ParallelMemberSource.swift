@@ -43,6 +43,8 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private let maxInFlight: Int
     private let fileSize: Int64
     private var closed = false
+    /// Sees each raw member as read (on the calling thread, in file order).
+    private let observer: (any ArchiveByteObserver)?
 
     private(set) var memberOffset: Int64 = 0
     private(set) var memberEnd: Int64 = 0
@@ -52,7 +54,11 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private var currentHashBefore = SHA256()
 
     /// `tableStarts` maps the file offset of each table's first member to its schema (from the index).
-    init(path: String, fd: Int32, maxMemberSize: Int, maxDepth: Int, tableStarts: [Int64: TableSchema], threads: Int) {
+    init(
+        path: String, fd: Int32, maxMemberSize: Int, maxDepth: Int, tableStarts: [Int64: TableSchema], threads: Int,
+        observer: (any ArchiveByteObserver)? = nil
+    ) {
+        self.observer = observer
         self.path = path
         self.fd = fd
         self.maxMemberSize = maxMemberSize
@@ -111,6 +117,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             }
             slot.schema = readSchema
             readHash.update(data: slot.raw)
+            if let observer { slot.raw.withUnsafeBytes { observer.update($0) } }
             condition.lock()
             slots[nextRead] = slot
             if !slot.done { queue.append(nextRead) }

@@ -49,6 +49,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible, CustomDebu
         public static let unsupportedValue = Code("unsupported_value")
         /// The caller passed a value that does not fit the schema (writing).
         public static let invalidValue = Code("invalid_value")
+        /// A check of the file's bytes (``ArchiveByteCheck``), such as its detached signature, rejected the archive.
+        public static let badSignature = Code("bad_signature")
     }
 
     /// Where the problem is. Every field is optional; layers fill in what they know.

@@ -34,6 +34,9 @@ public struct SQLiteExportOptions: Sendable {
     public var sampleRows = 10_000
     /// The program named in the archive header.
     public var producer = "authx"
+    /// Files made from the archive's bytes as they are written and published beside it, such as a detached
+    /// signature (``ArchiveWriter/Options/sidecars``).
+    public var sidecars: [any ArchiveSidecar] = []
 
     /// Creates the default options.
     public init() {}

@@ -70,6 +70,7 @@ public enum SQLiteExporter {
         var writerOptions = ArchiveWriter.Options()
         writerOptions.compressionLevel = options.compressionLevel
         writerOptions.threads = options.threads
+        writerOptions.sidecars = options.sidecars
         let header = ArchiveHeader(
             createdAt: ArchiveHeader.timestampNow(), producer: options.producer,
             source: .init(

@@ -39,7 +39,7 @@ public enum SQLiteRestore {
     public static func restore(
         archive archivePath: String, to targetPath: String, options: SQLiteRestoreOptions
     ) throws -> SQLiteRestoreSummary {
-        let reader = try ArchiveReader(path: archivePath, options: readerOptions)
+        let reader = try ArchiveReader(path: archivePath, options: options.readerOptions)
         let file = try AtomicDatabaseFile(target: targetPath, overwrite: options.overwrite)
         defer { file.discard() }
         let session: SQLiteRestoreSession
@@ -89,7 +89,9 @@ public enum SQLiteRestore {
     ///
     /// - Throws: `ArchiveError` as ``restore(archive:to:options:)`` does, except for target and row errors.
     public static func plan(archive archivePath: String, options: SQLiteRestoreOptions) throws -> String {
-        let reader = try ArchiveReader(path: archivePath)
+        var readerOptions = ArchiveReader.Options()
+        readerOptions.byteCheck = options.readerOptions.byteCheck
+        let reader = try ArchiveReader(path: archivePath, options: readerOptions)
         do {
             let connection = try SQLiteConnection(path: ":memory:", mode: .create)
             defer { try? connection.close() }
@@ -107,7 +109,7 @@ public enum SQLiteRestore {
     /// How the archive is read: gzip members are inflated on a worker thread ahead of the reading thread, which
     /// parses and converts every row itself (so the workers do not check rows). On two cores the reading thread
     /// is the bottleneck for the first table; moving inflation off it lets the writing thread keep up.
-    static var readerOptions: ArchiveReader.Options { .decodingEveryRow }
+    public static var readerOptions: ArchiveReader.Options { .decodingEveryRow }
 
     /// Connections that check the restored database at once: one per core, at most 4.
     static var checkThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }

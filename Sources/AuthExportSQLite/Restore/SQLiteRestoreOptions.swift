@@ -34,6 +34,10 @@ public struct SQLiteRestoreOptions: Sendable {
     public var representation = RepresentationOptions()
     /// Receives progress events on the restoring thread.
     public var progress: ProgressHandler?
+    /// How the archive is read. By default a regular file's members are inflated on a second thread (with two or
+    /// more CPUs) while the calling thread converts rows; a ``ArchiveReader/Options/byteCheck`` (a detached
+    /// signature checked as the archive streams) must hold before the new database is published.
+    public var readerOptions = SQLiteRestore.readerOptions
     /// Creates the default options: no overwrite, every table, schema and data, no progress.
     public init() {}
 }
