@@ -39,23 +39,12 @@ struct MessageDigest {
 
     /// The hash of a whole file, read once in 1 MiB blocks.
     static func ofFile(_ path: String, _ algorithm: SSHSignature.HashAlgorithm) throws(SignatureError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw SignatureError(code == ENOENT ? .missing : .io, "cannot open: \(FileIO.errnoMessage(code))", path: path)
-        }
+        let fd = try SmallFile.open(path)
         defer { close(fd) }
         var digest = MessageDigest(algorithm)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let result = buffer.withUnsafeMutableBytes { b in
-                Result { () throws(ArchiveError) in try FileIO.readFully(fd, into: b, path: path) }
-            }
-            let count: Int
-            switch result {
-            case .success(let n): count = n
-            case .failure(let error): throw SignatureError(.io, error.message, path: path)
-            }
+            let count = try SmallFile.read(fd, into: &buffer, path: path)
             if count == 0 { break }
             buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
