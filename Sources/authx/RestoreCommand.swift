@@ -22,7 +22,9 @@ struct RestoreCommand: ParsableCommand {
             into a new SQLite database instead.
 
             SQLite: a new database file is built beside the target and renamed into place when complete and \
-            checked; an existing file is refused unless --force.
+            checked; an existing file is refused unless --force. With --data-only, rows are loaded into the \
+            existing database's tables (the application's schema) in one transaction, each value stored as the \
+            column's declared type implies (CHAR(32) uuids as 32 hex digits, DATETIME as naive UTC text).
 
             PostgreSQL: tables get native types (uuid, jsonb, timestamptz, boolean, numeric(p,s), varchar(n)…), \
             are loaded with COPY, then get their primary keys, UNIQUE constraints, indexes (original names), \
@@ -253,7 +255,6 @@ struct RestoreCommand: ParsableCommand {
     private func restoreSQLite(path: String, signature: SignatureCheck?) throws {
         var unsupported: [String] = []
         if jobs != 1 { unsupported.append("--jobs") }
-        if dataOnly { unsupported.append("--data-only") }
         if schema != nil { unsupported.append("--schema") }
         if clean { unsupported.append("--clean (use --force)") }
         if copyFormat != "binary" { unsupported.append("--copy-format") }
@@ -270,6 +271,10 @@ struct RestoreCommand: ParsableCommand {
         options.fullIntegrityCheck = fullCheck
         options.representation = try representation.options()
         options.readerOptions.byteCheck = signature?.stream
+        options.dataOnly = dataOnly
+        if dataOnly && (force || fullCheck || dryRun) {
+            throw CommandFailure.usage("--force, --full-check and --dry-run do not apply to --data-only into SQLite")
+        }
         if dryRun {
             print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
             return

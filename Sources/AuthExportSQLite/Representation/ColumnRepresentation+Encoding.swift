@@ -83,7 +83,8 @@ extension ColumnRepresentation {
             else { return nil }
             return civil
         }
-        guard let instant = parsed else { throw RepresentationError("expected a timestamp YYYY-MM-DDTHH:MM:SS[.f]Z") }
+        guard let parsed else { throw RepresentationError("expected a timestamp YYYY-MM-DDTHH:MM:SS[.f]Z") }
+        let instant = fractionDigits.apply(parsed)
         var out: [UInt8] = []
         out.reserveCapacity(32)
         switch encoding {
@@ -132,7 +133,10 @@ extension ColumnRepresentation {
             }
             return .integer(instant.epochSeconds * 1000 + Int64(millis))
         default:  // iso_z
-            return .text(Array(s.utf8))
+            guard fractionDigits != .asArchived else { return .text(Array(s.utf8)) }
+            instant.appendDateTime(separator: ASCIIByte.letterT, to: &out)
+            out.append(ASCIIByte.letterZ)
+            return .text(out)
         }
     }
 

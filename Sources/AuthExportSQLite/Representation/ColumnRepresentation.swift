@@ -41,6 +41,30 @@ package struct ColumnRepresentation: Hashable, Sendable {
     let zone: TimeZoneRule
     /// For `iso_offset`: the offset every value carries, in seconds.
     let offsetSeconds: Int
+    /// How many fraction digits stored timestamp text gets (a restore target's convention; the archive's own by
+    /// default).
+    package var fractionDigits: FractionDigits = .asArchived
+
+    /// The fraction digits of timestamp text a target column holds.
+    package enum FractionDigits: Hashable, Sendable {
+        /// The archive value's own digits (exact for a SQLite archive).
+        case asArchived
+        /// Always six (`.000000` included): SQLAlchemy's SQLite `DateTime`.
+        case six
+        /// Six, none when the fraction is zero: Python's `str(datetime)` (Django, the sqlite3 module).
+        case sixUnlessZero
+
+        /// `civil` with its fraction spelled as this convention asks.
+        func apply(_ civil: CivilDateTime) -> CivilDateTime {
+            guard self != .asArchived else { return civil }
+            var value = civil
+            var fraction = civil.fraction
+            for _ in civil.fractionDigits..<6 { fraction *= 10 }
+            value.fraction = fraction
+            value.fractionDigits = self == .sixUnlessZero && fraction == 0 ? 0 : 6
+            return value
+        }
+    }
 
     /// Creates a representation.
     ///

@@ -43,13 +43,18 @@ final class CellEncoder {
     ///
     /// - Parameter warnings: receives a line when an unknown encoding falls back to the type's natural storage.
     /// - Throws: `ArchiveError` `.badRecord` when the column's time zone or offset is not valid.
-    init(column: AuthExport.Column, declaredType: String, table: String, warnings: inout [String]) throws(ArchiveError)
-    {
+    /// - Parameter fractionDigits: the fraction digits of timestamp text (the target's convention).
+    init(
+        column: AuthExport.Column, declaredType: String, table: String,
+        fractionDigits: ColumnRepresentation.FractionDigits = .asArchived, warnings: inout [String]
+    ) throws(ArchiveError) {
         self.column = column.name
         do {
-            representation = try ColumnRepresentation(
+            var representation = try ColumnRepresentation(
                 type: column.type, encoding: column.encoding, declaredType: declaredType, timeZone: column.timeZone,
                 offset: column.offset)
+            representation.fractionDigits = fractionDigits
+            self.representation = representation
         } catch {
             throw ArchiveError(.badRecord, error.message, location: .init(table: table, column: column.name))
         }
@@ -61,6 +66,7 @@ final class CellEncoder {
         // The common representations are written straight into the batch; they produce exactly what
         // `representation.storedValue(for:)` does (the archive reader has already checked the canonical forms).
         switch (column.type, representation.encoding) {
+        case (.timestamp, _) where fractionDigits != .asArchived: form = .representation
         case (.any, _): form = .storageClass
         case (.integer, _): form = .integer
         case (.real, _): form = .real
@@ -81,6 +87,29 @@ final class CellEncoder {
         default: form = .representation
         }
         planDescription = Self.describe(column, representation)
+    }
+
+    /// The encoder of an archive column stored into a target column declared `declaredType`.
+    ///
+    /// - Parameters:
+    ///   - exact: the target column is the source's own (a SQLite archive's CREATE statement replayed): values are
+    ///     stored exactly as the archive's encoding says. Otherwise uuids, timestamps and json get the form the
+    ///     declared type implies, or `choice` where it does not decide (``SQLiteValueForm``).
+    ///   - choice: the form asked for this column (a profile or a per-column option), nil for the default.
+    ///   - explicit: `choice` was named for this column (`--as`): it wins over the declared type, and over `exact`.
+    static func forTarget(
+        column: AuthExport.Column, declaredType: String, table: String, exact: Bool, choice: SQLiteValueForm?,
+        explicit: Bool = false, warnings: inout [String]
+    ) throws(ArchiveError) -> CellEncoder {
+        guard !exact || (explicit && choice != nil),
+            let form = SQLiteValueForm.resolve(
+                column.type, declaredType: declaredType, choice: choice, explicit: explicit)
+        else {
+            return try CellEncoder(column: column, declaredType: declaredType, table: table, warnings: &warnings)
+        }
+        let (target, digits) = form.apply(to: column)
+        return try CellEncoder(
+            column: target, declaredType: declaredType, table: table, fractionDigits: digits, warnings: &warnings)
     }
 
     /// What the encoder stores, for the plan, such as `TEXT (uuid, hex32)`.

@@ -21,11 +21,20 @@ final class RestoreInputReader: RestoreInputSource {
         case encode
     }
 
-    /// - Parameter encodesRows: false when no row will be inserted (a plan): rows are then dropped.
-    init(reader: ArchiveReader, options: SQLiteRestoreOptions, encodesRows: Bool) {
+    /// `--data-only`: the target database's declared types (lowercased table → lowercased column → type).
+    private let targetTypes: [String: [String: String]]?
+
+    /// - Parameters:
+    ///   - encodesRows: false when no row will be inserted (a plan): rows are then dropped.
+    ///   - targetTypes: for `--data-only`, the existing tables' declared types, which decide how values are stored.
+    init(
+        reader: ArchiveReader, options: SQLiteRestoreOptions, encodesRows: Bool,
+        targetTypes: [String: [String: String]]? = nil
+    ) {
         self.reader = reader
         self.options = options
         self.encodesRows = encodesRows
+        self.targetTypes = targetTypes
     }
 
     /// The reader's location of the last record.
@@ -116,11 +125,31 @@ final class RestoreInputReader: RestoreInputSource {
             return
         }
         var scratch: [String] = []
+        let target = targetTypes.map { $0[schema.name.lowercased()] ?? [:] }
         for column in schema.columns {
-            let declared = Self.declaredType(column, isSQLiteSource: isSQLiteSource, tableHasSQL: schema.sql != nil)
+            let declared: String
+            if let target {
+                // A table or column the target lacks: the session reports it; the rows are checked, not kept.
+                guard let type = target[column.name.lowercased()],
+                    TargetTable.cannotHold(column.type, declaredType: type) == nil
+                else {
+                    builder.encoders = []
+                    rowMode = .drop
+                    return
+                }
+                declared = type
+            } else {
+                let choice = try? options.valueForm(of: column, in: schema.name, from: isSQLiteSource ? .sqlite : .postgresql)
+                declared = Self.declaredType(
+                    column, isSQLiteSource: isSQLiteSource, tableHasSQL: schema.sql != nil, choice: choice?.form)
+            }
             do {
+                let choice = try options.valueForm(of: column, in: schema.name, from: isSQLiteSource ? .sqlite : .postgresql)
                 builder.encoders.append(
-                    try CellEncoder(column: column, declaredType: declared, table: schema.name, warnings: &scratch))
+                    try CellEncoder.forTarget(
+                        column: column, declaredType: declared, table: schema.name,
+                        exact: target == nil && isSQLiteSource && schema.sql != nil, choice: choice.form,
+                        explicit: choice.explicit, warnings: &scratch))
             } catch {
                 throw error.filling(reader.location)
             }
@@ -130,8 +159,11 @@ final class RestoreInputReader: RestoreInputSource {
 
     /// The declared type a column gets in the restored table: the source's own for a SQLite archive (its CREATE
     /// statement is replayed), the generated one otherwise.
-    static func declaredType(_ column: AuthExport.Column, isSQLiteSource: Bool, tableHasSQL: Bool) -> String {
-        isSQLiteSource && tableHasSQL ? column.sourceType ?? "" : SQLiteSchemaBuilder.declaredType(column)
+    static func declaredType(
+        _ column: AuthExport.Column, isSQLiteSource: Bool, tableHasSQL: Bool, choice: SQLiteValueForm? = nil
+    ) -> String {
+        isSQLiteSource && tableHasSQL
+            ? column.sourceType ?? "" : SQLiteSchemaBuilder.declaredType(column, choice: choice)
     }
 }
 

@@ -39,6 +39,7 @@ public enum SQLiteRestore {
     public static func restore(
         archive archivePath: String, to targetPath: String, options: SQLiteRestoreOptions
     ) throws -> SQLiteRestoreSummary {
+        if options.dataOnly { return try load(archive: archivePath, into: targetPath, options: options) }
         let reader = try ArchiveReader(path: archivePath, options: options.readerOptions)
         let file = try AtomicDatabaseFile(target: targetPath, overwrite: options.overwrite)
         defer { file.discard() }
@@ -79,6 +80,48 @@ public enum SQLiteRestore {
         return SQLiteRestoreSummary(
             tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings,
             tableRows: session.tableRows)
+    }
+
+    /// `--data-only`: loads the archive's rows into the existing database at `targetPath`, in one transaction.
+    ///
+    /// Values are stored as each target column's declared type implies: `CHAR(32)`/`UUID` uuids as 32 hex digits,
+    /// `CHAR(36)` as dashed text, `BLOB`/`BINARY` as 16 bytes; timestamps in `DATETIME`/`TIMESTAMP`/text columns
+    /// as naive UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]`, in `INTEGER` columns as Unix seconds; booleans 0/1; json
+    /// as compact text. A table that does not fit (an archive table or column the target lacks, a target NOT
+    /// NULL column without a default the archive does not fill, a column whose type cannot hold the archive's
+    /// values) is reported with every other one in one error, and nothing is loaded; so is a key already held
+    /// by a row of the target, or a foreign key without its row.
+    static func load(
+        archive archivePath: String, into targetPath: String, options: SQLiteRestoreOptions
+    ) throws -> SQLiteRestoreSummary {
+        guard FileManager.default.fileExists(atPath: targetPath) else {
+            throw ArchiveError(
+                .io,
+                "--data-only loads into an existing database, and there is none: create its schema first (the "
+                    + "application's migrations or create_all), or restore without --data-only",
+                location: .init(path: targetPath))
+        }
+        let reader = try ArchiveReader(path: archivePath, options: options.readerOptions)
+        do {
+            let connection = try SQLiteConnection(path: targetPath, mode: .readWrite)
+            try connection.execute("PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = OFF;")
+            let targetTypes = try TargetTable.declaredTypes(connection)
+            let input = RestoreInputReader(reader: reader, options: options, encodesRows: true, targetTypes: targetTypes)
+            let source = PrefetchingRecordSource(input: input, path: archivePath)
+            let session = SQLiteRestoreSession(connection: connection, mode: .dataOnly, options: options, source: source)
+            do {
+                try session.run()
+            } catch {
+                try? connection.execute("ROLLBACK")
+                try? connection.close()
+                throw error
+            }
+            try connection.close()
+            return SQLiteRestoreSummary(
+                tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: session.warnings)
+        } catch let error as SQLiteError {
+            throw ArchiveError(.io, "SQLite: \(error.message)", location: .init(path: targetPath), underlying: error)
+        }
     }
 
     /// The SQL plan of a restore, without touching any file: the statements in the order they would run, with a

@@ -19,6 +19,15 @@ public struct SQLiteRestoreOptions: Sendable {
     public var tables = TableFilter()
     /// Whether to create the schema only (`--schema-only`): tables, indexes, views and triggers, no rows.
     public var schemaOnly = false
+    /// Whether to load rows only, into the tables of an existing database (`--data-only`): the schema the
+    /// application created (its migrations, `create_all`).
+    ///
+    /// Nothing is created or dropped. Each value is stored as the target column's declared type implies
+    /// (``SQLiteRestore/restore(archive:to:options:)`` describes the conventions). Before any row counts, every
+    /// archive table and column must have its target table and column able to hold it, and every NOT NULL target
+    /// column without a default must be filled; the load is one transaction, committed only when every row went
+    /// in and every foreign key of the loaded tables holds. `AUTOINCREMENT` counters end past the loaded keys.
+    public var dataOnly = false
     /// Whether the final check is a full `PRAGMA integrity_check` (`--full-check`) rather than the default
     /// `PRAGMA quick_check`.
     ///

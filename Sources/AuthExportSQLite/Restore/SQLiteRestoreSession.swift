@@ -24,6 +24,10 @@ final class SQLiteRestoreSession {
         case restore
         /// Check the schema SQL against the connection (an in-memory database) and record the plan.
         case plan
+        /// Load rows into the tables of an existing database (`--data-only`): nothing is created, each value is
+        /// converted to what the target column's declared type implies, and the whole load is one transaction
+        /// committed only when every table fits and every foreign key holds.
+        case dataOnly
     }
 
     private let connection: SQLiteConnection
@@ -57,6 +61,10 @@ final class SQLiteRestoreSession {
     private var tablesChecked: [RestoreVerifier.Table] = []
     /// AUTOINCREMENT tables of the archive with their `sequence` value.
     private var sequenceValues: [(table: String, value: Int64)] = []
+    /// `--data-only`: what keeps the archive from loading into the target's schema, one line each.
+    private var misfits: [String] = []
+    /// `--data-only`: the tables loaded, for the foreign-key check.
+    private var loadedTables: [String] = []
 
     /// Rows between two progress events.
     private static let progressInterval: Int64 = 65_536
@@ -80,7 +88,7 @@ final class SQLiteRestoreSession {
     /// - Throws: `ArchiveError` with the archive location (and table, row, column) of the first problem; SQLite
     ///   failures are wrapped as its `underlying` error.
     func run() throws {
-        try executeInternal("BEGIN")
+        try executeInternal(mode == .dataOnly ? "BEGIN IMMEDIATE" : "BEGIN")
         probe = try wrap { () throws(SQLiteError) in try NumericAffinityProbe(connection: connection) }
         guard case .record(.header(let header))? = try source.next() else {
             throw ArchiveError(.badRecord, "expected the header record first", location: source.location)
@@ -147,6 +155,10 @@ final class SQLiteRestoreSession {
         var withoutRowID: Bool
         /// Rows whose `any` cells column affinity converted; corrected at the end of the table.
         var conversions: [AffinityConversion] = []
+        /// `--data-only`: the rows are read but not loaded (the table does not fit the target; reported at the end).
+        var skipsRows = false
+        /// `--data-only`: whether the target table held rows before the load (a key clash is then with them).
+        var hadRows = false
 
         init(
             schema: TableSchema, isSelected: Bool, isInternal: Bool, insert: SQLiteStatement? = nil,
@@ -189,6 +201,10 @@ final class SQLiteRestoreSession {
             current = TableLoad(schema: schema, isSelected: false, isInternal: false)
             return
         }
+        if mode == .dataOnly {
+            try beginExistingTable(schema)
+            return
+        }
         guard !restoredTableSet.contains(schema.name.lowercased()) else {
             throw ArchiveError(.badRecord, "table \(schema.name) appears twice", location: source.location)
         }
@@ -200,7 +216,12 @@ final class SQLiteRestoreSession {
             }
             sql = original
         } else {
-            sql = try SQLiteSchemaBuilder.createTable(schema, connection: connection, warnings: &warnings)
+            let options = self.options
+            let source: DatabaseEngine = isSQLiteSource ? .sqlite : .postgresql
+            sql = try SQLiteSchemaBuilder.createTable(
+                schema, connection: connection,
+                choice: { column in try? options.valueForm(of: column, in: schema.name, from: source).form },
+                warnings: &warnings)
         }
         try executeArchiveSQL(sql, what: "table \(schema.name)")
         plan.append(sql + ";")
@@ -247,8 +268,12 @@ final class SQLiteRestoreSession {
             }
             let writer: CellEncoder
             do {
-                writer = try CellEncoder(
-                    column: column, declaredType: target.type, table: schema.name, warnings: &warnings)
+                let choice = try options.valueForm(
+                    of: column, in: schema.name, from: isSQLiteSource ? .sqlite : .postgresql)
+                writer = try CellEncoder.forTarget(
+                    column: column, declaredType: target.type, table: schema.name,
+                    exact: isSQLiteSource && schema.sql != nil, choice: choice.form, explicit: choice.explicit,
+                    warnings: &warnings)
             } catch {
                 throw error.filling(source.location)
             }
@@ -320,6 +345,10 @@ final class SQLiteRestoreSession {
 
     /// Binds an encoded row to the table's INSERT and runs it.
     private func insert(_ row: EncodedRow) throws {
+        if let table = current, table.skipsRows {
+            table.rows += 1
+            return
+        }
         guard let table = current, table.isSelected, let statement = table.insert else {
             throw ArchiveError(.badRecord, "a row outside a restored table", location: source.location)
         }
@@ -426,6 +455,11 @@ final class SQLiteRestoreSession {
         }
         current = nil
         guard table.isSelected, !table.isInternal else { return }
+        if mode == .dataOnly {
+            if !table.skipsRows { loadedTables.append(table.schema.name) }
+            report(.tableFinished, table: table.schema.name, rows: table.rows)
+            return
+        }
         if !table.conversions.isEmpty { try restoreStorageClasses(table) }
         // This table's indexes, now that its data is in (the next table is meanwhile being read).
         for index in deferredIndexes {
@@ -445,9 +479,107 @@ final class SQLiteRestoreSession {
         report(.tableFinished, table: table.schema.name, rows: table.rows)
     }
 
+    // MARK: Loading into an existing schema (--data-only)
+
+    /// Matches an archive table with the target's table of the same name: every archive column must have a target
+    /// column that can hold its values, and every target column that must be filled (NOT NULL without a default)
+    /// must be in the archive. A table that does not fit is reported at the end (its rows are read, not loaded).
+    private func beginExistingTable(_ schema: TableSchema) throws {
+        let table = TableLoad(schema: schema, isSelected: true, isInternal: false)
+        current = table
+        guard let target = try wrap({ () throws(SQLiteError) in try TargetTable.read(schema.name, connection) })
+        else {
+            misfits.append("table \(schema.name) is not in the target database")
+            table.skipsRows = true
+            return
+        }
+        var problems: [String] = []
+        var insertColumns: [String] = []
+        var described: [String] = []
+        var parameters: [Int32] = []
+        for column in schema.columns {
+            guard let declared = target.declaredType(of: column.name) else {
+                problems.append("column \(column.name) of the archive is not in the target table")
+                continue
+            }
+            if let reason = TargetTable.cannotHold(column.type, declaredType: declared) {
+                problems.append("column \(column.name) is \(declared.isEmpty ? "untyped" : declared) in the target: "
+                    + "it cannot hold the archive's \(column.type.rawValue) values (\(reason))")
+                continue
+            }
+            let writer: CellEncoder
+            do {
+                let choice = try options.valueForm(
+                    of: column, in: schema.name, from: isSQLiteSource ? .sqlite : .postgresql)
+                writer = try CellEncoder.forTarget(
+                    column: column, declaredType: declared, table: schema.name, exact: false, choice: choice.form,
+                    explicit: choice.explicit, warnings: &warnings)
+            } catch {
+                throw error.filling(source.location)
+            }
+            insertColumns.append(column.name)
+            parameters.append(Int32(insertColumns.count))
+            described.append("\(column.name): \(writer.planDescription)")
+        }
+        let archiveNames = Set(schema.columns.map { $0.name.lowercased() })
+        for name in target.columnsToFill where !archiveNames.contains(name.lowercased()) {
+            problems.append("column \(name) of the target is NOT NULL without a default, and the archive has no values for it")
+        }
+        guard problems.isEmpty else {
+            misfits.append("table \(schema.name): " + problems.joined(separator: "; "))
+            table.skipsRows = true
+            return
+        }
+        let insertSQL =
+            "INSERT INTO \(SQLiteSyntax.quote(target.name)) (\(SQLiteSyntax.quoteList(insertColumns))) VALUES ("
+            + Array(repeating: "?", count: insertColumns.count).joined(separator: ", ") + ")"
+        plan.append("-- rows of \(schema.name): " + insertSQL + ";")
+        plan.append("--   " + described.joined(separator: "; "))
+        table.insert = try wrap { () throws(SQLiteError) in try connection.prepare(insertSQL) }
+        table.parameters = parameters
+        table.convertingAffinities = Array(repeating: nil, count: parameters.count)
+        table.hadRows = try wrap { () throws(SQLiteError) in
+            try !connection.query("SELECT 1 FROM \(SQLiteSyntax.quote(target.name)) LIMIT 1").isEmpty
+        }
+        if let value = schema.sequenceValue, target.autoIncrement { sequenceValues.append((target.name, value)) }
+        restoredTables.append(schema.name)
+        restoredTableSet.insert(schema.name.lowercased())
+        report(.tableStarted, table: schema.name, rows: 0)
+    }
+
+    /// Reports every table that did not fit, sets AUTOINCREMENT counters past the loaded keys, checks the foreign
+    /// keys of the loaded tables, and commits; on any problem nothing is committed.
+    private func finishDataOnly() throws {
+        guard misfits.isEmpty else {
+            throw ArchiveError(
+                .invalidValue,
+                "the archive does not fit the target's schema, nothing was loaded: " + misfits.joined(separator: "; "),
+                location: .init(path: source.location.path))
+        }
+        try applySequenceValues()
+        let check = ForeignKeyCheck(connection: connection, keptStorageClasses: [])
+        for table in loadedTables {
+            let violations = try wrap { () throws(SQLiteError) in try check.violations(of: table) }
+            if let first = violations.first {
+                throw ArchiveError(
+                    .danglingReference,
+                    "\(violations.count) row(s) reference a missing row of \(first.parent)"
+                        + (first.rowid.map { " (first: rowid \($0))" } ?? "") + "; nothing was loaded",
+                    location: .init(path: source.location.path, table: table))
+            }
+        }
+        plan.append("PRAGMA foreign_key_check;")
+        plan.append("COMMIT;")
+        try executeInternal("COMMIT")
+    }
+
     // MARK: Finishing
 
     private func finish() throws {
+        if mode == .dataOnly {
+            try finishDataOnly()
+            return
+        }
         try applySequenceValues()
         try applyInternalTables()
         try createObjects()
@@ -467,7 +599,7 @@ final class SQLiteRestoreSession {
         guard mode == .plan || hasSequenceTable else { return }
         for (table, value) in tables {
             plan.append("-- sqlite_sequence: \(table) continues after \(value)")
-            guard mode == .restore else { continue }
+            guard mode != .plan else { continue }
             let update = try wrap { () throws(SQLiteError) in
                 try connection.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?")
             }
@@ -484,7 +616,7 @@ final class SQLiteRestoreSession {
     /// Writes the archive's `sqlite_sequence` (AUTOINCREMENT counters, which may be above the largest key) and
     /// `sqlite_stat1`/`sqlite_stat4` rows, for the tables that were restored.
     private func applyInternalTables() throws {
-        for name in internalOrder {
+        for name in internalOrder where mode != .dataOnly {
             let rows = internalRows[name] ?? []
             if name == "sqlite_sequence" {
                 guard try tableExists("sqlite_sequence") else { continue }
@@ -792,11 +924,19 @@ final class SQLiteRestoreSession {
                 column = String(names[0][names[0].index(after: dot)...]).trimmingSpaces()
             }
         }
+        if code == .duplicateKey && table.hadRows {
+            return ArchiveError(
+                code,
+                "\(error.message): the key is already held by a row that was in the target table before this "
+                    + "restore (--data-only loads into empty tables: empty them, or restore into a new database); "
+                    + "nothing was loaded",
+                location: rowLocation(table, column: column), underlying: error)
+        }
         return ArchiveError(code, error.message, location: rowLocation(table, column: column), underlying: error)
     }
 
     private func report(_ kind: ProgressEvent.Kind, table: String, rows: Int64) {
-        guard let progress = options.progress, mode == .restore else { return }
+        guard let progress = options.progress, mode != .plan else { return }
         progress(ProgressEvent(kind: kind, table: table, rowsDone: rows, rowsTotal: nil, bytesDone: source.bytesRead))
     }
 }

@@ -2,14 +2,20 @@ import AuthExport
 
 /// SQLite DDL for tables that come without SQLite's own CREATE statement: those of PostgreSQL archives.
 ///
-/// Storage follows what SQLite applications expect: uuid as canonical 36-character text, timestamps as ISO 8601
-/// UTC text, booleans as 0/1, json as text with a `json_valid` CHECK, decimals through NUMERIC affinity. Keys,
+/// Storage follows what SQLite ORMs write (SQLAlchemy, Django): uuid as 32 hex digits in `CHAR(32)`, timestamps as
+/// naive UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]` in `DATETIME`, booleans as 0/1, json as text with a `json_valid`
+/// CHECK, decimals through NUMERIC affinity; a form chosen per column (``SQLiteValueForm``) changes uuids,
+/// timestamps and json. Keys,
 /// UNIQUE constraints, foreign keys and indexes are carried over; defaults, CHECK constraints and partial-index
 /// predicates are PostgreSQL SQL, so they are carried only when they mean the same in SQLite (simple literals and
 /// a few well-known functions are translated; anything else is reported in the summary's warnings).
 enum SQLiteSchemaBuilder {
-    /// The declared SQLite type for a column of a PostgreSQL archive.
-    static func declaredType(_ column: AuthExport.Column) -> String {
+    /// The declared SQLite type for a column of a PostgreSQL archive, stored in `choice` (uuids, timestamps, json;
+    /// nil: the default form).
+    static func declaredType(_ column: AuthExport.Column, choice: SQLiteValueForm? = nil) -> String {
+        if let form = SQLiteValueForm.generated(column.type, choice: choice), column.type != .json {
+            return form.declaredType
+        }
         switch column.type {
         case .boolean: return "BOOLEAN"
         case .integer: return "INTEGER"
@@ -23,13 +29,9 @@ enum SQLiteSchemaBuilder {
             if let length = column.maxLength { return "VARCHAR(\(length))" }
             return "TEXT"
         case .bytes: return "BLOB"
-        // Text affinity: a uuid is never turned into a number.
-        case .uuid: return "CHAR(36)"
         // TEXT affinity keeps JSON numbers as the JSON text they are.
         case .json: return "TEXT"
-        // ISO 8601 text never looks like a number, so the NUMERIC affinity of these names is harmless, and ORMs
-        // recognise them.
-        case .timestamp: return "TIMESTAMP"
+        case .uuid, .timestamp: return ""  // decided by the form above
         case .date: return "DATE"
         case .time: return "TIME"
         case .any: return ""
@@ -39,8 +41,10 @@ enum SQLiteSchemaBuilder {
     /// `CREATE TABLE` for `table`.
     ///
     /// - Parameter connection: used to check that translated CHECK expressions compile in SQLite.
+    /// - Parameter choice: the form asked for a column (nil: the default).
     static func createTable(
-        _ table: TableSchema, connection: SQLiteConnection, warnings: inout [String]
+        _ table: TableSchema, connection: SQLiteConnection, choice: (AuthExport.Column) -> SQLiteValueForm? = { _ in nil },
+        warnings: inout [String]
     ) throws -> String {
         let quote = SQLiteSyntax.quote
         var definitions: [String] = []
@@ -54,7 +58,7 @@ enum SQLiteSchemaBuilder {
         }
         for column in table.columns {
             var definition = quote(column.name)
-            let type = declaredType(column)
+            let type = declaredType(column, choice: choice(column))
             if column.name == inlineKey {
                 definition += " INTEGER PRIMARY KEY" + (column.autoIncrement ? " AUTOINCREMENT" : "")
             } else if !type.isEmpty {
@@ -62,7 +66,7 @@ enum SQLiteSchemaBuilder {
             }
             if !column.nullable && column.name != inlineKey { definition += " NOT NULL" }
             if let source = column.defaultSQL, !column.autoIncrement {
-                if let translated = translateDefault(source, column: column) {
+                if let translated = translateDefault(source, column: column, choice: choice(column)) {
                     definition += " DEFAULT " + translated
                 } else if !isSequenceDefault(source) {
                     warnings.append(
@@ -186,7 +190,8 @@ enum SQLiteSchemaBuilder {
 
     /// A SQLite default for a PostgreSQL default expression: literals (with their `::type` casts removed),
     /// booleans, the current time, date and uuid generators; nil when there is no faithful translation.
-    static func translateDefault(_ sql: String, column: AuthExport.Column) -> String? {
+    static func translateDefault(_ sql: String, column: AuthExport.Column, choice: SQLiteValueForm? = nil) -> String? {
+        let form = SQLiteValueForm.generated(column.type, choice: choice)
         let tokens = SQLiteSyntax.tokenize(sql)
         // Drop a trailing cast chain: `'x'::character varying`, `0::numeric(10,2)`, `'{}'::jsonb`.
         var core = tokens
@@ -205,18 +210,27 @@ enum SQLiteSchemaBuilder {
             return lowered[0] == "true" ? "1" : "0"
         case ["now", "(", ")"], ["current_timestamp"], ["transaction_timestamp", "(", ")"],
             ["statement_timestamp", "(", ")"], ["clock_timestamp", "(", ")"], ["localtimestamp"]:
-            guard column.type == .timestamp else { return nil }
-            return "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+            switch form {
+            case .isoZ: return "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+            // Milliseconds from SQLite, spelled with six digits as the ORMs write them.
+            case .datetime, .datetime6: return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
+            default: return nil
+            }
         case ["current_date"]:
             return column.type == .date ? "(date('now'))" : nil
         case ["current_time"], ["localtime"]:
             return column.type == .time ? "(time('now'))" : nil
         case ["gen_random_uuid", "(", ")"], ["uuid_generate_v4", "(", ")"]:
-            guard column.type == .uuid else { return nil }
-            // A random version-4 uuid in canonical form.
-            return "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
-                + "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
-                + "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
+            // A random version-4 uuid in the column's form.
+            let dash: String
+            switch form {
+            case .uuidDashed: dash = "'-'"
+            case .uuidHex: dash = "''"
+            default: return nil
+            }
+            return "(lower(hex(randomblob(4))) || \(dash) || lower(hex(randomblob(2))) || \(dash) || '4' || "
+                + "substr(lower(hex(randomblob(2))), 2) || \(dash) || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+                + "substr(lower(hex(randomblob(2))), 2) || \(dash) || lower(hex(randomblob(6))))"
         default:
             break
         }
