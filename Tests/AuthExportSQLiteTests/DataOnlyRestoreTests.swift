@@ -225,6 +225,23 @@ import Testing
                 ])
     }
 
+    @Test func aPerColumnChoiceForAColumnTheArchiveLacksIsRefused() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let (archive, target) = try Self.setUp(dir)
+        var options = try Self.dataOnly()
+        options.representation = try RepresentationOptions(profile: nil, columns: ["users.nope=uuid-dashed"])
+        let error = #expect(throws: ArchiveError.self) {
+            try SQLiteRestore.restore(archive: archive, to: target, options: options)
+        }
+        #expect(error?.message.contains("--as names a column the archive does not have: users.nope") == true)
+        #expect(try RestoreTestSupport.query(target, "SELECT count(*) FROM users") == [[.integer(0)]])
+        let fresh = dir.file("fresh.db")
+        options.dataOnly = false
+        #expect(throws: ArchiveError.self) { try SQLiteRestore.restore(archive: archive, to: fresh, options: options) }
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+    }
+
     @Test func aTargetThatDoesNotExistIsRefused() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }

@@ -48,6 +48,8 @@ final class SQLiteRestoreSession {
     }
     private var restoredTableSet = Set<String>()
     private var archiveTables: [String] = []
+    /// Every table of the archive with its columns, to check that each `--as` names one.
+    private var archiveColumns: [(name: String, columns: [AuthExport.Column])] = []
     private var deferredIndexes: [(table: String, name: String, sql: String)] = []
     private var objects: [SchemaObject] = []
     private var internalRows: [String: [[Value]]] = [:]
@@ -129,6 +131,14 @@ final class SQLiteRestoreSession {
         if let problem = options.tables.problem(in: archiveTables, of: "the archive") {
             throw ArchiveError(.invalidValue, problem)
         }
+        let unknown = options.representation.unmatchedColumns(for: .sqlite, in: archiveColumns)
+        if !unknown.isEmpty {
+            throw ArchiveError(
+                .invalidValue,
+                "--as names a column the archive does not have: "
+                    + unknown.map { "\($0.table).\($0.column)" }.joined(separator: ", ") + "; nothing was restored",
+                location: .init(path: source.location.path))
+        }
         try finish()
         // Finalize every statement so the connection can really close (and release its exclusive lock).
         probe = nil
@@ -185,6 +195,7 @@ final class SQLiteRestoreSession {
 
     private func beginTable(_ schema: TableSchema) throws {
         archiveTables.append(schema.name)
+        archiveColumns.append((schema.name, schema.columns))
         let lower = schema.name.lowercased()
         if lower.hasPrefix("sqlite_") {
             let known = lower == "sqlite_sequence" || lower == "sqlite_stat1" || lower == "sqlite_stat4"
