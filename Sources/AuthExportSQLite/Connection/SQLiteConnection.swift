@@ -7,6 +7,8 @@ package final class SQLiteConnection {
     private var handle: OpaquePointer?
     /// The file the connection was opened on.
     package let path: String
+    /// The `isCancelled` closure of the progress handler, if one is installed (``bound(maxLength:isCancelled:)``).
+    var progressBox: AnyObject?
 
     /// How to open the database.
     package enum Mode {

@@ -8,6 +8,9 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     public var sql: String?
     /// The database file.
     public var path: String?
+    /// Functions the restore's authorizer refused while the statement compiled (archive SQL calling a function
+    /// off the allow-list).
+    package var deniedFunctions: [String] = []
 
     /// Creates an error.
     public init(resultCode: Int32, message: String, sql: String? = nil, path: String? = nil) {

@@ -47,6 +47,7 @@ public enum SQLiteRestore {
         var warnings: [String] = []
         do {
             let connection = try SQLiteConnection(path: file.temporaryPath, mode: .readWrite)
+            connection.bound(maxLength: maxValueBytes, isCancelled: options.isCancelled)
             // The file is private until renamed and deleted on failure, so durability during the load buys nothing.
             try connection.execute(
                 """
@@ -138,6 +139,7 @@ public enum SQLiteRestore {
         do {
             let connection = try SQLiteConnection(path: ":memory:", mode: .create)
             defer { try? connection.close() }
+            connection.bound(maxLength: maxValueBytes, isCancelled: options.isCancelled)
             let input = RestoreInputReader(reader: reader, options: options, encodesRows: false)
             let session = SQLiteRestoreSession(connection: connection, mode: .plan, options: options, source: input)
             try session.run()
@@ -153,6 +155,11 @@ public enum SQLiteRestore {
     /// parses and converts every row itself (so the workers do not check rows). On two cores the reading thread
     /// is the bottleneck for the first table; moving inflation off it lets the writing thread keep up.
     public static var readerOptions: ArchiveReader.Options { .decodingEveryRow }
+
+    /// The longest string or blob SQLite may build during a restore (`SQLITE_LIMIT_LENGTH`): any value of a valid
+    /// archive (a line holds at most `max_line_bytes`) plus room for its row, and nothing an archive's CHECK or
+    /// DEFAULT could make it allocate beyond that.
+    static var maxValueBytes: Int { ArchiveReader.Options().maxLineBytes + (1 << 20) }
 
     /// Connections that check the restored database at once: one per core, at most 4.
     static var checkThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }

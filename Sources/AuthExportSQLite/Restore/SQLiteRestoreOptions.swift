@@ -47,6 +47,13 @@ public struct SQLiteRestoreOptions: Sendable {
     /// more CPUs) while the calling thread converts rows; a ``ArchiveReader/Options/byteCheck`` (a detached
     /// signature checked as the archive streams) must hold before the new database is published.
     public var readerOptions = SQLiteRestore.readerOptions
+    /// Polled between rows and, through SQLite's progress handler, inside long statements: once it returns true
+    /// the restore stops, removes its temporary file and throws `.cancelled` (the CLI sets it on SIGINT, SIGTERM
+    /// and SIGHUP).
+    public var isCancelled: (@Sendable () -> Bool)?
+    /// Whether archive SQL that the restore would leave out (a CHECK or index calling a function off the
+    /// allow-list) fails the restore instead (`--strict-sql`).
+    public var strictSQL = false
     /// Creates the default options: no overwrite, every table, schema and data, no progress.
     public init() {}
 }

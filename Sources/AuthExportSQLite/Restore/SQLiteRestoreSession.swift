@@ -234,7 +234,7 @@ final class SQLiteRestoreSession {
                 choice: { column in try? options.valueForm(of: column, in: schema.name, from: source).form },
                 warnings: &warnings)
         }
-        try executeArchiveSQL(sql, what: "table \(schema.name)")
+        sql = try executeArchiveTableSQL(sql, table: schema.name)
         plan.append(sql + ";")
         if let value = schema.sequenceValue, !options.schemaOnly,
             SQLiteSyntax.tokenize(sql).contains(where: { $0.isKeyword("AUTOINCREMENT") })
@@ -474,7 +474,17 @@ final class SQLiteRestoreSession {
         if !table.conversions.isEmpty { try restoreStorageClasses(table) }
         // This table's indexes, now that its data is in (the next table is meanwhile being read).
         for index in deferredIndexes {
-            try executeArchiveSQL(index.sql, what: "index \(index.name) of table \(index.table)")
+            do {
+                try executeArchiveSQL(index.sql, what: "index \(index.name) of table \(index.table)")
+            } catch let error as ArchiveError {
+                // An index calling a function off the allow-list is left out (its table's data is all there).
+                guard let denied = (error.underlying as? SQLiteError)?.deniedFunctions, !denied.isEmpty, !options.strictSQL
+                else { throw error }
+                warnings.append(
+                    "index \(index.name) of table \(index.table) left out: it calls \(denied.joined(separator: ", ")), "
+                        + "not on the allow-list of side-effect-free functions")
+                continue
+            }
             plan.append(index.sql + ";")
         }
         deferredIndexes = []
@@ -869,16 +879,39 @@ final class SQLiteRestoreSession {
     // MARK: Helpers
 
     /// Runs SQL that came from the archive (CREATE TABLE / INDEX / VIEW / TRIGGER), one statement only, with an
-    /// authorizer that refuses anything but creating schema objects.
+    /// authorizer that refuses anything but creating schema objects, and functions off the allow-list.
     private func executeArchiveSQL(_ sql: String, what: String) throws {
         do {
             try connection.executeSchemaStatement(sql)
         } catch {
             let code: ArchiveError.Code =
                 error.resultCode == SQLITE_AUTH || error.resultCode == SQLITE_ERROR ? .badRecord : .io
-            throw ArchiveError(
-                code, "\(what): SQLite refused its SQL: \(error.message)", location: .init(path: source.location.path),
-                underlying: error)
+            var message = "\(what): SQLite refused its SQL: \(error.message)"
+            if !error.deniedFunctions.isEmpty {
+                message = "\(what): its SQL calls \(error.deniedFunctions.joined(separator: ", ")), not on the allow-list "
+                    + "of side-effect-free functions" + (options.strictSQL ? " (--strict-sql)" : "")
+            }
+            throw ArchiveError(code, message, location: .init(path: source.location.path), underlying: error)
+        }
+    }
+
+    /// Runs a table's CREATE statement; a CHECK calling a function off the allow-list is left out with a warning
+    /// (unless ``SQLiteRestoreOptions/strictSQL``). Returns the statement that ran.
+    private func executeArchiveTableSQL(_ sql: String, table: String) throws -> String {
+        do {
+            try executeArchiveSQL(sql, what: "table \(table)")
+            return sql
+        } catch let error as ArchiveError {
+            guard let denied = (error.underlying as? SQLiteError)?.deniedFunctions, !denied.isEmpty, !options.strictSQL,
+                let (rewritten, removed) = SQLiteSyntax.removingChecks(in: sql, calling: Set(denied))
+            else { throw error }
+            try executeArchiveSQL(rewritten, what: "table \(table)")
+            for check in removed {
+                warnings.append(
+                    "table \(table): \(check) left out: it calls \(denied.joined(separator: ", ")), not on the allow-list "
+                        + "of side-effect-free functions")
+            }
+            return rewritten
         }
     }
 
@@ -924,7 +957,14 @@ final class SQLiteRestoreSession {
         case 787: code = .danglingReference  // SQLITE_CONSTRAINT_FOREIGNKEY
         case 3091, 20: code = .typeMismatch  // SQLITE_CONSTRAINT_DATATYPE, SQLITE_MISMATCH
         case _ where error.resultCode & 0xFF == SQLITE_CONSTRAINT: code = .invalidValue
-        case _ where error.resultCode & 0xFF == SQLITE_TOOBIG: code = .invalidValue
+        case _ where error.resultCode & 0xFF == SQLITE_TOOBIG:
+            // No value of a valid archive is that long: the table's own SQL (a DEFAULT) built it.
+            return ArchiveError(
+                .unsupportedValue,
+                "a value SQLite had to build for this row is longer than the restore's limit of "
+                    + "\(SQLiteRestore.maxValueBytes >> 20) MiB (the table's SQL builds it: a DEFAULT of a column the "
+                    + "archive does not list?); nothing was written",
+                location: rowLocation(table), underlying: error)
         default: code = .io
         }
         // "NOT NULL constraint failed: t.c" names the column; keep it when there is exactly one.

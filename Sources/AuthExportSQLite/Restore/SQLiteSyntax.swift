@@ -229,4 +229,57 @@ enum SQLiteSyntax {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// `sql` (a CREATE TABLE statement) without the CHECK constraints that call one of `functions` (lowercased
+    /// names), and the removed constraints' text; nil when such a call is outside a CHECK (a generated column),
+    /// where the statement cannot be kept without it.
+    static func removingChecks(in sql: String, calling functions: Set<String>) -> (sql: String, removed: [String])? {
+        let tokens = tokenize(sql)
+        let bytes = Array(sql.utf8)
+        func isCall(_ k: Int) -> Bool {
+            tokens[k].kind == .word && functions.contains(tokens[k].text.lowercased()) && k + 1 < tokens.count
+                && tokens[k + 1].text == "(" && tokens[k + 1].kind == .symbol
+        }
+        var cuts: [Range<Int>] = []
+        var removed: [String] = []
+        var covered = Set<Int>()
+        var k = 0
+        while k < tokens.count {
+            guard tokens[k].isKeyword("CHECK"), k + 1 < tokens.count, tokens[k + 1].text == "(" else {
+                k += 1
+                continue
+            }
+            var depth = 0
+            var close: Int?
+            for j in (k + 1)..<tokens.count where tokens[j].kind == .symbol {
+                if tokens[j].text == "(" { depth += 1 }
+                if tokens[j].text == ")" {
+                    depth -= 1
+                    if depth == 0 {
+                        close = j
+                        break
+                    }
+                }
+            }
+            guard let close else { return nil }
+            let calls = (k...close).filter(isCall)
+            if !calls.isEmpty {
+                var start = k
+                if start >= 2, tokens[start - 2].isKeyword("CONSTRAINT") { start -= 2 }
+                var lower = tokens[start].range.lowerBound
+                // A table constraint takes its leading comma with it.
+                if start >= 1, tokens[start - 1].text == ",", tokens[start - 1].kind == .symbol {
+                    lower = tokens[start - 1].range.lowerBound
+                }
+                cuts.append(lower..<tokens[close].range.upperBound)
+                removed.append(String(decoding: bytes[tokens[k].range.lowerBound..<tokens[close].range.upperBound], as: UTF8.self))
+                covered.formUnion(calls)
+            }
+            k = close + 1
+        }
+        guard tokens.indices.filter(isCall).allSatisfy(covered.contains), !cuts.isEmpty else { return nil }
+        var out = bytes
+        for cut in cuts.reversed() { out.replaceSubrange(cut, with: [UInt8(ascii: " ")]) }
+        return (String(decoding: out, as: UTF8.self), removed)
+    }
 }
