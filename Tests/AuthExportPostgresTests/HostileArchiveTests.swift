@@ -102,7 +102,7 @@ import AuthExport
             guard let c = try? PGConnection(conninfo: url) else { return false }
             defer { c.close() }
             let sleeping = try? c.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()")
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE '%pg_sleep%' AND datname = current_database() AND pid <> pg_backend_pid()")
             return sleeping?.string(0, 0) != "0"
         }
         let summary = try PostgresRestore.restore(archive: Self.fixture("sleep-check"), to: db.url, options: options)
