@@ -494,12 +494,14 @@ import Testing
         #expect(throws: ArchiveError.self) { try SQLiteRestore.restore(archive: archive, to: target, options: options) }
         try FileManager.default.removeItem(atPath: target + "-wal")
 
+        // The replaced file's mode is kept (as writing in place would), since 49a83cd.
+        let replacedMode = try RestoreTestSupport.mode(target)
         _ = try SQLiteRestore.restore(archive: archive, to: target, options: options)
         #expect(try RestoreTestSupport.query(target, "SELECT count(*) FROM users").first?.first == .integer(3))
         #expect(
             try RestoreTestSupport.query(target, "SELECT count(*) FROM sqlite_schema WHERE name = 'old'").first?.first
                 == .integer(0))
-        #expect(try RestoreTestSupport.mode(target) == 0o600)
+        #expect(try RestoreTestSupport.mode(target) == replacedMode)
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256", "t.db"])
     }
 
@@ -667,8 +669,12 @@ import Testing
 
         options = SQLiteRestoreOptions()
         options.tables = TableFilter(include: ["nope"])
-        let none = try SQLiteRestore.restore(archive: archive, to: dir.file("none.db"), options: options)
-        #expect(none.warnings.contains { $0.contains("nope") })
+        // A filter selecting nothing is refused, never an empty database published (since 49a83cd).
+        let none = #expect(throws: ArchiveError.self) {
+            try SQLiteRestore.restore(archive: archive, to: dir.file("none.db"), options: options)
+        }
+        #expect(none?.message.contains("nope") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("none.db")))
     }
 
     @Test func thePlanListsTheStatementsAndTouchesNothing() throws {
