@@ -14,7 +14,9 @@ struct Authx: ParsableCommand {
             \(CLIErrors.helpText)
             """,
         version: AuthxVersion.string,
-        subcommands: [ExportCommand.self, InspectCommand.self, VerifyCommand.self, RestoreCommand.self, SignCommand.self]
+        subcommands: [
+            ExportCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, RestoreCommand.self, SignCommand.self,
+        ]
     )
 
     /// Runs the command line, mapping every failure to the documented exit codes and error style.

@@ -1,12 +1,23 @@
 import ArgumentParser
 import AuthExport
+import AuthExportPostgres
+import AuthExportSQLite
+import Synchronization
 
 /// `authx verify FILE`: checks an archive offline.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check an archive offline: integrity (gzip framing, CRCs, checksums, counts, truncation), conformance (arity, types, nullability) and, with --keys, keys and references.",
-        discussion: "Exit status 0 when the archive is valid, 1 when a problem was found, 3 when it cannot be read."
+        discussion: """
+            Exit status 0 when the archive is valid, 1 when a problem was found, 3 when it cannot be read.
+
+            With --against DATABASE (a PostgreSQL URL or a SQLite path/URL), checks a restored database against \
+            the archive instead: schema (columns, logical types, NOT NULL, keys, UNIQUE, foreign keys, index \
+            names), every row by primary key (whole row without one), identity/serial sequences past the highest \
+            key; values in the archive's logical form. Exit 0 when they match, 1 when they differ, 3 when the \
+            database cannot be read.
+            """
     )
 
     @Argument(help: "The archive file, or - for standard input.")
@@ -26,6 +37,34 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var signaturePolicy: SignaturePolicyOptions
 
+    @Option(help: ArgumentHelp("Compare the archive with this restored database (PostgreSQL URL or SQLite path).", valueName: "DATABASE"))
+    var against: String?
+
+    @Option(help: ArgumentHelp("With --against PostgreSQL: the schema restored into (default: the current schema).", valueName: "NAME"))
+    var schema: String?
+
+    @Option(name: .customLong("table"), help: ArgumentHelp("With --against: compare only tables matching GLOB (repeatable).", valueName: "GLOB"))
+    var tables: [String] = []
+
+    @Option(name: .customLong("exclude-table"), help: ArgumentHelp("With --against: leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
+    var excludedTables: [String] = []
+
+    @OptionGroup var comparison: ComparisonOptions
+
+    @OptionGroup var lockWait: LockWaitTimeoutOption
+
+    func validate() throws {
+        if against == nil && (schema != nil || !tables.isEmpty || !excludedTables.isEmpty) {
+            throw ValidationError("--schema, --table and --exclude-table apply with --against DATABASE only")
+        }
+        if against != nil && keys {
+            throw ValidationError("--keys checks an archive alone; with --against the database's keys are compared instead")
+        }
+        if against != nil && file == "-" {
+            throw ValidationError("--against reads FILE alongside the database: give a file, not standard input")
+        }
+    }
+
     func run() throws {
         try PathChecks.checkArchive(file)
         var options = ArchiveVerifier.Options()
@@ -35,6 +74,7 @@ struct VerifyCommand: ParsableCommand {
         // (With --json a rejection is the common failure document: ok false, error.code signature_…/signer_….)
         let signature = try signaturePolicy.check(file: file)
         options.reader.byteCheck = signature?.stream
+        if let against { return try verifyAgainst(against, byteCheck: signature?.stream) }
         let progress = ProgressPrinter.handler(quiet: quiet || json)
         let report: ArchiveVerifier.Report
         do {
@@ -74,5 +114,53 @@ struct VerifyCommand: ParsableCommand {
             printError("\(file): INVALID (\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found)")
         }
         if !report.isValid { throw CLIErrors.invalid }
+    }
+}
+
+
+extension VerifyCommand {
+    /// `verify FILE --against DATABASE`: the restored database compared with the archive.
+    private func verifyAgainst(_ target: String, byteCheck: (any ArchiveByteCheck)?) throws {
+        let destination: ConnectionTarget
+        do {
+            destination = try ConnectionTarget.parse(target)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        ExportInterrupt.install()
+        let filter = TableFilter(include: tables, exclude: excludedTables)
+        let shown: String
+        var reader = ArchiveReader.Options()
+        reader.threads = ProcessInfoCPU.count
+        reader.byteCheck = byteCheck
+        let report = try comparison.withProgress(quiet: quiet || json) { progress in
+            var compareOptions = comparison.comparatorOptions()
+            compareOptions.progress = progress
+            switch destination {
+            case .postgres(let conninfo):
+                var options = PostgresExport.Options()
+                options.schema = schema
+                options.tables = filter
+                options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+                if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
+                return try PostgresExport.compare(
+                    archive: file, against: conninfo, options: options, comparison: compareOptions, reader: reader)
+            case .sqlite(let path):
+                if schema != nil { throw ValidationError("--schema applies to PostgreSQL databases only") }
+                var options = SQLiteExportOptions()
+                options.tables = filter
+                options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+                return try SQLiteExporter.compare(
+                    archive: file, against: path, options: options, comparison: compareOptions, reader: reader)
+            }
+        }
+        switch destination {
+        case .postgres(let conninfo): shown = ConnectionTarget.redact(conninfo)
+        case .sqlite(let path): shown = path
+        }
+        comparison.print(
+            report, command: "verify", json: json, quiet: quiet, old: file, new: shown, added: "only in database",
+            removed: "only in archive", same: "MATCH", different: "DIFFER")
+        if !report.isSame { throw CLIErrors.invalid }
     }
 }

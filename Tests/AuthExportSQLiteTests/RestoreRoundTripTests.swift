@@ -57,6 +57,9 @@ import Testing
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
         #expect(!before.tables.isEmpty)
         #expect(try RestoreTestSupport.query(restored, "PRAGMA integrity_check").first?.first?.string == "ok")
+        // verify --against: the restored database matches the archive.
+        let match = try SQLiteExporter.compare(archive: archive, against: restored)
+        #expect(match.isSame, "\(match.tables.filter { !$0.isSame }.map { $0.summary() + " \($0.schemaChanges)" })")
 
         let second = dir.file("second.authx.gz")
         _ = try SQLiteExporter.export(

@@ -77,11 +77,11 @@ struct KeyChecker: RowCellSink {
     private var table: TableSchema?
     private var keys: [Key] = []
     private var references: [Reference] = []
-    private var cells: [[UInt8]] = []
-    private var isNull: [Bool] = []
+    /// The watched cells of the current row, in digestible form.
+    private var cells = CellDigester()
     private var watched: [Bool] = []
-    /// Per column: 1 = NOCASE, 2 = RTRIM, 0 = byte comparison.
-    private var collations: [UInt8] = []
+    /// The watched columns' positions.
+    private var watchedColumns: [Int] = []
     /// Per reference of the current table: its parent's key values when already known.
     private var knownParents: [SortedDigests?] = []
     private var row: Int64 = 0
@@ -186,71 +186,19 @@ struct KeyChecker: RowCellSink {
         watched = Array(repeating: false, count: schema.columns.count)
         for key in keys { for column in key.columns { watched[column] = true } }
         for reference in references { for column in reference.columns { watched[column] = true } }
-        collations = schema.columns.map {
-            switch $0.collation?.uppercased() {
-            case "NOCASE": 1
-            case "RTRIM": 2
-            default: 0
-            }
-        }
-        cells = Array(repeating: [], count: schema.columns.count)
-        isNull = Array(repeating: true, count: schema.columns.count)
+        watchedColumns = watched.indices.filter { watched[$0] }
+        cells.reset(schema.columns)
     }
 
     mutating func cell(_ view: CellView, column: Int) {
         guard column < watched.count, watched[column] else { return }
-        cells[column].removeAll(keepingCapacity: true)
-        isNull[column] = false
-        switch view {
-        case .null:
-            isNull[column] = true
-        case .boolean(let b):
-            cells[column] = [1, b ? 1 : 0]
-        case .integer(let i):
-            appendInteger(i, to: column)
-        case .real(let d):
-            if d == d.rounded(), let i = Int64(exactly: d) {
-                appendInteger(i, to: column)  // 1.0 = 1, and -0.0 = 0
-            } else {
-                cells[column].append(3)
-                withUnsafeBytes(of: d.bitPattern.littleEndian) { cells[column].append(contentsOf: $0) }
-            }
-        case .text(let utf8), .invalidText(let utf8):
-            cells[column].append(4)
-            appendText(utf8, collation: collations[column], to: column)
-        case .bytes(let bytes):
-            cells[column].append(5)
-            cells[column].append(contentsOf: bytes)
-        case .json(let utf8):
-            cells[column].append(6)
-            cells[column].append(contentsOf: utf8)
-        }
-    }
-
-    private mutating func appendInteger(_ value: Int64, to column: Int) {
-        cells[column].append(2)
-        withUnsafeBytes(of: value.littleEndian) { cells[column].append(contentsOf: $0) }
-    }
-
-    private mutating func appendText(_ utf8: UnsafeRawBufferPointer, collation: UInt8, to column: Int) {
-        switch collation {
-        case 1:
-            for byte in utf8 {
-                cells[column].append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
-            }
-        case 2:
-            var end = utf8.count
-            while end > 0 && utf8[end - 1] == UInt8(ascii: " ") { end -= 1 }
-            cells[column].append(contentsOf: utf8[0..<end])
-        default:
-            cells[column].append(contentsOf: utf8)
-        }
+        cells.take(view, column: column)
     }
 
     /// Takes the row whose cells were just read; returns the references it breaks whose parent keys are known.
     mutating func endRow() -> [ArchiveError] {
         row += 1
-        defer { for column in cells.indices where watched[column] { isNull[column] = true } }
+        defer { cells.clear(watchedColumns) }
         for index in keys.indices {
             if let digest = digest(keys[index].columns) { keys[index].values.append((digest, row)) }
             if let declared = keys[index].declared, let digest = digest(declared.columns) {
@@ -272,7 +220,7 @@ struct KeyChecker: RowCellSink {
     /// Skips a row that failed to decode (its cells are not checked).
     mutating func skipRow() {
         row += 1
-        for column in isNull.indices { isNull[column] = true }
+        cells.clear()
     }
 
     /// Ends the current table: reports duplicate keys, keeps the keys that references may need.
@@ -355,22 +303,7 @@ struct KeyChecker: RowCellSink {
     }
 
     /// The digest of the cells at `columns`, or nil when one of them is null.
-    private func digest(_ columns: [Int]) -> Digest? {
-        var first = Hasher()
-        var second = Hasher()
-        first.combine(0x6B65_7931)
-        second.combine(0x6B65_7932)
-        for column in columns {
-            if isNull[column] { return nil }
-            cells[column].withUnsafeBytes { bytes in
-                first.combine(bytes.count)
-                first.combine(bytes: bytes)
-                second.combine(bytes.count)
-                second.combine(bytes: bytes)
-            }
-        }
-        return Digest(high: UInt64(bitPattern: Int64(first.finalize())), low: UInt64(bitPattern: Int64(second.finalize())))
-    }
+    private func digest(_ columns: [Int]) -> Digest? { cells.digest(columns) }
 }
 
 /// A sorted array of digests, with the start of each run of equal top 16 bits, so that a lookup bisects a few
@@ -394,7 +327,10 @@ struct SortedDigests {
         self.starts = starts
     }
 
-    func contains(_ digest: KeyChecker.Digest) -> Bool {
+    func contains(_ digest: KeyChecker.Digest) -> Bool { firstIndex(of: digest) != nil }
+
+    /// The index of the first entry equal to `digest` (equal ones follow it), or nil.
+    func firstIndex(of digest: KeyChecker.Digest) -> Int? {
         let prefix = Int(digest.high >> 48)
         var low = starts[prefix]
         var high = starts[prefix + 1]
@@ -402,6 +338,6 @@ struct SortedDigests {
             let middle = (low + high) / 2
             if digests[middle] < digest { low = middle + 1 } else { high = middle }
         }
-        return low < digests.count && digests[low] == digest
+        return low < digests.count && digests[low] == digest ? low : nil
     }
 }

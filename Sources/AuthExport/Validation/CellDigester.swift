@@ -1,0 +1,218 @@
+/// The byte form in which cells are digested: one per column of the current row, tagged by kind, so that values
+/// of different kinds never collide. Shared by ``KeyChecker`` (key values) and ``RecordComparator`` (rows).
+///
+/// A real with an integral value is digested as that integer (1.0 = 1, -0.0 = 0); text is compared byte for
+/// byte, ASCII case folded under `NOCASE` and trailing spaces ignored under `RTRIM` (SQLite's collations). A
+/// column may also be given a ``LogicalForm``, under which spellings of the same logical value digest alike (the
+/// comparator's logical comparison); keys use none.
+struct CellDigester {
+    /// How a column's text is brought to one spelling per logical value before it is digested.
+    enum LogicalForm {
+        /// As stored.
+        case exact
+        /// A uuid: dashes dropped, hex lowercased; 16 bytes as their hex.
+        case uuid
+        /// A timestamp or time: `T` for a space between date and time, a trailing `Z` or `+00:00` dropped,
+        /// trailing zeros of the fraction dropped.
+        case instant
+        /// A decimal: trailing zeros of the fraction dropped; an integral value digested as that integer.
+        case decimal
+        /// JSON: parsed and written back compactly with object members in key order.
+        case json
+    }
+
+    /// The tagged bytes of each column of the current row.
+    private(set) var cells: [[UInt8]] = []
+    /// Whether each column of the current row is null.
+    private(set) var isNull: [Bool] = []
+    /// Per column: 1 = NOCASE, 2 = RTRIM, 0 = byte comparison.
+    private var collations: [UInt8] = []
+    private var forms: [LogicalForm] = []
+
+    /// Prepares for rows of `columns` (collations from the schema; logical forms when given).
+    mutating func reset(_ columns: [Column], forms: [LogicalForm]? = nil) {
+        collations = columns.map {
+            switch $0.collation?.uppercased() {
+            case "NOCASE": 1
+            case "RTRIM": 2
+            default: 0
+            }
+        }
+        self.forms = forms ?? Array(repeating: .exact, count: columns.count)
+        cells = Array(repeating: [], count: columns.count)
+        isNull = Array(repeating: true, count: columns.count)
+    }
+
+    /// Marks every column null again (before the next row).
+    mutating func clear(_ columns: [Int]? = nil) {
+        if let columns { for column in columns { isNull[column] = true } } else {
+            for column in isNull.indices { isNull[column] = true }
+        }
+    }
+
+    /// Takes the cell of `column`.
+    mutating func take(_ view: CellView, column: Int) {
+        cells[column].removeAll(keepingCapacity: true)
+        isNull[column] = false
+        switch view {
+        case .null:
+            isNull[column] = true
+        case .boolean(let b):
+            cells[column] = [1, b ? 1 : 0]
+        case .integer(let i):
+            appendInteger(i, to: column)
+        case .real(let d):
+            if d == d.rounded(), let i = Int64(exactly: d) {
+                appendInteger(i, to: column)  // 1.0 = 1, and -0.0 = 0
+            } else {
+                cells[column].append(3)
+                withUnsafeBytes(of: d.bitPattern.littleEndian) { cells[column].append(contentsOf: $0) }
+            }
+        case .text(let utf8), .invalidText(let utf8):
+            switch forms[column] {
+            case .exact: appendText(utf8, collation: collations[column], to: column)
+            case .uuid: appendUUID(utf8, to: column)
+            case .instant: appendInstant(utf8, to: column)
+            case .decimal: appendDecimal(utf8, to: column)
+            case .json: appendJSON(utf8, tag: 4, to: column)
+            }
+        case .bytes(let bytes):
+            if forms[column] == .uuid && bytes.count == 16 {
+                appendUUID(bytes, to: column)
+            } else {
+                cells[column].append(5)
+                cells[column].append(contentsOf: bytes)
+            }
+        case .json(let utf8):
+            if forms[column] == .json {
+                appendJSON(utf8, tag: 6, to: column)
+            } else {
+                cells[column].append(6)
+                cells[column].append(contentsOf: utf8)
+            }
+        }
+    }
+
+    private mutating func appendInteger(_ value: Int64, to column: Int) {
+        cells[column].append(2)
+        withUnsafeBytes(of: value.littleEndian) { cells[column].append(contentsOf: $0) }
+    }
+
+    private mutating func appendText(_ utf8: UnsafeRawBufferPointer, collation: UInt8, to column: Int) {
+        cells[column].append(4)
+        switch collation {
+        case 1:
+            for byte in utf8 {
+                cells[column].append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            }
+        case 2:
+            var end = utf8.count
+            while end > 0 && utf8[end - 1] == UInt8(ascii: " ") { end -= 1 }
+            cells[column].append(contentsOf: utf8[0..<end])
+        default:
+            cells[column].append(contentsOf: utf8)
+        }
+    }
+
+    private mutating func appendUUID(_ bytes: UnsafeRawBufferPointer, to column: Int) {
+        cells[column].append(4)
+        if bytes.count == 16 {
+            let hex = Array("0123456789abcdef".utf8)
+            for byte in bytes {
+                cells[column].append(hex[Int(byte >> 4)])
+                cells[column].append(hex[Int(byte & 15)])
+            }
+            return
+        }
+        for byte in bytes where byte != UInt8(ascii: "-") {
+            cells[column].append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+        }
+    }
+
+    private mutating func appendInstant(_ utf8: UnsafeRawBufferPointer, to column: Int) {
+        cells[column].append(4)
+        var end = utf8.count
+        if end > 0 && utf8[end - 1] == UInt8(ascii: "Z") {
+            end -= 1
+        } else if end >= 6, utf8[end - 6] == UInt8(ascii: "+"), Array(utf8[(end - 5)..<end]) == Array("00:00".utf8) {
+            end -= 6
+        }
+        let start = cells[column].count
+        for (index, byte) in utf8[0..<end].enumerated() {
+            cells[column].append(index == 10 && byte == UInt8(ascii: " ") ? UInt8(ascii: "T") : byte)
+        }
+        trimFraction(column, from: start)
+    }
+
+    private mutating func appendDecimal(_ utf8: UnsafeRawBufferPointer, to column: Int) {
+        var text = Array(utf8)
+        if text.contains(UInt8(ascii: ".")) {
+            while text.last == UInt8(ascii: "0") { text.removeLast() }
+            if text.last == UInt8(ascii: ".") { text.removeLast() }
+        }
+        if text == Array("-0".utf8) { text = [UInt8(ascii: "0")] }
+        if let integer = Int64(String(decoding: text, as: UTF8.self)) {
+            appendInteger(integer, to: column)  // 12.00 = 12 = the integer 12
+        } else {
+            cells[column].append(4)
+            cells[column].append(contentsOf: text)
+        }
+    }
+
+    /// Drops trailing zeros of a fraction (and a bare `.`) in the bytes of `column` from `start`.
+    private mutating func trimFraction(_ column: Int, from start: Int) {
+        guard cells[column][start...].contains(UInt8(ascii: ".")) else { return }
+        while cells[column].last == UInt8(ascii: "0") { cells[column].removeLast() }
+        if cells[column].last == UInt8(ascii: ".") { cells[column].removeLast() }
+    }
+
+    private mutating func appendJSON(_ utf8: UnsafeRawBufferPointer, tag: UInt8, to column: Int) {
+        var scanner = JSONScanner(utf8, maxDepth: ReaderLimits.defaultMaxDepth)
+        guard let value = try? scanner.parseValue() else {
+            cells[column].append(tag)
+            cells[column].append(contentsOf: utf8)
+            return
+        }
+        var out = ByteBuffer(capacity: utf8.count)
+        value.sortingKeys.write(to: &out)
+        cells[column].append(6)
+        cells[column].append(contentsOf: out.bytes)
+    }
+
+    /// The digest of the cells at `columns`, or nil when one of them is null.
+    func digest(_ columns: [Int]) -> KeyChecker.Digest? {
+        var first = Hasher()
+        var second = Hasher()
+        first.combine(0x6B65_7931)
+        second.combine(0x6B65_7932)
+        for column in columns {
+            if isNull[column] { return nil }
+            cells[column].withUnsafeBytes { bytes in
+                first.combine(bytes.count)
+                first.combine(bytes: bytes)
+                second.combine(bytes.count)
+                second.combine(bytes: bytes)
+            }
+        }
+        return KeyChecker.Digest(
+            high: UInt64(bitPattern: Int64(first.finalize())), low: UInt64(bitPattern: Int64(second.finalize())))
+    }
+
+    /// A 64-bit digest of one column's cell, null included (for comparing rows column by column).
+    func columnDigest(_ column: Int) -> UInt64 {
+        if isNull[column] { return 0x6E75_6C6C }
+        return digest([column])?.high ?? 0
+    }
+}
+
+extension JSONValue {
+    /// The same value with every object's members ordered by key (jsonb's order does not matter).
+    var sortingKeys: JSONValue {
+        switch self {
+        case .array(let items): return .array(items.map(\.sortingKeys))
+        case .object(let members):
+            return .object(members.map { ($0.0, $0.1.sortingKeys) }.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) })
+        default: return self
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import AuthExport
+
+extension SQLiteExporter {
+    /// Compares an archive with a SQLite database (`authx verify FILE --against DB`): the database is read as
+    /// ``export(source:to:options:)`` reads it — one read transaction, the same schema reader and row reader —
+    /// into the record stream an archive of it would hold, and ``RecordComparator`` compares the two in the
+    /// archive's logical form (a restore's deliberate type translations and representations are no differences).
+    ///
+    /// ```swift
+    /// let report = try SQLiteExporter.compare(archive: "app.authx.gz", against: "restored.db")
+    /// print(report.isSame)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - options: the export's options: `tables` limits both sides; `progress` and `isCancelled` apply.
+    ///   - reader: how the archive is read (threads, a signature check); the database stream is read with the defaults.
+    ///   - comparison: what to report; its `tables` filter is replaced by the export's.
+    /// - Throws: `SQLiteError` or `ArchiveError` `.io` when the database cannot be read; `ArchiveError` when
+    ///   the archive is invalid.
+    public static func compare(
+        archive: String, against source: String, options: SQLiteExportOptions = .init(),
+        comparison: RecordComparator.Options = .init(), reader: ArchiveReader.Options = .init()
+    ) throws -> RecordComparator.Report {
+        var export = options
+        export.compressionLevel = 1
+        export.progress = nil
+        var comparison = comparison
+        comparison.newIsRestoredDatabase = true
+        comparison.tables = options.tables
+        if comparison.isCancelled == nil { comparison.isCancelled = options.isCancelled }
+        let old = try ArchiveReader(path: archive, options: reader)
+        let exportOptions = export
+        return try ArchivePipe.withReader { fd in
+            _ = try SQLiteExporter.export(source: source, to: .fileDescriptor(fd), options: exportOptions)
+        } body: { database in
+            try RecordComparator(options: comparison).compare(old: old, new: database)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import AuthExport
+import Synchronization
+
+/// `authx diff OLD NEW`: what changed between two archives.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two archives: tables added or removed, schema changes, rows added, removed and changed by primary key.",
+        discussion: """
+            Values are compared in their logical form; messages name tables, keys and columns, never other values \
+            (keys of secret-looking columns are shown as digests unless --show-values). Memory: the old archive's \
+            table being compared, about 8 bytes per column plus the key per row (docs/verify.md). \
+            Exit status 0 when the archives hold the same data, 1 when they differ, 3 when one cannot be read.
+            """
+    )
+
+    @Argument(help: "The older archive.")
+    var old: String
+
+    @Argument(help: "The newer archive.")
+    var new: String
+
+    @OptionGroup var comparison: ComparisonOptions
+
+    @Flag(help: "Print a machine-readable JSON report on standard output.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but differences.")
+    var quiet = false
+
+    func run() throws {
+        ExportInterrupt.install()
+        let options = comparison.comparatorOptions()
+        let report = try comparison.withProgress(quiet: quiet || json) { progress in
+            var options = options
+            options.progress = progress
+            return try RecordComparator(options: options).compare(
+                old: ArchiveReader(path: old, options: comparison.readerOptions),
+                new: ArchiveReader(path: new, options: comparison.readerOptions))
+        }
+        comparison.print(report, command: "diff", json: json, quiet: quiet, old: old, new: new, added: "added", removed: "removed")
+        if !report.isSame { throw CLIErrors.invalid }
+    }
+}
+
+/// The options and output shared by `diff` and `verify --against`.
+struct ComparisonOptions: ParsableArguments {
+    @Option(help: "List at most this many keys per table and kind (added, removed, changed).")
+    var maxRows = 10
+
+    @Flag(help: "Show the values of secret-looking key columns (password, token, hash…) instead of digests.")
+    var showValues = false
+
+    var readerOptions: ArchiveReader.Options {
+        var options = ArchiveReader.Options()
+        options.threads = ProcessInfoCPU.count
+        return options
+    }
+
+    /// The comparator's options; Ctrl-C (``ExportInterrupt``) cancels.
+    func comparatorOptions() -> RecordComparator.Options {
+        var options = RecordComparator.Options()
+        options.maxKeys = max(0, maxRows)
+        options.showValues = showValues
+        options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        return options
+    }
+
+    /// Runs `body` with the terminal's progress line (none with --json or --quiet), and maps a cancellation.
+    func withProgress<T>(quiet: Bool, _ body: (ProgressHandler?) throws -> T) throws -> T {
+        let progress = ProgressPrinter.handler(quiet: quiet)
+        defer { progress?.0.finish() }
+        do {
+            return try body(progress?.1)
+        } catch {
+            if ExportInterrupt.flag.load(ordering: .relaxed) {
+                throw CommandFailure.interrupted("nothing was compared to the end")
+            }
+            throw error
+        }
+    }
+
+    /// Prints the report: one summary line per table that differs, then the keys and schema changes; or JSON.
+    func print(
+        _ report: RecordComparator.Report, command: String, json: Bool, quiet: Bool, old: String, new: String,
+        added: String,
+        removed: String, same: String = "SAME", different: String = "DIFFERENT"
+    ) {
+        if json {
+            printJSON(.object([
+                ("command", .string(command)), ("json_version", .integer(CLIOutput.jsonVersion)),
+                ("old", .string(old)), ("new", .string(new)), ("same", .bool(report.isSame)),
+                ("tables", .array(report.tables.map { table in
+                    .object([
+                        ("name", .string(table.name)), ("presence", .string(table.presence.rawValue)),
+                        ("same", .bool(table.isSame)),
+                        ("old_rows", .integer(table.oldRows)), ("new_rows", .integer(table.newRows)),
+                        ("key", .array(table.keyColumns.map { .string($0) })),
+                        ("added", .integer(table.added)), ("removed", .integer(table.removed)),
+                        ("changed", .integer(table.changed)),
+                        ("changed_columns", .object(table.changedColumns.map { ($0.column, .integer($0.rows)) })),
+                        ("added_keys", .array(table.addedKeys.map { .string($0) })),
+                        ("removed_keys", .array(table.removedKeys.map { .string($0) })),
+                        ("changed_keys", .array(table.changedKeys.map { change in
+                            .object([("key", .string(change.key)), ("columns", .array(change.columns.map { .string($0) }))])
+                        })),
+                        ("schema_changes", .array(table.schemaChanges.map { .string($0) })),
+                        ("sequence_problems", .array(table.sequenceProblems.map { .string($0) })),
+                    ])
+                })),
+            ]))
+            return
+        }
+        for table in report.tables where !table.isSame {
+            Swift.print(table.summary(added: added, removed: removed))
+            for change in table.schemaChanges { Swift.print("  schema: \(change)") }
+            for problem in table.sequenceProblems { Swift.print("  \(problem)") }
+            func more(_ shown: Int, _ total: Int64) -> String { Int64(shown) < total ? " …" : "" }
+            if !table.addedKeys.isEmpty {
+                Swift.print("  \(added): " + table.addedKeys.joined(separator: ", ") + more(table.addedKeys.count, table.added))
+            }
+            if !table.removedKeys.isEmpty {
+                Swift.print("  \(removed): " + table.removedKeys.joined(separator: ", ") + more(table.removedKeys.count, table.removed))
+            }
+            if !table.changedKeys.isEmpty {
+                Swift.print("  changed: " + table.changedKeys.map { "\($0.key) (\($0.columns.joined(separator: ", ")))" }
+                    .joined(separator: ", ") + more(table.changedKeys.count, table.changed))
+            }
+        }
+        if !quiet || !report.isSame {
+            let differing = report.tables.filter { !$0.isSame }.count
+            let rows = report.tables.reduce(Int64(0)) { $0 + $1.newRows }
+            Swift.print(report.isSame
+                ? "\(old) and \(new): \(same): \(report.tables.count) tables, \(grouped(rows)) rows"
+                : "\(old) and \(new): \(different): \(differing) of \(report.tables.count) tables differ")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import AuthExport
+import Foundation
+import Testing
+
+@testable import AuthExportPostgres
+
+/// `verify --against` on PostgreSQL: a restored database matches its archive; each kind of difference made in
+/// the database afterwards is found and named.
+@Suite struct VerifyAgainstTests {
+    /// Expects the database restored from `archive` to match it.
+    static func expectMatch(archive: String, db: TestDatabase, schema: String? = nil) throws {
+        var options = PostgresExport.Options()
+        options.schema = schema
+        let report = try PostgresExport.compare(archive: archive, against: db.url, options: options)
+        #expect(
+            report.isSame,
+            "verify --against: \(report.tables.filter { !$0.isSame }.map { $0.summary() + " \($0.schemaChanges) \($0.changedKeys) \($0.sequenceProblems)" })")
+    }
+
+    static let columns: [Column] = {
+        var id = Column(name: "id", type: .integer, nullable: false)
+        id.autoIncrement = true
+        return [
+            id, Column(name: "u", type: .uuid), Column(name: "ts", type: .timestamp), Column(name: "d", type: .decimal),
+            Column(name: "j", type: .json), Column(name: "b", type: .boolean), Column(name: "r", type: .real),
+            Column(name: "x", type: .text, nullable: false), Column(name: "y", type: .bytes),
+            Column(name: "dt", type: .date), Column(name: "tm", type: .time),
+        ]
+    }()
+
+    static func row(_ i: Int) -> [Value] {
+        [
+            .integer(Int64(i)), .text(String(format: "0b9e8a52-3c4f-4a8e-9a7e-%012d", i)),
+            .text("2026-01-0\(i)T10:00:00Z"), .text("\(i).50"), .json("{\"a\":\(i),\"b\":[true,null]}"), .boolean(i % 2 == 0),
+            .real(Double(i) + 0.25), .text("user\(i)"), .bytes([UInt8(i), 2]), .text("2026-01-0\(i)"), .text("10:00:0\(i)"),
+        ]
+    }
+
+    static func archive(in dir: TempDir) throws -> String {
+        var schema = TableSchema(name: "users", columns: columns, primaryKey: ["id"])
+        schema.indexes = [Index(name: "ix_users_x", columns: ["x"])]
+        schema.uniqueConstraints = [UniqueConstraint(name: "users_u_key", columns: ["u"])]
+        schema.sequenceValue = 5
+        let path = dir.file("typed.authx.gz")
+        try TestArchives.write(path, [(schema, (1...5).map(row))])
+        return path
+    }
+
+    /// Restores the typed archive into a new schema and returns it.
+    static func restored(_ archive: String, _ db: TestDatabase, _ schema: String) throws {
+        var options = PostgresRestore.Options()
+        options.schema = schema
+        _ = try PostgresRestore.restore(archive: archive, to: db.url, options: options)
+    }
+
+    static func compare(_ archive: String, _ db: TestDatabase, _ schema: String) throws -> RecordComparator.TableComparison {
+        var options = PostgresExport.Options()
+        options.schema = schema
+        let report = try PostgresExport.compare(archive: archive, against: db.url, options: options)
+        return try #require(report.tables.first { $0.name == "users" })
+    }
+
+    /// A changed value in each logical type (and a NULL where a value was) is a change of that column, by key.
+    @Test func changedValueOfEachTypeIsNamed() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = try Self.archive(in: dir)
+        try Self.restored(archive, db, "base")
+        try Self.expectMatch(archive: archive, db: db, schema: "base")
+        let changes: [(column: String, sql: String)] = [
+            ("u", "u = 'aaaaaaaa-3c4f-4a8e-9a7e-000000000002'"), ("ts", "ts = ts + interval '1 second'"),
+            ("d", "d = d + 0.01"), ("j", "j = '{\"a\": 2, \"b\": [true]}'"), ("b", "b = NOT b"), ("r", "r = r + 1"),
+            ("x", "x = x || '!'"), ("y", "y = '\\x00'::bytea"), ("dt", "dt = dt + 1"), ("tm", "tm = tm + interval '1 second'"),
+            ("u", "u = NULL"), ("ts", "ts = NULL"), ("j", "j = NULL"), ("y", "y = NULL"),
+        ]
+        for (index, change) in changes.enumerated() {
+            let schema = "m\(index)"
+            try Self.restored(archive, db, schema)
+            try db.execute("UPDATE \(schema).users SET \(change.sql) WHERE id = 2")
+            let table = try Self.compare(archive, db, schema)
+            #expect(table.changed == 1 && table.added == 0 && table.removed == 0, "\(change.sql)")
+            #expect(table.changedColumns.map(\.column) == [change.column], "\(change.sql)")
+            #expect(table.changedKeys.map(\.key) == ["id=2"], "\(change.sql)")
+        }
+    }
+
+    /// A deleted row, an extra row, a dropped index, a column made nullable, a sequence set back: each found.
+    @Test func rowsSchemaAndSequenceDifferencesAreNamed() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = try Self.archive(in: dir)
+        func mutated(_ schema: String, _ sql: String) throws -> RecordComparator.TableComparison {
+            try Self.restored(archive, db, schema)
+            try db.execute(sql.replacingOccurrences(of: "S.", with: "\(schema)."))
+            return try Self.compare(archive, db, schema)
+        }
+        let deleted = try mutated("deleted", "DELETE FROM S.users WHERE id = 3")
+        #expect(deleted.removed == 1 && deleted.removedKeys == ["id=3"] && deleted.added == 0 && deleted.changed == 0)
+        let extra = try mutated("extra", "INSERT INTO S.users (id, x) VALUES (100, 'z')")
+        #expect(extra.added == 1 && extra.addedKeys == ["id=100"] && extra.removed == 0)
+        let index = try mutated("noindex", "DROP INDEX S.ix_users_x")
+        #expect(index.schemaChanges == ["index ix_users_x removed"])
+        let nullable = try mutated("nullable", "ALTER TABLE S.users ALTER COLUMN x DROP NOT NULL")
+        #expect(nullable.schemaChanges == ["column x: NOT NULL dropped (now nullable)"])
+        let unique = try mutated("nounique", "ALTER TABLE S.users DROP CONSTRAINT users_u_key")
+        #expect(unique.schemaChanges == ["UNIQUE (u) removed"])
+        let sequence = try mutated("sequence", "SELECT setval(pg_get_serial_sequence('S.users', 'id'), 2)")
+        #expect(sequence.sequenceProblems == ["the sequence of id is at 2, below the highest key 5"])
+        let restarted = try mutated("restarted", "SELECT setval(pg_get_serial_sequence('S.users', 'id'), 1, false)")
+        #expect(restarted.sequenceProblems.count == 1, "\(restarted.sequenceProblems)")
+        for table in [deleted, extra, index, nullable, unique, sequence, restarted] { #expect(!table.isSame) }
+    }
+
+    /// Through the CLI: exit 0 on a match, 1 with a summary per table on a difference, 3 when the database
+    /// cannot be read; --json gives the whole report.
+    @Test func commandLineExitCodes() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = try Self.archive(in: dir)
+        try Self.restored(archive, db, "public")
+        func run(_ arguments: [String]) throws -> RestoreCommandTests.Result { try RestoreCommandTests.authx(arguments) }
+        let match = try run(["verify", archive, "--against", db.url])
+        #expect(match.status == 0, "\(match.stdout) \(match.stderr)")
+        #expect(match.stdout.contains("MATCH"))
+        try db.execute("UPDATE users SET x = 'changed' WHERE id = 4; DELETE FROM users WHERE id = 5")
+        let differ = try run(["verify", archive, "--against", db.url])
+        #expect(differ.status == 1)
+        #expect(differ.stdout.contains("users: 0 only in database, 1 only in archive, 1 changed (x 1)"), "\(differ.stdout)")
+        #expect(!differ.stdout.contains("changed'"))
+        let json = try run(["verify", archive, "--against", db.url, "--json"])
+        #expect(json.status == 1)
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(parsed?["same"] as? Bool == false)
+        let unreadable = try run(["verify", archive, "--against", TestServer.url(db.url, database: "authx_no_such_database")])
+        #expect(unreadable.status == 3, "\(unreadable.stderr)")
+    }
+}

@@ -1,0 +1,91 @@
+import AuthExport
+import Foundation
+import Testing
+
+@testable import AuthExportSQLite
+
+/// `verify --against` on SQLite: a restored database matches its archive (under every representation profile);
+/// each kind of difference made in it afterwards is found and named.
+@Suite struct VerifyAgainstSQLiteTests {
+    static func archive(in dir: ExportTempDirectory) throws -> String {
+        var id = Column(name: "id", type: .integer, nullable: false)
+        id.autoIncrement = true
+        var schema = TableSchema(
+            name: "users",
+            columns: [
+                id, Column(name: "u", type: .uuid), Column(name: "ts", type: .timestamp), Column(name: "d", type: .decimal),
+                Column(name: "j", type: .json), Column(name: "b", type: .boolean), Column(name: "r", type: .real),
+                Column(name: "x", type: .text, nullable: false), Column(name: "y", type: .bytes),
+                Column(name: "dt", type: .date), Column(name: "tm", type: .time),
+            ],
+            primaryKey: ["id"])
+        schema.indexes = [Index(name: "ix_users_x", columns: ["x"])]
+        schema.sequenceValue = 5
+        let path = dir.file("typed.authx.gz")
+        let writer = try ArchiveWriter(
+            path: path, overwrite: true,
+            header: ArchiveHeader(createdAt: "2026-01-01T00:00:00Z", producer: "tests", source: .init(backend: "sqlite", database: "t")))
+        try writer.beginTable(schema)
+        for i in 1...5 {
+            try writer.append([
+                .integer(Int64(i)), .text(String(format: "0b9e8a52-3c4f-4a8e-9a7e-%012d", i)),
+                .text("2026-01-0\(i)T10:00:00Z"), .text("\(i).50"), .json("{\"a\":\(i),\"b\":[true,null]}"),
+                .boolean(i % 2 == 0), .real(Double(i) + 0.25), .text("user\(i)"), .bytes([UInt8(i), 2]),
+                .text("2026-01-0\(i)"), .text("10:00:0\(i)"),
+            ])
+        }
+        try writer.endTable()
+        try writer.finish()
+        return path
+    }
+
+    static func restore(_ archive: String, to path: String, profile: RepresentationProfile = .standard) throws {
+        var options = SQLiteRestoreOptions()
+        options.representation.profile = profile
+        _ = try SQLiteRestore.restore(archive: archive, to: path, options: options)
+    }
+
+    /// Every representation profile is a choice, not a difference.
+    @Test(arguments: RepresentationProfile.all.map(\.name))
+    func restoredDatabaseMatches(profile: String) throws {
+        let dir = try ExportTempDirectory()
+        defer { dir.remove() }
+        let archive = try Self.archive(in: dir)
+        let db = dir.file("restored.db")
+        try Self.restore(archive, to: db, profile: try #require(RepresentationProfile.all.first { $0.name == profile }))
+        let report = try SQLiteExporter.compare(archive: archive, against: db)
+        #expect(report.isSame, "\(report.tables.map { $0.summary() + " \($0.schemaChanges) \($0.changedKeys)" })")
+    }
+
+    @Test func differencesAreFoundAndNamed() throws {
+        let dir = try ExportTempDirectory()
+        defer { dir.remove() }
+        let archive = try Self.archive(in: dir)
+        var count = 0
+        func mutated(_ sql: String) throws -> RecordComparator.TableComparison {
+            count += 1
+            let db = dir.file("m\(count).db")
+            try Self.restore(archive, to: db)
+            let connection = try SQLiteConnection(path: db, mode: .readWrite)
+            try connection.execute(sql)
+            try connection.close()
+            return try #require(try SQLiteExporter.compare(archive: archive, against: db).tables.first { $0.name == "users" })
+        }
+        let changes: [(String, String)] = [
+            ("u", "u = '0b9e8a52-3c4f-4a8e-9a7e-00000000000f'"), ("ts", "ts = '2026-01-02T10:00:01Z'"), ("d", "d = '2.51'"),
+            ("j", "j = '{\"a\":3}'"), ("b", "b = 0"), ("r", "r = 9.5"), ("x", "x = 'other'"), ("y", "y = x'00'"),
+            ("dt", "dt = '2026-01-03'"), ("tm", "tm = '10:00:09'"), ("u", "u = NULL"), ("j", "j = NULL"),
+        ]
+        for (column, set) in changes {
+            let table = try mutated("UPDATE users SET \(set) WHERE id = 2")
+            #expect(table.changed == 1 && table.changedColumns.map(\.column) == [column], "\(set): \(table.summary())")
+            #expect(table.changedKeys.map(\.key) == ["id=2"])
+        }
+        let deleted = try mutated("DELETE FROM users WHERE id = 3")
+        #expect(deleted.removed == 1 && deleted.removedKeys == ["id=3"])
+        let extra = try mutated("INSERT INTO users (id, x) VALUES (100, 'z')")
+        #expect(extra.added == 1 && extra.addedKeys == ["id=100"])
+        let index = try mutated("DROP INDEX ix_users_x")
+        #expect(index.schemaChanges == ["index ix_users_x removed"])
+    }
+}
