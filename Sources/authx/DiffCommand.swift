@@ -88,13 +88,11 @@ struct ComparisonOptions: ParsableArguments {
         removed: String, same: String = "SAME", different: String = "DIFFERENT"
     ) {
         if json {
-            printJSON(.object([
-                ("command", .string(command)), ("json_version", .integer(CLIOutput.jsonVersion)),
+            var members: [(String, JSONValue)] = [
                 ("old", .string(old)), ("new", .string(new)), ("same", .bool(report.isSame)),
                 ("tables", .array(report.tables.map { table in
-                    .object([
-                        ("name", .string(table.name)), ("presence", .string(table.presence.rawValue)),
-                        ("same", .bool(table.isSame)),
+                    JSONReport.table(table.name, rows: table.newRows, [
+                        ("presence", .string(table.presence.rawValue)), ("same", .bool(table.isSame)),
                         ("old_rows", .integer(table.oldRows)), ("new_rows", .integer(table.newRows)),
                         ("key", .array(table.keyColumns.map { .string($0) })),
                         ("added", .integer(table.added)), ("removed", .integer(table.removed)),
@@ -109,7 +107,15 @@ struct ComparisonOptions: ParsableArguments {
                         ("sequence_problems", .array(table.sequenceProblems.map { .string($0) })),
                     ])
                 })),
-            ]))
+            ]
+            if !report.isSame {
+                let differing = report.tables.filter { !$0.isSame }.count
+                members.append(("error", .object([
+                    ("code", .string("mismatch")), ("message", .string("\(differing) of \(report.tables.count) tables differ")),
+                    ("hint", .null),
+                ])))
+            }
+            printJSON(JSONReport.document(command, ok: report.isSame, members))
             return
         }
         for table in report.tables where !table.isSame {

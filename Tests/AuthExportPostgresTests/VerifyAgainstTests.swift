@@ -137,6 +137,20 @@ import Testing
         #expect(json.status == 1)
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(parsed?["same"] as? Bool == false)
+        #expect(parsed?["ok"] as? Bool == false)
+        #expect(try CommandLineJSONTests.schemaProblems("verify", json.stdout) == nil)
+        // diff: the archive against an export of the changed database, same report shape.
+        let exported = dir.file("changed.authx.gz")
+        #expect(try run(["export", db.url, "-o", exported, "--quiet"]).status == 0)
+        let diff = try run(["diff", archive, exported, "--json"])
+        #expect(diff.status == 1, "\(diff.stderr)")
+        #expect(try CommandLineJSONTests.schemaProblems("diff", diff.stdout) == nil)
+        let same = try run(["diff", exported, exported, "--json"])
+        #expect(same.status == 0)
+        #expect(try CommandLineJSONTests.schemaProblems("diff", same.stdout) == nil)
+        let matchJSON = try run(["verify", exported, "--against", db.url, "--json"])
+        #expect(matchJSON.status == 0, "\(matchJSON.stdout) \(matchJSON.stderr)")
+        #expect(try CommandLineJSONTests.schemaProblems("verify", matchJSON.stdout) == nil)
         let unreadable = try run(["verify", archive, "--against", TestServer.url(db.url, database: "authx_no_such_database")])
         #expect(unreadable.status == 3, "\(unreadable.stderr)")
     }
