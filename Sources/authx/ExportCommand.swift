@@ -180,9 +180,8 @@ struct ExportCommand: ParsableCommand {
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
         let sidecar = try signatureSidecar()
         options.sidecars = sidecar.map { [$0] } ?? []
-        let showProgress = !quiet && !json && isatty(2) != 0
-        let progress = ProgressLine()
-        if showProgress { options.progress = { progress.update($0) } }
+        let progress = ProgressRenderer.make("export", quiet: quiet || json)
+        options.progress = progress?.handler
 
         // A source that is no SQLite database or URL is a usage error (exit 2), found before anything starts.
         let resolved: SQLiteSource
@@ -195,16 +194,16 @@ struct ExportCommand: ParsableCommand {
         do {
             summary = try SQLiteExporter.export(source: source, to: destination, options: options)
         } catch let error as ArchiveError {
-            if showProgress { progress.clear() }
+            progress?.finish()
             if ExportInterrupt.flag.load(ordering: .relaxed) {
                 throw CommandFailure.interrupted("no archive was written")
             }
             throw Self.failure(for: error)
         } catch {
-            if showProgress { progress.clear() }
+            progress?.finish()
             throw error
         }
-        if showProgress { progress.clear() }
+        progress?.finish()
         let signature = reportSignature(sidecar)
         if json {
             CLIOutput.printJSONDocument(
@@ -240,9 +239,8 @@ struct ExportCommand: ParsableCommand {
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
         let sidecar = try signatureSidecar()
         options.writer.sidecars = sidecar.map { [$0] } ?? []
-        let showProgress = !quiet && !json && isatty(2) != 0
-        let progress = ProgressLine()
-        if showProgress { options.progress = { progress.update($0) } }
+        let progress = ProgressRenderer.make("export", quiet: quiet || json)
+        options.progress = progress?.handler
         ExportInterrupt.install()
         let destination: PostgresExport.Destination =
             output == "-" ? .fileDescriptor(1) : .file(path: output, overwrite: force)
@@ -250,7 +248,7 @@ struct ExportCommand: ParsableCommand {
         do {
             summary = try PostgresExport.export(from: conninfo, to: destination, options: options)
         } catch {
-            if showProgress { progress.clear() }
+            progress?.finish()
             if ExportInterrupt.flag.load(ordering: .relaxed) {
                 throw CommandFailure.interrupted("no archive was written")
             }
@@ -260,7 +258,7 @@ struct ExportCommand: ParsableCommand {
             if let error = error as? ArchiveError { throw Self.failure(for: error) }
             throw error
         }
-        if showProgress { progress.clear() }
+        progress?.finish()
         let signature = reportSignature(sidecar)
         if json {
             CLIOutput.printJSONDocument(
@@ -368,43 +366,5 @@ enum ExportInterrupt {
     private static let handler: @convention(c) (Int32) -> Void = { signalNumber in
         ExportInterrupt.flag.store(true, ordering: .relaxed)
         signal(signalNumber, SIG_DFL)
-    }
-}
-
-/// The one-line progress display on standard error (a terminal): table, rows done/total, MB/s, ETA.
-final class ProgressLine: @unchecked Sendable {
-    private var lastDraw = 0.0
-    private var tableStart = 0.0
-    private var startBytes: Int64 = 0
-    private var width = 0
-
-    func update(_ event: ProgressEvent) {
-        let now = Date().timeIntervalSince1970
-        if event.kind == .tableStarted {
-            tableStart = now
-            startBytes = event.bytesDone
-        }
-        guard event.kind != .rows || now - lastDraw >= 0.1 else { return }
-        lastDraw = now
-        let elapsed = max(now - tableStart, 0.001)
-        let rate = Double(event.bytesDone - startBytes) / 1_000_000 / elapsed
-        var text = "\(event.table): \(event.rowsDone)"
-        if let total = event.rowsTotal { text += "/\(total)" }
-        text += " rows"
-        text += String(format: ", %.1f MB/s", rate)
-        if let total = event.rowsTotal, event.rowsDone > 0, total > event.rowsDone {
-            let eta = elapsed / Double(event.rowsDone) * Double(total - event.rowsDone)
-            text += String(format: ", ETA %.0fs", eta.rounded(.up))
-        }
-        draw(text)
-    }
-
-    func clear() { draw("") }
-
-    private func draw(_ text: String) {
-        let padding = max(0, width - text.count)
-        width = text.count
-        var stderr = StandardError()
-        stderr.write("\r" + text + String(repeating: " ", count: padding) + (text.isEmpty ? "\r" : ""))
     }
 }

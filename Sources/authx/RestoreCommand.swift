@@ -204,9 +204,8 @@ struct RestoreCommand: ParsableCommand {
             return
         }
 
-        let showProgress = !quiet && !json && isatty(2) != 0
-        let progress = ProgressLine()
-        if showProgress { options.progress = { progress.update($0) } }
+        let progress = ProgressRenderer.make("restore", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: archive))
+        options.progress = progress?.handler
         // Ctrl-C and SIGTERM stop the restore between rows or statements; it rolls back (a second signal kills
         // at once, and the server still rolls back the open transaction).
         options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
@@ -219,13 +218,13 @@ struct RestoreCommand: ParsableCommand {
         do {
             summary = try mapped { try PostgresRestore.restore(archive: archive, to: conninfo, options: options) }
         } catch {
-            if showProgress { progress.clear() }
+            progress?.finish()
             if ExportInterrupt.flag.load(ordering: .relaxed) {
                 throw CommandFailure.interrupted("nothing was changed")
             }
             throw error
         }
-        if showProgress { progress.clear() }
+        progress?.finish()
         let seconds = Date().timeIntervalSince(start)
         if json {
             CLIOutput.printJSONDocument(
@@ -279,18 +278,17 @@ struct RestoreCommand: ParsableCommand {
             print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
             return
         }
-        let showProgress = !quiet && !json && isatty(2) != 0
-        let progress = ProgressLine()
-        if showProgress { options.progress = { progress.update($0) } }
+        let progress = ProgressRenderer.make("restore", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: archive))
+        options.progress = progress?.handler
         let start = Date()
         let summary: SQLiteRestoreSummary
         do {
             summary = try SQLiteRestore.restore(archive: archive, to: path, options: options)
         } catch {
-            if showProgress { progress.clear() }
+            progress?.finish()
             throw error
         }
-        if showProgress { progress.clear() }
+        progress?.finish()
         let seconds = Date().timeIntervalSince(start)
         if json {
             CLIOutput.printJSONDocument(

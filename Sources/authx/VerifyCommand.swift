@@ -75,15 +75,15 @@ struct VerifyCommand: ParsableCommand {
         let signature = try signaturePolicy.check(file: file)
         options.reader.byteCheck = signature?.stream
         if let against { return try verifyAgainst(against, byteCheck: signature?.stream) }
-        let progress = ProgressPrinter.handler(quiet: quiet || json)
+        let progress = ProgressRenderer.make("verify", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: file))
         let report: ArchiveVerifier.Report
         do {
-            report = try ArchiveVerifier(path: file, options: options).run(progress: progress?.1)
+            report = try ArchiveVerifier(path: file, options: options).run(progress: progress?.handler)
         } catch {
-            progress?.0.finish()
+            progress?.finish()
             throw error
         }
-        progress?.0.finish()
+        progress?.finish()
         if json {
             let failure = report.problems.first.map { problem -> JSONValue in
                 .object([

@@ -10,6 +10,9 @@ public struct ProgressEvent: Sendable {
         case rows
         /// The table is done.
         case tableFinished
+        /// A step of the work after loading (``phase``: keys and indexes, foreign keys, ANALYZE…) started, on
+        /// ``table``; ``stepsDone`` of ``stepsTotal`` steps of that phase came before it.
+        case phase
     }
     /// What happened.
     public var kind: Kind
@@ -22,6 +25,13 @@ public struct ProgressEvent: Sendable {
     /// Bytes processed so far by the whole operation (archive bytes read or written).
     public var bytesDone: Int64
 
+    /// For `.phase`: what is being done after the load, such as `keys and indexes`.
+    public var phase: String?
+    /// For `.phase`: the steps of this phase already done.
+    public var stepsDone: Int
+    /// For `.phase`: the steps of this phase, where known.
+    public var stepsTotal: Int?
+
     /// Creates an event.
     public init(kind: Kind, table: String, rowsDone: Int64, rowsTotal: Int64?, bytesDone: Int64) {
         self.kind = kind
@@ -29,6 +39,16 @@ public struct ProgressEvent: Sendable {
         self.rowsDone = rowsDone
         self.rowsTotal = rowsTotal
         self.bytesDone = bytesDone
+        self.stepsDone = 0
+    }
+
+    /// A `.phase` event: step `done` of `total` of `phase`, on `table`.
+    public static func phase(_ phase: String, table: String, done: Int, of total: Int?, bytesDone: Int64) -> ProgressEvent {
+        var event = ProgressEvent(kind: .phase, table: table, rowsDone: 0, rowsTotal: nil, bytesDone: bytesDone)
+        event.phase = phase
+        event.stepsDone = done
+        event.stepsTotal = total
+        return event
     }
 }
 

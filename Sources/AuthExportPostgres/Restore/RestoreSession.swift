@@ -245,6 +245,8 @@ final class RestoreSession {
         let failures = Mutex<[String]>([])
         let work = AnalyzeWork(
             tables: tables, conninfo: conninfo, settings: Self.sessionSettings(options))
+        let report = options.progress
+        let bytes = source?.bytesRead ?? 0
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let connection: PGConnection
             do {
@@ -257,6 +259,7 @@ final class RestoreSession {
             while true {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < work.tables.count else { return }
+                report?(.phase("ANALYZE", table: work.tables[i], done: i, of: work.tables.count, bytesDone: bytes))
                 do {
                     try connection.execute("ANALYZE \(work.tables[i])")
                 } catch {
@@ -454,6 +457,11 @@ final class RestoreSession {
             ProgressEvent(
                 kind: kind, table: plan.source.name, rowsDone: rows, rowsTotal: expectedRows[plan.source.name],
                 bytesDone: source?.bytesRead ?? 0))
+    }
+
+    /// Reports step `done` of `total` of `phase` (after the load), on `table`.
+    private func progress(phase: String, table: String, done: Int, of total: Int) {
+        options.progress?(.phase(phase, table: table, done: done, of: total, bytesDone: source?.bytesRead ?? 0))
     }
 
     private func startTable(_ table: TableSchema) throws {
@@ -692,7 +700,10 @@ final class RestoreSession {
             try keysAndIndexes()
         }
         emit("\n-- foreign keys")
-        for plan in plans {
+        for (step, plan) in plans.enumerated() {
+            if !plan.source.foreignKeys.isEmpty {
+                progress(phase: "foreign keys", table: plan.source.name, done: step, of: plans.count)
+            }
             var planNotes: [RestoreNote] = []
             let statements = try plan.foreignKeys(schema: schema, referenced: referencedTable, notes: &planNotes)
             notes.append(contentsOf: planNotes)
@@ -713,6 +724,7 @@ final class RestoreSession {
     /// (`--clean`) and moves the loaded tables into the target schema.
     private func finishParallel() throws {
         guard let workers, let staging else { return }
+        progress(phase: "keys, checks and indexes (loading connections)", table: "", done: 0, of: plans.count)
         let finished = try workers.finish(isCancelled: options.isCancelled)
         workers.shutdown()
         self.workers = nil
@@ -736,7 +748,8 @@ final class RestoreSession {
 
     private func keysAndIndexes() throws {
         emit("\n-- keys, constraints and indexes")
-        for plan in plans {
+        for (step, plan) in plans.enumerated() {
+            progress(phase: "keys, checks and indexes", table: plan.source.name, done: step, of: plans.count)
             var planNotes: [RestoreNote] = []
             let statements = try plan.keysAndIndexes(schema: schema, relations: &relations, notes: &planNotes)
             notes.append(contentsOf: planNotes)
