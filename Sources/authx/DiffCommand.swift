@@ -69,10 +69,10 @@ struct ComparisonOptions: ParsableArguments {
 
     /// Runs `body` with the terminal's progress line (none with --json or --quiet), and maps a cancellation.
     func withProgress<T>(quiet: Bool, _ body: (ProgressHandler?) throws -> T) throws -> T {
-        let progress = ProgressPrinter.handler(quiet: quiet)
-        defer { progress?.0.finish() }
+        let progress = ProgressRenderer.make("compare", quiet: quiet)
+        defer { progress?.finish() }
         do {
-            return try body(progress?.1)
+            return try body(progress?.handler)
         } catch {
             if ExportInterrupt.flag.load(ordering: .relaxed) {
                 throw CommandFailure.interrupted("nothing was compared to the end")
