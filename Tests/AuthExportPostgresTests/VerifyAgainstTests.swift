@@ -60,6 +60,19 @@ import Testing
         return try #require(report.tables.first { $0.name == "users" })
     }
 
+    /// The fixtures whose restore translates most (dynamically typed columns as text, text with NUL or invalid
+    /// UTF-8 as bytea, a nullable primary key as UNIQUE) match their archives.
+    @Test(arguments: ["quirks_types", "edge_values", "quirks_bad_utf8", "sample_auth"])
+    func translatedFixturesMatch(name: String) throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = try TestArchives.fixtureArchive(name, in: dir)
+        _ = try PostgresRestore.restore(archive: archive, to: db.url)
+        try Self.expectMatch(archive: archive, db: db)
+    }
+
     /// A changed value in each logical type (and a NULL where a value was) is a change of that column, by key.
     @Test func changedValueOfEachTypeIsNamed() throws {
         let dir = try TempDir()

@@ -19,6 +19,9 @@ struct CellDigester {
         case decimal
         /// JSON: parsed and written back compactly with object members in key order.
         case json
+        /// Any value as its text (an integer's digits, a real's shortest form, bytes as they are): a dynamically
+        /// typed column, or one a restore stored as text or bytes.
+        case textual
     }
 
     /// The tagged bytes of each column of the current row.
@@ -54,6 +57,10 @@ struct CellDigester {
     mutating func take(_ view: CellView, column: Int) {
         cells[column].removeAll(keepingCapacity: true)
         isNull[column] = false
+        if forms[column] == .textual {
+            appendTextual(view, to: column)
+            return
+        }
         switch view {
         case .null:
             isNull[column] = true
@@ -70,7 +77,7 @@ struct CellDigester {
             }
         case .text(let utf8), .invalidText(let utf8):
             switch forms[column] {
-            case .exact: appendText(utf8, collation: collations[column], to: column)
+            case .exact, .textual: appendText(utf8, collation: collations[column], to: column)
             case .uuid: appendUUID(utf8, to: column)
             case .instant: appendInstant(utf8, to: column)
             case .decimal: appendDecimal(utf8, to: column)
@@ -90,6 +97,19 @@ struct CellDigester {
                 cells[column].append(6)
                 cells[column].append(contentsOf: utf8)
             }
+        }
+    }
+
+    private mutating func appendTextual(_ view: CellView, to column: Int) {
+        cells[column].append(4)
+        switch view {
+        case .null: isNull[column] = true
+        case .boolean(let b): cells[column].append(contentsOf: (b ? "true" : "false").utf8)
+        case .integer(let i): cells[column].append(contentsOf: String(i).utf8)
+        case .real(let d):
+            let text = d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : d.description
+            cells[column].append(contentsOf: text.utf8)
+        case .text(let b), .invalidText(let b), .bytes(let b), .json(let b): cells[column].append(contentsOf: b)
         }
     }
 

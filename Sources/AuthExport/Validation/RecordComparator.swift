@@ -266,7 +266,9 @@ public struct RecordComparator {
                     guard options.tables.includes(schema.name) else { continue }
                     var table = HeldTable(schema: schema, mappedName: mapped(schema.name, "table"))
                     oldOrder.append(table.mappedName)
-                    let forms = schema.columns.map { RecordComparator.form(of: $0.type) }
+                    let forms = schema.columns.map {
+                        options.newIsRestoredDatabase && $0.type == .any ? .textual : RecordComparator.form(of: $0.type)
+                    }
                     let keys = RecordComparator.positions(of: schema.primaryKey, in: schema)
                     oldSink.begin(schema, forms: forms, keyColumns: keys ?? [], showValues: options.showValues)
                     table.keyEnds.reserveCapacity(1024)
@@ -337,8 +339,13 @@ public struct RecordComparator {
             for (index, column) in table.schema.columns.enumerated() {
                 guard let position = newPositions[mapped(column.name, "column")] else { continue }
                 oldPosition[position] = index
-                // The old side's logical type decides how both spell a value.
-                forms[position] = RecordComparator.form(of: column.type)
+                // The old side's logical type decides how both spell a value; a dynamically typed column, or one
+                // a restore stored as text or bytes, compares by text.
+                let stored = schema.columns[position].type
+                forms[position] =
+                    options.newIsRestoredDatabase
+                        && (column.type == .any || (stored != column.type && (stored == .text || stored == .bytes)))
+                    ? .textual : RecordComparator.form(of: column.type)
                 compared.append(position)
             }
             compared.sort { oldPosition[$0]! < oldPosition[$1]! }  // swift-format-ignore: NeverForceUnwrap (set above)
@@ -558,12 +565,17 @@ public struct RecordComparator {
             changes.append("column \(column.name) added")
         }
         let oldKey = old.primaryKey.map { mapName($0, "column") }
-        if oldKey != new.primaryKey {
+        // A restore makes a primary key PostgreSQL cannot have (a nullable column) a UNIQUE constraint, with a note.
+        let keyBecameUnique =
+            restored && new.primaryKey.isEmpty && !oldKey.isEmpty
+            && new.uniqueConstraints.contains { $0.columns.sorted() == oldKey.sorted() }
+        if oldKey != new.primaryKey && !keyBecameUnique {
             changes.append("primary key (\(old.primaryKey.joined(separator: ", "))) → (\(new.primaryKey.joined(separator: ", ")))")
         }
         func listed(_ columns: [String]) -> String { "(" + columns.joined(separator: ", ") + ")" }
         let oldUniques = Set(old.uniqueConstraints.map { $0.columns.map { mapName($0, "column") }.sorted() })
-        let newUniques = Set(new.uniqueConstraints.map { $0.columns.sorted() })
+        var newUniques = Set(new.uniqueConstraints.map { $0.columns.sorted() })
+        if keyBecameUnique { newUniques.remove(oldKey.sorted()) }
         for unique in oldUniques.subtracting(newUniques).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             changes.append("UNIQUE \(listed(unique)) removed")
         }
