@@ -27,7 +27,10 @@ import Testing
         #expect(!summary.tables.isEmpty)
         try RestoredData.expectEqual(archive: archive, db: db)
         try Self.expectKeysAndSequences(archive: archive, db: db, summary: summary)
-        if format == .binary { try Self.expectExportBack(db: db, dir: dir, tables: summary.tables.count) }
+        if format == .binary {
+            try Self.expectExportBack(db: db, dir: dir, tables: summary.tables.count)
+            try VerifyAgainstTests.expectMatch(archive: archive, db: db)  // verify --against
+        }
     }
 
     /// Exporting the restored database from PostgreSQL gives an archive that verifies (keys included) and equals
@@ -180,5 +183,6 @@ import Testing
         try RestoredData.expectEqual(archive: archive, db: db)
         try Self.expectKeysAndSequences(archive: archive, db: db, summary: summary)
         try Self.expectExportBack(db: db, dir: dir, tables: summary.tables.count)
+        try VerifyAgainstTests.expectMatch(archive: archive, db: db)  // verify --against
     }
 }
