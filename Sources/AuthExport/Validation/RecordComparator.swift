@@ -339,12 +339,12 @@ public struct RecordComparator {
             for (index, column) in table.schema.columns.enumerated() {
                 guard let position = newPositions[mapped(column.name, "column")] else { continue }
                 oldPosition[position] = index
-                // The old side's logical type decides how both spell a value; a dynamically typed column, or one
-                // a restore stored as text or bytes, compares by text.
+                // The old side's logical type decides how both spell a value; a dynamically typed column, or text
+                // a restore stored as bytes (NUL, invalid UTF-8), compares by text.
                 let stored = schema.columns[position].type
                 forms[position] =
                     options.newIsRestoredDatabase
-                        && (column.type == .any || (stored != column.type && (stored == .text || stored == .bytes)))
+                        && (column.type == .any || (column.type == .text && stored == .bytes))
                     ? .textual : RecordComparator.form(of: column.type)
                 compared.append(position)
             }
