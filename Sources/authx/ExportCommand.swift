@@ -355,11 +355,13 @@ enum ExportInterrupt {
     static func install() {
         signal(SIGINT, ExportInterrupt.handler)
         signal(SIGTERM, ExportInterrupt.handler)
+        signal(SIGHUP, ExportInterrupt.handler)
         // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 

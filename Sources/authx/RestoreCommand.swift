@@ -108,6 +108,11 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "SQLite: replace an existing target file (atomically, once the new one is complete and checked).")
     var force = false
 
+    @Flag(
+        name: .customLong("strict-sql"),
+        help: "Fail instead of leaving out archive SQL (CHECK, DEFAULT, index, view) outside the allow-list grammar.")
+    var strictSQL = false
+
     @Flag(name: .customLong("full-check"), help: "SQLite: run PRAGMA integrity_check instead of quick_check.")
     var fullCheck = false
 
@@ -271,6 +276,7 @@ struct RestoreCommand: ParsableCommand {
         options.representation = try representation.options()
         options.readerOptions.byteCheck = signature?.stream
         options.dataOnly = dataOnly
+        options.strictSQL = strictSQL
         if dataOnly && (force || fullCheck || dryRun) {
             throw CommandFailure.usage("--force, --full-check and --dry-run do not apply to --data-only into SQLite")
         }
@@ -280,12 +286,18 @@ struct RestoreCommand: ParsableCommand {
         }
         let progress = ProgressRenderer.make("restore", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: archive))
         options.progress = progress?.handler
+        // Signals stop the restore between rows or inside a statement; its temporary file is removed.
+        options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }
+        ExportInterrupt.install()
         let start = Date()
         let summary: SQLiteRestoreSummary
         do {
             summary = try SQLiteRestore.restore(archive: archive, to: path, options: options)
         } catch {
             progress?.finish()
+            if ExportInterrupt.flag.load(ordering: .relaxed) {
+                throw CommandFailure.interrupted("nothing was changed")
+            }
             throw error
         }
         progress?.finish()

@@ -88,3 +88,64 @@ import Testing
         #expect(!sql.contains("randomblob") && sql.contains("id > 0"), "\(sql)")
     }
 }
+
+/// Nothing left behind (issue 16, item 7): signals stop a SQLite restore cleanly; files of restores killed by
+/// SIGKILL are removed by the next restore to the same target.
+@Suite struct RestoreLeftoversTests {
+    /// A temporary file of a dead restore (its pid no longer runs) is removed and reported; one of a live process
+    /// is kept.
+    @Test func staleTemporaryFilesOfDeadRestoresAreRemoved() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let archive = dir.file("a.authx.gz")
+        let table = TableSchema(name: "t", columns: [Column(name: "id", type: .integer, nullable: false)], primaryKey: ["id"])
+        try RestoreTestSupport.writeArchive(at: archive, backend: "sqlite", tables: [(table, [[.integer(1)]])])
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        let stale = ".t.db.authx-\(AtomicDatabaseFile.hostTag)-\(dead.processIdentifier)-Ab12Cd"
+        let live = ".t.db.authx-\(AtomicDatabaseFile.hostTag)-\(getpid())-Zz99Yy"
+        for name in [stale, live] { try Data("partial".utf8).write(to: URL(fileURLWithPath: dir.file(name))) }
+        let summary = try SQLiteRestore.restore(archive: archive, to: dir.file("t.db"), options: .init())
+        #expect(summary.warnings.contains { $0.contains(stale) && $0.contains("interrupted restore") }, "\(summary.warnings)")
+        #expect(try dir.listing() == [live, "a.authx.gz", "a.authx.gz.sha256", "t.db"])
+    }
+
+    /// SIGTERM and SIGHUP during a SQLite restore: exit 130, "nothing was changed", no temporary file left.
+    @Test(arguments: [SIGTERM, SIGHUP, SIGINT])
+    func aSignalStopsTheRestoreAndLeavesNothing(signalNumber: Int32) throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let archive = dir.file("big.authx.gz")
+        let table = TableSchema(
+            name: "t", columns: [Column(name: "id", type: .integer, nullable: false), Column(name: "s", type: .text)],
+            primaryKey: ["id"])
+        var options = ArchiveWriter.Options()
+        options.threads = 1
+        let writer = try ArchiveWriter(path: archive, overwrite: false, header: RestoreTestSupport.header(backend: "sqlite"), options: options)
+        try writer.beginTable(table)
+        for i in 0..<600_000 { try writer.append([.integer(Int64(i)), .text("row \(i) padding padding padding")]) }
+        try writer.endTable()
+        _ = try writer.finish()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RestoreTestSupport.repositoryRoot() + "/.build/debug/authx")
+        process.arguments = ["restore", archive, "--to", dir.file("out.db")]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var started = false
+        for _ in 0..<600 where process.isRunning && !started {
+            usleep(20_000)
+            started = (try? dir.listing())?.contains { $0.hasPrefix(".out.db.authx-") } ?? false
+        }
+        #expect(started && process.isRunning, "the restore ended before it could be interrupted")
+        kill(process.processIdentifier, signalNumber)
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted; nothing was changed"), "\(stderr)")
+        #expect(try dir.listing() == ["big.authx.gz", "big.authx.gz.sha256"])
+    }
+}

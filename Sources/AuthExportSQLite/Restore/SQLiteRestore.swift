@@ -69,7 +69,8 @@ public enum SQLiteRestore {
                 keptStorageClasses: session.storageClassesKept, fullIntegrityCheck: options.fullIntegrityCheck,
                 threads: checkThreads, archivePath: archivePath)
             try verifier.run()
-            warnings = session.warnings + verifier.warnings
+            warnings = file.removedStaleFiles.map { "removed \($0), left by an interrupted restore to the same target" }
+                + session.warnings + verifier.warnings
         } catch let error as SQLiteError {
             throw ArchiveError(
                 .io, "SQLite: \(error.message)", location: .init(path: file.temporaryPath), underlying: error)

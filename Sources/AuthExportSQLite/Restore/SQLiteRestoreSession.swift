@@ -102,7 +102,15 @@ final class SQLiteRestoreSession {
                 + (header.source.serverVersion.map { " (\($0))" } ?? "") + ", archive format \(header.version)")
         plan.append("BEGIN;")
         var ended = false
+        var sinceCheck = 0
         while let input = try source.next() {
+            sinceCheck += 1
+            if sinceCheck >= 4096 {
+                sinceCheck = 0
+                if options.isCancelled?() == true {
+                    throw ArchiveError(.io, "restore cancelled; nothing was changed", location: source.location)
+                }
+            }
             guard case .record(let record) = input else {
                 if case .row(let row) = input { try insert(row) }
                 continue
