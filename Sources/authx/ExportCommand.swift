@@ -68,6 +68,11 @@ struct ExportCommand: ParsableCommand {
             valueName: "TABLE.COLUMN=TYPE"))
     var types: [String] = []
 
+    @Flag(
+        name: .customLong("infer-from-values"),
+        help: "Also narrow generic TEXT/INTEGER columns from their values (JSON, uuid or timestamp text, Unix times in time-named columns), each with a warning. Default: the declared type decides.")
+    var inferFromValues = false
+
     @Option(
         name: .customLong("assume-timezone"),
         help: ArgumentHelp("The zone naive timestamps are in (default UTC): ±HH:MM or an IANA name.", valueName: "ZONE")
@@ -112,8 +117,8 @@ struct ExportCommand: ParsableCommand {
                     + "run one export per schema")
         }
         if isPostgres {
-            if !types.isEmpty || assumeTimeZone != nil {
-                throw ValidationError("--type and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
+            if !types.isEmpty || assumeTimeZone != nil || inferFromValues {
+                throw ValidationError("--type, --infer-from-values and --assume-timezone apply to SQLite sources only (PostgreSQL columns keep their types)")
             }
         } else if schema != nil || lockWait.isGiven {
             throw ValidationError("--schema and --lock-wait-timeout apply to PostgreSQL sources only")
@@ -174,6 +179,7 @@ struct ExportCommand: ParsableCommand {
         options.tables = TableFilter(include: tables, exclude: excludedTables)
         options.typeOverrides = try types.map { try TypeOverride(parsing: $0) }
         options.assumeTimeZone = assumeTimeZone
+        options.inferFromValues = inferFromValues
         options.compressionLevel = compressionLevel
         if let threads { options.threads = threads }
         options.producer = AuthxVersion.producer

@@ -225,6 +225,8 @@ enum RestoredData {
                     let q = PGConnection.quoteIdentifier(name)
                     switch type {
                     case "bytea": selects.append("encode(\(q), 'hex')")
+                    // The export compacts json text (its whitespace is not kept): compare the values.
+                    case "json": selects.append("\(q)::jsonb::text")
                     case let t where t.hasPrefix("timestamp"): selects.append("to_char(\(q), 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
                     // The output function keeps char(n)'s padding (a cast to text drops it), as COPY does.
                     case let t where t.hasPrefix("character("): selects.append("CASE WHEN \(q) IS NOT NULL THEN format('%s', \(q)) END")
@@ -338,5 +340,33 @@ enum RestoredData {
             if logical == .timestamp { return padFraction(String(s.dropLast())) }
             return s
         }
+    }
+}
+
+/// What `information_schema` says about a database's tables: each column's type, length, precision, nullability
+/// and default, and each constraint's definition — to compare a PostgreSQL → PostgreSQL restore with its source.
+enum CatalogSnapshot {
+    /// `table.column` → `data_type udt len prec scale dtprec nullable default identity`.
+    static func columns(_ db: TestDatabase, schema: String = "public") throws -> [String: String] {
+        let rows = try db.rows(
+            """
+            SELECT c.table_name || '.' || c.column_name,
+                   concat_ws(' | ', c.data_type, c.udt_name, c.character_maximum_length, c.numeric_precision,
+                             c.numeric_scale, c.datetime_precision, c.is_nullable, coalesce(c.column_default, '-'),
+                             c.is_identity, coalesce(c.identity_generation, '-'))
+            FROM information_schema.columns c JOIN information_schema.tables t
+              ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+            WHERE c.table_schema = $1
+            """, [schema])
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0[0] ?? "", $0[1] ?? "") })
+    }
+
+    /// `table name type definition` of every constraint (NOT NULL ones are in ``columns(_:schema:)``).
+    static func constraints(_ db: TestDatabase, schema: String = "public") throws -> Set<String> {
+        Set(
+            try db.rows(
+                "SELECT conrelid::regclass::text || ' ' || conname || ' ' || contype::text || ' ' || pg_get_constraintdef(oid) "
+                    + "FROM pg_constraint WHERE connamespace = $1::regnamespace AND conrelid <> 0", [schema]
+            ).map { $0[0] ?? "" })
     }
 }

@@ -231,13 +231,14 @@ def check(pg_url: str) -> int:
         ("users", "id"): "uuid",
         ("users", "email"): None,  # any text type
         ("users", "profile"): "jsonb",
-        ("users", "created_at"): "timestamp with time zone",
-        ("users", "last_login"): "timestamp with time zone",
+        # SQLAlchemy DateTime() is naive: timestamp without time zone, as create_all makes it (issue 22).
+        ("users", "created_at"): "timestamp without time zone",
+        ("users", "last_login"): "timestamp without time zone",
         ("users", "is_active"): "boolean",
         ("users", "is_admin"): "boolean",
         ("sessions", "id"): ("integer", "bigint"),
         ("sessions", "user_id"): "uuid",
-        ("sessions", "expires_at"): "timestamp with time zone",
+        ("sessions", "expires_at"): "timestamp without time zone",
         ("sessions", "revoked"): "boolean",
         ("api_keys", "scopes"): "jsonb",
         ("user_roles", "user_id"): "uuid",
@@ -267,9 +268,16 @@ def check(pg_url: str) -> int:
 
     with OrmSession(engine) as s:
         probe = s.scalars(select(User).limit(1)).first()
-        if probe is not None and probe.created_at.tzinfo is not None:
-            print("INFO DateTime columns come back timezone-aware from timestamptz "
-                  "(naive values were stored as UTC)", flush=True)
+        report(probe is not None and probe.created_at.tzinfo is None,
+               "step3 DateTime() columns come back naive, as the app wrote them",
+               repr(probe.created_at if probe else None))
+        # The app's own comparison with a naive "now" (aware values would raise TypeError).
+        try:
+            naive_now = datetime(2030, 1, 1)
+            live = [x for x in s.scalars(select(Session)) if x.expires_at < naive_now]
+            report(len(live) > 0, "step3 naive expires_at compares with a naive now in Python")
+        except TypeError as e:
+            report(False, "step3 naive expires_at compares with a naive now in Python", str(e))
 
         # Login: recompute the password hash.
         alice = s.scalars(select(User).where(User.email == "alice@authx.example")).one_or_none()

@@ -28,6 +28,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let tableExists = Code("table_exists")
         /// A table to load does not exist (`--data-only`), or lacks a column of the archive.
         public static let missingTable = Code("missing_table")
+        /// `--data-only`: the existing tables cannot take the archive's rows (a column of the archive they lack, a
+        /// NOT NULL column without a default the archive does not fill, a type that cannot hold the archive's
+        /// values); every problem is listed, nothing was loaded.
+        public static let incompatibleTarget = Code("incompatible_target")
         /// An identifier cannot be used in PostgreSQL (NUL character, or two names that would collide).
         public static let invalidIdentifier = Code("invalid_identifier")
         /// A value cannot be stored in PostgreSQL (text containing NUL, a non-UTF-8 value in a text column…).

@@ -118,6 +118,9 @@ struct PostgresCatalog {
             let defaultSQL = row[4]
             if let sequence = row[7], identity || defaultSQL?.hasPrefix("nextval(") == true {
                 c.autoIncrement = true
+                // A serial column keeps its nextval default, so that a restore into PostgreSQL makes it serial
+                // again (an identity column has none); loaders into SQLite ignore the default of an auto-increment.
+                if !identity { c.defaultSQL = defaultSQL }
                 sequences.append(sequence)
             } else {
                 c.defaultSQL = defaultSQL

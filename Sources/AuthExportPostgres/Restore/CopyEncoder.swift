@@ -47,7 +47,7 @@ struct CopyEncoder {
         case (.integer, .smallint), (.integer, .integer), (.integer, .bigint): return true
         case (.integer, .doublePrecision), (.real, .doublePrecision), (.real, .real): return true
         case (.decimal, .numeric): return true
-        case (.text, .text), (.text, .varchar): return true
+        case (.text, .text), (.text, .varchar), (.text, .character): return true
         case (.any, .text), (.any, .varchar), (.any, .bytea): return true
         case (.bytes, .bytea): return true
         case (.uuid, .uuid): return true
@@ -339,9 +339,18 @@ struct CopyEncoder {
             buffer.append(0x5C)
             buffer.append(0x4E)  // \N
         case .boolean(let b):
-            buffer.append(b ? 0x74 : 0x66)  // t / f
+            // An integer column (`--as T.C=integer`, or an existing one) holds 1 / 0.
+            buffer.append(types[i].isInteger ? (b ? 0x31 : 0x30) : (b ? 0x74 : 0x66))  // t / f
         case .integer(let v):
             if types[i].isInteger { try checkInteger(v, i) }
+            if types[i] == .boolean {
+                // Integers into a boolean column (an ORM declaring booleans INTEGER on SQLite): 0 and 1 only.
+                guard v == 0 || v == 1 else {
+                    throw Misfit.unsupported(column: i, message: "integer \(v) in a boolean column (only 0 and 1 are booleans)")
+                }
+                buffer.append(v == 1 ? 0x74 : 0x66)
+                return
+            }
             appendASCII(String(v))
         case .real(let d):
             appendASCII(Self.realText(d))

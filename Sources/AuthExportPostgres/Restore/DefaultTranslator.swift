@@ -150,8 +150,8 @@ enum DefaultTranslator {
             return .untranslatable("number \(text) for a boolean column has no PostgreSQL equivalent")
         case .text, .varchar:
             return .sql(PGConnection.quoteLiteral(plain), certain: false)
-        case .jsonb:
-            return .sql(PGConnection.quoteLiteral(plain) + "::jsonb", certain: true)
+        case .jsonb, .json:
+            return .sql(PGConnection.quoteLiteral(plain) + "::" + type.sql, certain: true)
         default:
             return .untranslatable("number \(text) for a \(type.sql) column has no PostgreSQL equivalent")
         }
@@ -171,8 +171,8 @@ enum DefaultTranslator {
         case .smallint, .integer, .bigint, .real, .doublePrecision, .numeric:
             if isNumber(value) { return translateNumber(value, type: type) }
             return .untranslatable("text default for a \(type.sql) column has no PostgreSQL equivalent")
-        case .jsonb:
-            return .sql(literal + "::jsonb", certain: false)
+        case .jsonb, .json:
+            return .sql(literal + "::" + type.sql, certain: false)
         case .uuid, .date, .time, .bytea:
             return .sql(literal + "::" + type.sql, certain: false)
         case .timestamptz:
@@ -180,6 +180,11 @@ enum DefaultTranslator {
             let zone = column.timeZone ?? "UTC"
             guard zone == "UTC" else { return .untranslatable("naive timestamp text in time zone \(zone) has no PostgreSQL equivalent") }
             return .sql("(\(literal)::timestamp AT TIME ZONE 'UTC')", certain: false)
+        case .timestamp:
+            // A naive column holds the UTC wall-clock time.
+            let zone = column.timeZone ?? "UTC"
+            guard zone == "UTC" else { return .untranslatable("naive timestamp text in time zone \(zone) has no PostgreSQL equivalent") }
+            return .sql(literal + "::timestamp", certain: false)
         default:
             return .untranslatable("text default for a \(type.sql) column has no PostgreSQL equivalent")
         }

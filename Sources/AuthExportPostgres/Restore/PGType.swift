@@ -109,10 +109,129 @@ enum PGType: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension PGType {
+    /// The column type a representation chosen by `--profile` / `--as` names (nil for a SQLite one).
+    init?(representation: TargetRepresentation) {
+        switch representation {
+        case .timestamp: self = .timestamp
+        case .timestamptz: self = .timestamptz
+        case .jsonb: self = .jsonb
+        case .json: self = .json
+        case .text: self = .text
+        case .boolean: self = .boolean
+        case .integer: self = .integer
+        case .uuid: self = .uuid
+        case .uuidHex, .uuidDashed, .datetime, .datetime6, .isoZ, .jsonCompact, .jsonPython: return nil
+        }
+    }
+
+    /// The type a PostgreSQL archive column had (its `source_type`, as `format_type` wrote it), when it can be
+    /// recreated exactly and holds the column's logical values; nil otherwise (enums, domains and other types that
+    /// need a definition the archive does not carry).
+    ///
+    /// The text is never pasted into SQL: it is parsed against a fixed list of built-in type names with integer
+    /// modifiers and `[]` suffixes, and the SQL is written again from the parsed parts.
+    init?(sourceType: String?, logical: LogicalType) {
+        guard let sourceType, let parsed = BuiltInType(parsing: sourceType) else { return nil }
+        let exact = parsed.isArray ? PGType.other(parsed.sql) : PGType(formatted: parsed.sql)
+        switch (logical, exact) {
+        case (.boolean, .boolean), (.integer, .smallint), (.integer, .integer), (.integer, .bigint),
+            (.real, .real), (.real, .doublePrecision), (.decimal, .numeric), (.text, .text), (.text, .varchar),
+            (.text, .character), (.bytes, .bytea), (.uuid, .uuid), (.json, .jsonb), (.json, .json),
+            (.timestamp, .timestamp), (.timestamp, .timestamptz), (.date, .date), (.time, .time):
+            self = exact
+        case (.timestamp, .other), (.time, .other):
+            // timestamp(p), timestamptz(p), time(p): values are in the archive's text form.
+            guard parsed.base.hasPrefix("time"), !parsed.isArray else { return nil }
+            self = exact
+        case (.text, .other):
+            // Types exported as their text form: inet, interval, arrays, timetz… The server parses each value.
+            self = exact
+        default:
+            return nil
+        }
+    }
+}
+
+/// A built-in PostgreSQL type name as `format_type` prints it, parsed: base name from a fixed list, integer
+/// modifiers, array dimensions. Anything else (user-defined types, schema-qualified names, odd spellings) is not
+/// one.
+struct BuiltInType: Hashable {
+    /// The base name, one of ``names``.
+    var base: String
+    /// The modifiers: `(n)`, `(p,s)`.
+    var modifiers: [Int]
+    /// Whether the type is an array.
+    var isArray: Bool { dimensions > 0 }
+    /// `[]` suffixes.
+    var dimensions: Int
+
+    /// Built-in types a restore may recreate by name. Time types are listed with their zone suffix; a precision
+    /// goes after their first word.
+    static let names: Set<String> = [
+        "boolean", "smallint", "integer", "bigint", "real", "double precision", "numeric", "text",
+        "character varying", "character", "bytea", "uuid", "json", "jsonb", "date",
+        "timestamp without time zone", "timestamp with time zone", "time without time zone", "time with time zone",
+        "interval", "inet", "cidr", "macaddr", "macaddr8", "money", "bit", "bit varying", "xml", "tsvector",
+        "tsquery", "point", "line", "lseg", "box", "path", "polygon", "circle", "oid", "pg_lsn", "int4range",
+        "int8range", "numrange", "tsrange", "tstzrange", "daterange",
+    ]
+
+    init?(parsing text: String) {
+        var rest = Substring(text)
+        var dimensions = 0
+        while rest.hasSuffix("[]") {
+            rest = rest.dropLast(2)
+            dimensions += 1
+        }
+        var modifiers: [Int] = []
+        var name = String(rest)
+        if let open = rest.firstIndex(of: "("), let close = rest.firstIndex(of: ")"), open < close {
+            let inside = rest[rest.index(after: open)..<close].split(separator: ",", omittingEmptySubsequences: false)
+            for part in inside {
+                guard let value = Int(String(part).trimmingSpaces()), value >= 0, value <= 10_485_760 else {
+                    return nil
+                }
+                modifiers.append(value)
+            }
+            guard !modifiers.isEmpty, modifiers.count <= 2 else { return nil }
+            name = String(rest[..<open]) + String(rest[rest.index(after: close)...])
+        }
+        guard Self.names.contains(name) else { return nil }
+        self.base = name
+        self.modifiers = modifiers
+        self.dimensions = dimensions
+    }
+
+    /// The type as SQL, written from the parsed parts (a time type's `(p)` goes after its first word).
+    var sql: String {
+        var out = base
+        if !modifiers.isEmpty {
+            let list = "(" + modifiers.map(String.init).joined(separator: ",") + ")"
+            if base.hasPrefix("timestamp ") || base.hasPrefix("time ") {
+                let space = base.firstIndex(of: " ") ?? base.endIndex
+                out = String(base[..<space]) + list + String(base[space...])
+            } else {
+                out += list
+            }
+        }
+        return out + String(repeating: "[]", count: dimensions)
+    }
+}
+
 /// Chooses the PostgreSQL type of an archive column.
 enum TypeMapping {
     /// The type to create for `column`, and a note when the choice loses something worth telling.
-    static func pgType(for column: Column, backend: String) -> (PGType, note: String?) {
+    ///
+    /// A representation chosen by `--profile`/`--as` decides first; then, for an archive of a PostgreSQL database,
+    /// the column's source type when it can be recreated exactly; then the logical type's mapping.
+    static func pgType(
+        for column: Column, backend: String, representation: TargetRepresentation? = nil
+    ) -> (PGType, note: String?) {
+        if let representation, let type = PGType(representation: representation) { return (type, nil) }
+        if backend == "postgresql", let exact = PGType(sourceType: column.sourceType, logical: column.type) {
+            return (exact, nil)
+        }
         let declared = column.sourceType?.uppercased() ?? ""
         switch column.type {
         case .boolean: return (.boolean, nil)
@@ -132,7 +251,7 @@ enum TypeMapping {
         case .bytes: return (.bytea, nil)
         case .uuid: return (.uuid, nil)
         case .json: return (.jsonb, nil)
-        case .timestamp: return (.timestamptz, nil)
+        case .timestamp: return (column.isNaiveTimestamp ? .timestamp : .timestamptz, nil)
         case .date: return (.date, nil)
         case .time: return (.time, nil)
         case .any:

@@ -134,19 +134,25 @@ public enum PostgresRestore {
         let listing = archive == "-" ? nil : try? ArchiveListing(path: archive, options: options.readerOptions)
         let session = try RestoreSession(options: options, conninfo: conninfo)
         session.preview = listing.map { $0.tables.map { ($0.schema.name, $0.entry.rows) } }
+        session.previewSchemas = listing.map { $0.tables.map(\.schema) }
         do {
             return try session.run(reader)
         } catch var error as PostgresError where error.hint == nil && ["23503", "23505"].contains(error.sqlState) {
-            if options.dataOnly {
-                // Loading into existing tables: the clash is with the rows already there, not inside the archive.
+            let hadRows = error.location.table.map(session.tablesWithRows.contains) == true
+            if options.dataOnly && error.sqlState == "23505" && hadRows {
+                // Loading into a table that already held rows: the clash is with them, not inside the archive.
+                error.message = "a row of the archive has the key of a row already in the target table: " + error.message
                 error.hint =
-                    error.sqlState == "23505"
-                    ? "the target table already holds rows with these keys (--data-only adds rows to what is there); "
-                        + "empty the tables first, or restore into a database without them"
-                    : "a row references a row that is in neither the archive nor the target table; restore the "
-                        + "referenced table too, or load it first"
+                    "the target table already holds rows with these keys (--data-only adds rows to what is there); "
+                    + "empty the tables first (TRUNCATE, or a fresh schema from the application's migrations), or "
+                    + "leave the table out with --exclude-table"
+            } else if options.dataOnly && error.sqlState == "23503" {
+                error.hint =
+                    "a row references a row that is in neither the archive nor the target table; restore the "
+                    + "referenced table too, or load it first"
             } else {
-                // The server names the first violation only (at key or foreign key creation, without the row).
+                // The server names the first violation only (at key or foreign key creation, without the row); in
+                // a table that was empty, a duplicate key is inside the archive.
                 error.hint =
                     "`authx verify --keys \(archive == "-" ? "FILE" : archive)` lists every duplicate key and dangling "
                     + "reference with its row"

@@ -30,6 +30,11 @@ final class RestoreSession {
     private var expectedRows: [String: Int64] = [:]
     /// The archive's tables and row counts from its index, when the archive is a regular file.
     var preview: [(name: String, rows: Int64)]?
+    /// The archive's table records, when known before reading it (a regular file's index): `--data-only` then
+    /// checks every target table before loading anything.
+    var previewSchemas: [TableSchema]?
+    /// `--data-only`: the tables that already held rows before the load (a duplicate key there clashes with them).
+    private(set) var tablesWithRows: Set<String> = []
     private var loader: TableLoader?
     private var currentPlan: TablePlan?
     private var currentRows: Int64 = 0
@@ -42,6 +47,8 @@ final class RestoreSession {
     private var archivePath = ""
     /// Every table of the archive, restored or not.
     private var archiveTables: [String] = []
+    /// Every archive table's columns, for `--as` choices that name none.
+    private var archiveColumns: [(name: String, columns: [Column])] = []
     /// Cancels the connections' running statements once the restore is cancelled.
     private let canceller: StatementCanceller?
 
@@ -173,6 +180,7 @@ final class RestoreSession {
         }
         try begin()
         try refuseExistingTables()
+        try checkDataOnlyTargets()
         var sawEnd = false
         var sinceCheck = 0
         // Rows of a table being loaded go from the archive line straight into the COPY data, through the sink of
@@ -221,6 +229,12 @@ final class RestoreSession {
         }
         if let problem = options.tables.problem(in: archiveTables, of: "the archive") {
             throw PostgresError(.invalidOptions, problem)
+        }
+        let unmatchedColumns = options.representation.unmatchedColumns(for: .postgresql, in: archiveColumns)
+        if !unmatchedColumns.isEmpty {
+            throw PostgresError(
+                .invalidOptions,
+                "--as \(unmatchedColumns.map(\.description).joined(separator: ", ")): the archive has no such column")
         }
         try postData()
         try execute("COMMIT", operation: "committing the restore")
@@ -467,12 +481,22 @@ final class RestoreSession {
     private func startTable(_ table: TableSchema) throws {
         currentRows = 0
         archiveTables.append(table.name)
+        archiveColumns.append((table.name, table.columns))
         guard options.tables.includes(table.name) else {
             currentPlan = nil
             loader = nil
             return
         }
-        var plan = try TablePlan(table, backend: backend)
+        var representations: [String: TargetRepresentation] = [:]
+        for column in table.columns {
+            do {
+                representations[column.name] = try options.representation.representation(
+                    of: column, in: table.name, from: DatabaseEngine(backend: backend), into: .postgresql)
+            } catch {
+                throw PostgresError(.invalidOptions, error.message, location: error.location)
+            }
+        }
+        var plan = try TablePlan(table, backend: backend, representations: representations)
         notes.append(contentsOf: plan.notes)
         do {
             try relations.claim(plan.pgName, by: "table \"\(table.name)\"")
@@ -604,41 +628,117 @@ final class RestoreSession {
         }
     }
 
-    /// `--data-only`: the table must exist; its column types decide the COPY encoding. Foreign keys touching
-    /// it are dropped for the load and re-added (validated) at the end, so the archive's table order cannot
-    /// make a valid load fail.
+    /// `--data-only`, with the archive's tables known up front (a regular file): every problem of every selected
+    /// table, in one error, before anything is loaded.
+    private func checkDataOnlyTargets() throws {
+        guard options.dataOnly, !isDryRun, let previewSchemas else { return }
+        var problems: [String] = []
+        for table in previewSchemas where options.tables.includes(table.name) {
+            let plan = try TablePlan(table, backend: backend)
+            problems += try targetColumns(of: plan).problems
+        }
+        try throwIncompatible(problems, table: nil)
+    }
+
+    private func throwIncompatible(_ problems: [String], table: String?) throws {
+        guard !problems.isEmpty else { return }
+        let shown = problems.prefix(20).joined(separator: "; ")
+        let more = problems.count > 20 ? "; and \(problems.count - 20) more" : ""
+        throw PostgresError(
+            .incompatibleTarget,
+            "--data-only: the target cannot take the archive's rows (\(problems.count) problem\(problems.count == 1 ? "" : "s")): "
+                + shown + more + "; nothing was loaded",
+            hint: "create the schema with the application (its migrations) for the same models, or restore without --data-only",
+            location: .init(table: table))
+    }
+
+    /// The existing columns of a table, by PostgreSQL name (type, and whether the archive may leave them out), and
+    /// what keeps the archive's rows from going in: a missing table or column, a NOT NULL column without a default
+    /// that the archive does not fill, a type that cannot hold the archive column's values.
+    private func targetColumns(of plan: TablePlan) throws -> (columns: [String: PGType], problems: [String]) {
+        let table = plan.source.name
+        guard let kind = try relationKind(plan.pgName), kind == "r" || kind == "p" else {
+            return ([:], ["table \(schema).\(plan.pgName) does not exist"])
+        }
+        let rows = try query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '', a.attnotnull, "
+                + "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' FROM pg_attribute a "
+                + "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            [plan.qualified(schema)], operation: "reading the columns of \(table)")
+        var columns: [String: PGType] = [:]
+        var problems: [String] = []
+        let archiveNames = Set(plan.columns.map(\.pgName))
+        for row in rows.rows {
+            guard let name = row[0], let type = row[1] else { continue }
+            if row[2] == "t" {
+                if archiveNames.contains(name) {
+                    problems.append("table \(table): column \(name) is a generated column, which cannot be loaded")
+                }
+                continue
+            }
+            columns[name] = PGType(formatted: type)
+            if row[3] == "t" && row[4] != "t" && !archiveNames.contains(name) {
+                problems.append(
+                    "table \(table): target column \(name) is NOT NULL without a default and the archive does not fill it")
+            }
+        }
+        for c in plan.columns {
+            guard let target = columns[c.pgName] else {
+                problems.append("table \(table): archive column \(c.source.name) has no column in \(schema).\(plan.pgName)")
+                continue
+            }
+            if !Self.canLoad(c.source.type, into: target) {
+                problems.append(
+                    "table \(table), column \(c.source.name): \(c.source.type.rawValue) values cannot go into \(target.sql)")
+            }
+        }
+        return (columns, problems)
+    }
+
+    /// Whether the values of an archive column of type `logical` can be loaded into an existing `target` column
+    /// (each value is still checked as it is loaded: lengths, ranges, 0/1 for booleans, the server's parsing).
+    static func canLoad(_ logical: LogicalType, into target: PGType) -> Bool {
+        let textual: Bool
+        switch target {
+        case .text, .varchar, .character: textual = true
+        default: textual = false
+        }
+        switch logical {
+        case .text, .any: return true  // the server parses text for any type
+        case .boolean: return target == .boolean || target.isInteger || textual
+        case .integer:
+            return target.isInteger || target == .boolean || target == .real || target == .doublePrecision || textual
+                || { if case .numeric = target { return true } else { return false } }()
+        case .real, .decimal:
+            return target == .real || target == .doublePrecision || textual
+                || { if case .numeric = target { return true } else { return false } }()
+        case .bytes: return target == .bytea
+        case .uuid: return target == .uuid || textual
+        case .json: return target == .json || target == .jsonb || textual
+        case .timestamp: return target == .timestamp || target == .timestamptz || textual
+        case .date: return target == .date || target == .timestamp || target == .timestamptz || textual
+        case .time: return target == .time || textual
+        }
+    }
+
+    /// `--data-only`: the table must exist and take the archive's columns (every problem in one error); its column
+    /// types decide the COPY encoding. Foreign keys touching it are dropped for the load and re-added (validated)
+    /// at the end, so the archive's table order cannot make a valid load fail.
     private func prepareExistingTable(_ plan: inout TablePlan) throws {
         let table = plan.source.name
         guard !isDryRun else { return }
-        guard let kind = try relationKind(plan.pgName), kind == "r" || kind == "p" else {
-            throw PostgresError(
-                .missingTable, "table \(schema).\(plan.pgName) does not exist (--data-only loads into existing tables)",
-                hint: "restore the schema first, or leave out --data-only", location: .init(table: table))
-        }
+        let (existing, problems) = try targetColumns(of: plan)
+        try throwIncompatible(problems, table: table)
         let qualified = plan.qualified(schema)
-        let columns = try query(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' FROM pg_attribute a "
-                + "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-            [qualified], operation: "reading the columns of \(table)")
-        var existing: [String: (type: String, generated: Bool)] = [:]
-        for row in columns.rows {
-            guard let name = row[0], let type = row[1] else { continue }
-            existing[name] = (type, row[2] == "t")
-        }
         for i in plan.columns.indices {
-            let c = plan.columns[i]
-            guard let target = existing[c.pgName] else {
-                throw PostgresError(
-                    .missingTable, "table \(schema).\(plan.pgName) has no column \(c.pgName)",
-                    location: .init(table: table, column: c.source.name))
-            }
-            if target.generated {
-                throw PostgresError(
-                    .missingTable, "column \(c.pgName) is a generated column and cannot be loaded",
-                    location: .init(table: table, column: c.source.name))
-            }
-            plan.columns[i].type = PGType(formatted: target.type)
+            // swift-format-ignore: NeverForceUnwrap
+            plan.columns[i].type = existing[plan.columns[i].pgName]!  // every column was found (checked above)
             plan.columns[i].identity = false
+        }
+        if try query("SELECT EXISTS (SELECT 1 FROM \(qualified))", [], operation: "checking whether \(table) has rows")
+            .string(0, 0) == "t"
+        {
+            tablesWithRows.insert(table)
         }
         let fks = try query(
             "SELECT con.conrelid::regclass::text, con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con "

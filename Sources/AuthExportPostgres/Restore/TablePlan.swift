@@ -36,6 +36,19 @@ struct ColumnPlan {
     var attemptedDefault: String?
     /// Whether the column becomes an identity column after the load.
     var identity = false
+    /// Whether the column is created as `serial`/`bigserial`/`smallserial` (a serial column of a PostgreSQL
+    /// archive: its default is `nextval(…)` of a sequence it owns), set past the highest value after the load.
+    var serial = false
+
+    /// The type as written in CREATE TABLE.
+    var createSQL: String {
+        guard serial else { return type.sql }
+        switch type {
+        case .smallint: return "smallserial"
+        case .bigint: return "bigserial"
+        default: return "serial"
+        }
+    }
 }
 
 /// How one archive table is created and loaded.
@@ -54,10 +67,13 @@ struct TablePlan {
     /// Notes from planning.
     var notes: [RestoreNote] = []
 
-    /// Plans `table`: names, types, defaults.
+    /// Plans `table`: names, types, defaults. `representations` holds the `--profile`/`--as` choice of each column
+    /// that has one (archive column name → representation).
     ///
     /// - Throws: `PostgresError` `.invalidIdentifier` for names PostgreSQL cannot take or that collide.
-    init(_ table: TableSchema, backend: String) throws(PostgresError) {
+    init(
+        _ table: TableSchema, backend: String, representations: [String: TargetRepresentation] = [:]
+    ) throws(PostgresError) {
         source = table
         dialect = SQLExpressionParser.Dialect(backend: backend)
         let location = ArchiveError.Location(table: table.name)
@@ -86,7 +102,8 @@ struct TablePlan {
                 notes.append(
                     RestoreNote(.renamed, table: table.name, "column \(column.name) longer than 63 bytes: created as \"\(name)\""))
             }
-            let (type, typeNote) = TypeMapping.pgType(for: column, backend: backend)
+            let (type, typeNote) = TypeMapping.pgType(
+                for: column, backend: backend, representation: representations[column.name])
             if let typeNote { notes.append(RestoreNote(.typeChanged, table: table.name, "column \(column.name): \(typeNote)")) }
             var plan = ColumnPlan(source: column, pgName: name, type: type)
             if let collation = column.collation, collation.uppercased() != "BINARY" {
@@ -117,7 +134,14 @@ struct TablePlan {
         for i in columns.indices where columns[i].source.autoIncrement {
             let c = columns[i]
             let isKey = table.primaryKey == [c.source.name] || !c.source.nullable
-            if c.type.isInteger && isKey {
+            if backend == "postgresql", c.type.isInteger,
+                c.source.defaultSQL?.trimmingSpaces().lowercased().hasPrefix("nextval(") == true
+            {
+                // A serial column of a PostgreSQL source comes back as one (the default names its own sequence).
+                columns[i].serial = true
+                columns[i].inlineDefault = nil
+                columns[i].attemptedDefault = nil
+            } else if c.type.isInteger && isKey {
                 columns[i].identity = true
                 columns[i].inlineDefault = nil
                 columns[i].attemptedDefault = nil
@@ -202,7 +226,7 @@ struct TablePlan {
     func createTable(schema: String) -> String {
         var lines: [String] = []
         for c in columns {
-            var line = "    " + PGConnection.quoteIdentifier(c.pgName) + " " + c.type.sql
+            var line = "    " + PGConnection.quoteIdentifier(c.pgName) + " " + c.createSQL
             if !c.source.nullable { line += " NOT NULL" }
             if let d = c.inlineDefault { line += " DEFAULT " + d }
             lines.append(line)
@@ -447,6 +471,9 @@ struct TablePlan {
     /// Identity for auto-increment keys: added after the load, then set past the highest value.
     func identities(schema: String, withData: Bool) -> [PlannedStatement] {
         var out: [PlannedStatement] = []
+        for c in columns where c.serial && withData {
+            out.append(sequenceReset(schema: schema, column: c.pgName))
+        }
         for c in columns where c.identity {
             let column = PGConnection.quoteIdentifier(c.pgName)
             out.append(

@@ -8,6 +8,13 @@ public struct SQLiteExportOptions: Sendable {
     public var tables = TableFilter()
     /// Column types forced by the user (`--type users.id=uuid`); a value that does not fit is an error.
     public var typeOverrides: [TypeOverride] = []
+    /// Whether generic columns (`TEXT`, `VARCHAR(n)`, `INTEGER`, no declared type) may be narrowed from their
+    /// values alone (`--infer-from-values`): text that is all JSON → json, all uuids → uuid, all timestamp or date
+    /// text → timestamp/date, integers holding plausible Unix times in a column named like a time → timestamp.
+    ///
+    /// Off by default: the declared type decides a column's type and values only confirm it (`DATETIME`, `JSON`,
+    /// `UUID`, `CHAR(32)`, `BOOLEAN`, `NUMERIC`…). When on, every such narrowing is reported as a warning.
+    public var inferFromValues = false
     /// The zone naive timestamps are in (`--assume-timezone`): `UTC` (the default), `±HH:MM` or an IANA name.
     public var assumeTimeZone: String?
     /// The deflate level, 1-12 (libdeflate).

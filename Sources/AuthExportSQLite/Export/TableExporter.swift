@@ -63,7 +63,7 @@ struct TableExporter {
             plans.append(
                 try TypeInference.plan(
                     columnScan, table: table, override: override(table, columnScan.column),
-                    selectIndex: Int32(i + query.firstColumn),
+                    inferFromValues: options.inferFromValues, selectIndex: Int32(i + query.firstColumn),
                     describe: scan.describe, warnings: &found))
             columnWarnings.append(found)
         }
@@ -144,7 +144,8 @@ struct TableExporter {
             var found: [ExportWarning] = []
             let describe: TypeInference.RowDescriber = { ordinal in keys[ordinal] ?? "row \(ordinal + 1)" }
             let decided = try TypeInference.plan(
-                full, table: table, override: override(table, full.column), selectIndex: plans[i].selectIndex,
+                full, table: table, override: override(table, full.column), inferFromValues: options.inferFromValues,
+                selectIndex: plans[i].selectIndex,
                 describe: describe, warnings: &found)
             guard decided.column == plans[i].column else {
                 throw SampleMisfit(

@@ -38,17 +38,21 @@ struct ValueGuards {
 
 /// Chooses each column's logical type from its declaration and a scan of every stored value.
 ///
-/// A column gets a narrower type (uuid, timestamp, date, time, json, boolean, decimal) only when every stored
-/// value is reproduced exactly — value and storage class — by that type's representation; otherwise it stays
-/// integer/real/text/bytes, or `any` when it mixes storage classes. Nothing is ever coerced.
+/// Declared type first: the declaration decides which narrower type (uuid, timestamp, date, time, json, boolean,
+/// decimal) a column may get, and its values only confirm it — a column gets that type only when every stored
+/// value is reproduced exactly, value and storage class, by the type's representation; otherwise it stays
+/// integer/real/text/bytes, or `any` when it mixes storage classes. Nothing is ever coerced. A generic column
+/// (`TEXT`, `VARCHAR(n)`, `INTEGER`, no type) is narrowed from its values alone — JSON-looking or uuid-looking
+/// text, timestamp text, time-named integers holding plausible Unix times — only with
+/// ``SQLiteExportOptions/inferFromValues``, and then with a warning.
 enum TypeInference {
     /// Describes a row for messages: `rowid N` where the table has one, else `row N` (archive order).
     typealias RowDescriber = (Int64) -> String
 
     /// Decides a column's type; with an override, the override's type or an error.
     static func plan(
-        _ scan: ColumnScan, table: SourceTable, override: LogicalType?, selectIndex: Int32,
-        describe: RowDescriber, warnings: inout [ExportWarning]
+        _ scan: ColumnScan, table: SourceTable, override: LogicalType?, inferFromValues: Bool = false,
+        selectIndex: Int32, describe: RowDescriber, warnings: inout [ExportWarning]
     ) throws(ArchiveError) -> ColumnPlan {
         let source = scan.column
         func warn(_ message: String) {
@@ -58,7 +62,7 @@ enum TypeInference {
         if let override {
             choice = try overridden(scan, override, table: table, describe: describe)
         } else {
-            choice = inferred(scan, describe: describe, warn: warn)
+            choice = inferred(scan, fromValues: inferFromValues, describe: describe, warn: warn)
         }
         let (type, chosen, emitter) = choice
         let representation: ColumnRepresentation
@@ -120,11 +124,21 @@ enum TypeInference {
     // MARK: Inference
 
     private static func inferred(
-        _ scan: ColumnScan, describe: RowDescriber, warn: (String) -> Void
+        _ scan: ColumnScan, fromValues: Bool, describe: RowDescriber, warn: (String) -> Void
     ) -> (LogicalType, ColumnRepresentation?, CellEmitter) {
         let hints = scan.hints
         let declared = scan.column.declaredType.isEmpty ? "no type" : scan.column.declaredType
         func row(_ event: Int32) -> String { scan.firstOrdinalByClass[event].map(describe) ?? "a row" }
+        /// A narrowing the declaration does not ask for: taken only with `inferFromValues`, and said.
+        func narrowedFromValues(
+            _ choice: (LogicalType, ColumnRepresentation?, CellEmitter), _ what: String
+        ) -> (LogicalType, ColumnRepresentation?, CellEmitter)? {
+            guard fromValues else { return nil }
+            warn(
+                "declared \(declared), narrowed to \(choice.0.rawValue) (\(choice.1?.encoding.rawValue ?? "")) because "
+                    + "\(what) (--infer-from-values); a restore creates a \(choice.0.rawValue) column")
+            return choice
+        }
 
         if scan.invalidUTF8 > 0 {
             warn(
@@ -182,7 +196,12 @@ enum TypeInference {
             if hints.dateOrTime || hints.timeName, let encoding = unixEncoding(scan),
                 let rep = rep(.timestamp, encoding, scan)
             {
-                return (.timestamp, rep, .converted)
+                if hints.dateOrTime { return (.timestamp, rep, .converted) }
+                if let choice = narrowedFromValues(
+                    (.timestamp, rep, .converted), "its name reads like a time and every integer is a plausible Unix time")
+                {
+                    return choice
+                }
             }
             if hints.decimal, let rep = rep(.decimal, .numericAffinity, scan) { return (.decimal, rep, .converted) }
             if hints.json, let rep = rep(.json, .jsonPython, scan) { return (.json, rep, .json) }
@@ -205,16 +224,29 @@ enum TypeInference {
             return (.bytes, nil, .bytes)
         }
         // Text only, all valid UTF-8.
-        if let uuid = chosenUUID(scan) { return (.uuid, uuid.representation, .converted) }
+        if let uuid = chosenUUID(scan) {
+            let choice = (LogicalType.uuid, Optional(uuid.representation), CellEmitter.converted)
+            if hints.declaredUUID || hints.declaredUUIDLength { return choice }
+            if let choice = narrowedFromValues(choice, "every value is a uuid") { return choice }
+        }
         for encoding in [ColumnEncoding.naiveText, .naiveISO, .isoZ, .isoOffset] {
             if let candidate = scan.alive(.timestamp, encoding) {
-                return (.timestamp, candidate.representation, .converted)
+                let choice = (LogicalType.timestamp, Optional(candidate.representation), CellEmitter.converted)
+                if hints.dateOrTime { return choice }
+                if let choice = narrowedFromValues(choice, "every value is timestamp text") { return choice }
+                break
             }
         }
-        if let date = scan.alive(.date) { return (.date, date.representation, .converted) }
+        if let date = scan.alive(.date) {
+            let choice = (LogicalType.date, Optional(date.representation), CellEmitter.converted)
+            if hints.dateOrTime { return choice }
+            if let choice = narrowedFromValues(choice, "every value is a date") { return choice }
+        }
         if hints.timeOfDay, let time = scan.alive(.time) { return (.time, time.representation, .converted) }
         if let json = scan.alive(.json, .text) ?? scan.alive(.json, .jsonPython) ?? scan.alive(.json, .jsonPythonUTF8) {
-            return (.json, json.representation, .json)
+            let choice = (LogicalType.json, Optional(json.representation), CellEmitter.json)
+            if hints.json { return choice }
+            if let choice = narrowedFromValues(choice, "every value is JSON text") { return choice }
         }
 
         // Kept as text: say why when the declaration promised more.
