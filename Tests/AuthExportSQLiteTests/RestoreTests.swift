@@ -368,6 +368,25 @@ import Testing
         #expect(try dir.listing() == ["a.authx.gz", "a.authx.gz.sha256"])
     }
 
+    /// A naive timestamp column whose `time_zone` is spelled as an IANA name this system's tz database lacks: the
+    /// archive is valid (spec §4.3.1: validity is a property of the file), this target cannot apply the zone —
+    /// `unsupported_value` (exit 3), naming the table and column, and no file is left.
+    @Test func aTimeZoneTheSystemDoesNotKnowIsUnsupportedNotInvalid() throws {
+        let dir = try RestoreTempDirectory()
+        defer { dir.remove() }
+        let archive = "\(RestoreTestSupport.repositoryRoot())/Fixtures/valid/time-zone-any-iana-syntax.authx.gz"
+        let target = dir.file("t.db")
+        do {
+            _ = try SQLiteRestore.restore(archive: archive, to: target, options: .init())
+            Issue.record("restored a zone no tz database has")
+        } catch let error as ArchiveError {
+            #expect(error.code == .unsupportedValue, "\(error)")
+            #expect(error.location.table == "t" && error.location.column == "ts", "\(error)")
+            #expect(error.message.contains("Mars/Olympus_Mons"))
+        }
+        #expect(try dir.listing() == [])
+    }
+
     @Test func rowsOfTablesLeftOutAreStillVerified() throws {
         let dir = try RestoreTempDirectory()
         defer { dir.remove() }

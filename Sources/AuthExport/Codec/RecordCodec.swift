@@ -183,7 +183,7 @@ package enum RecordCodec {
         let timeZone = try f.optionalString("time_zone")
         let offset = try f.optionalString("offset")
         if let timeZone, !TimeZoneNames.isValidTimeZone(timeZone) {
-            throw Failure(message: "\(context): time_zone \"\(timeZone)\" is not UTC, ±HH:MM or a known IANA zone name")
+            throw Failure(message: "\(context): time_zone \"\(timeZone)\" is not UTC, GMT, ±HH:MM or an IANA zone name (Area/Location)")
         }
         if let offset, TimeZoneNames.offsetSeconds(offset) == nil {
             throw Failure(message: "\(context): offset \"\(offset)\" is not ±HH:MM (hours up to 23)")

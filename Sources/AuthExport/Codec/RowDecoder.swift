@@ -57,6 +57,45 @@ struct RowDecoder: Sendable {
     func decode<Sink: RowCellSink>(
         _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool = true, into sink: inout Sink
     ) throws(ArchiveError) -> RowFailure? {
+        guard let failure = try decodeCells(line, scratch: &scratch, viewed: viewed, into: &sink) else { return nil }
+        return settle(failure, line)
+    }
+
+    /// The order of checks inside one row line is binding (spec §9.2): the line is JSON, then it has one cell per
+    /// column, then each cell conforms, in column order. Cells are checked as they are read, so a problem found in
+    /// a cell (or a wrong cell count) is reported only once the whole line is known to be JSON — and, for a cell
+    /// problem, to have the right number of cells. Runs only for a line that does not conform.
+    private func settle(_ failure: RowFailure, _ line: UnsafeRawBufferPointer) -> RowFailure {
+        guard failure.code != .badJSON else { return failure }
+        var scanner = JSONScanner(line, maxDepth: maxDepth)
+        var cells = 0
+        do {
+            try scanner.expect(UInt8(ascii: "["), "'['")
+            scanner.skipWhitespace()
+            if !scanner.consume(UInt8(ascii: "]")) {
+                repeat {
+                    do {
+                        _ = try scanner.scanValue()
+                    } catch {
+                        return Self.syntax(error, cells < table.columns.count ? table.columns[cells].name : nil)
+                    }
+                    cells += 1
+                } while scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "]"), "',' or ']'")
+            }
+            try scanner.expectEnd()
+        } catch {
+            return Self.syntax(error, nil)
+        }
+        if cells != specs.count {
+            return RowFailure(code: .wrongArity, message: "row has \(cells) cells, the table has \(specs.count) columns")
+        }
+        return failure
+    }
+
+    private func decodeCells<Sink: RowCellSink>(
+        _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool, into sink: inout Sink
+    ) throws(ArchiveError) -> RowFailure? {
         var scanner = JSONScanner(line, maxDepth: maxDepth)
         do { try scanner.expect(UInt8(ascii: "["), "'['") } catch { return Self.syntax(error, nil) }
         let specs = self.specs

@@ -44,11 +44,10 @@ public struct ArchiveListing: Sendable {
         func member(at offset: Int64, expectedSize: Int? = nil) throws -> Int {
             var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
             let got = try header.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: offset, path: path) }
-            guard got == GzipMember.headerSize else { throw fail(.truncated, "file ends inside a gzip member header", offset) }
             let memberSize: Int
-            switch header.withUnsafeBytes({ GzipMember.parseHeader($0) }) {
+            switch header.withUnsafeBytes({ GzipMember.parseHeader(UnsafeRawBufferPointer(rebasing: $0[..<got])) }) {
             case .success(let s): memberSize = s
-            case .failure(let p): throw fail(.badCompression, p.message, offset + Int64(p.offset))
+            case .failure(let p): throw fail(p.isTruncated ? .truncated : .badCompression, p.message, offset + Int64(p.offset))
             }
             if let expectedSize, expectedSize != memberSize {
                 throw fail(.badCompression, "the end member's size field does not match its content", offset)

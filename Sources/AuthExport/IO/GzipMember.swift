@@ -22,15 +22,19 @@ package enum GzipMember {
         appendUInt32LE(UInt32(truncatingIfNeeded: totalSize), to: &out)
     }
 
-    /// Parses a member header: its total size, or a message saying what is wrong.
+    /// Parses a member header: its total size, or what is wrong. `bytes` may be shorter than a header when the
+    /// file ends inside one: the bytes present are checked first (spec §2.2, §9.2), so a differing byte is reported
+    /// at its offset, and only a header whose bytes present are all canonical is ``HeaderProblem/isTruncated``.
     package static func parseHeader(_ bytes: UnsafeRawBufferPointer) -> Result<Int, HeaderProblem> {
-        guard bytes.count >= headerSize else { return .failure(.init(message: "incomplete gzip member header", offset: 0)) }
-        guard bytes[0] == 0x1F, bytes[1] == 0x8B else {
-            return .failure(.init(message: "not a gzip member (bad magic bytes)", offset: 0))
+        if bytes.count >= 1 && bytes[0] != 0x1F || bytes.count >= 2 && bytes[1] != 0x8B {
+            return .failure(.init(message: "expected a gzip member (bad magic bytes)", offset: 0))
         }
-        for i in 2..<fixedHeader.count where bytes[i] != fixedHeader[i] {
+        for i in 2..<max(2, min(fixedHeader.count, bytes.count)) where bytes[i] != fixedHeader[i] {
             return .failure(
                 .init(message: "non-canonical gzip member header (byte \(i) is \(bytes[i]), expected \(fixedHeader[i]))", offset: i))
+        }
+        guard bytes.count >= headerSize else {
+            return .failure(.init(message: "file ends inside a gzip member header", offset: bytes.count, isTruncated: true))
         }
         let size = Int(readUInt32LE(bytes, at: 16))
         guard size >= minimumSize else {
@@ -41,8 +45,10 @@ package enum GzipMember {
 
     package struct HeaderProblem: Error {
         package var message: String
-        /// Offset of the bad byte within the header.
+        /// Offset of the bad byte within the header (for a truncation: the number of bytes present).
         package var offset: Int
+        /// The file ends inside a header whose bytes present are canonical: `truncated`, not `bad_compression`.
+        package var isTruncated = false
     }
 
     /// A stored-blocks member for `content`: fully determined by the content (used for the end record).

@@ -121,17 +121,11 @@ final class MemberReader: MemberSource {
         var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
         let got = try header.withUnsafeMutableBytes { (b) in try readFully(into: b) }
         if got == 0 { return false }
-        if got < GzipMember.headerSize || header[0] != 0x1F || header[1] != 0x8B {
-            if header[0] == 0x1F && (got < 2 || header[1] == 0x8B) {
-                throw error(.truncated, "file ends inside a gzip member header", at: offset + Int64(got))
-            }
-            throw error(.badCompression, "expected a gzip member", at: offset)
-        }
         let size: Int
-        switch header.withUnsafeBytes({ GzipMember.parseHeader($0) }) {
+        switch header.withUnsafeBytes({ GzipMember.parseHeader(UnsafeRawBufferPointer(rebasing: $0[..<got])) }) {
         case .success(let s): size = s
         case .failure(let problem):
-            throw error(.badCompression, problem.message, at: offset + Int64(problem.offset))
+            throw error(problem.isTruncated ? .truncated : .badCompression, problem.message, at: offset + Int64(problem.offset))
         }
         guard size <= maxMemberSize + maxMemberSize / 2 + 4096 else {
             throw error(.badCompression, "gzip member size \(size) exceeds the limit", at: offset + 16)

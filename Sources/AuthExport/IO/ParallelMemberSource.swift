@@ -140,16 +140,11 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         func error(_ code: ArchiveError.Code, _ message: String, _ at: Int64) -> ArchiveError {
             ArchiveError(code, message, location: .init(path: path, byteOffset: at))
         }
-        if got < GzipMember.headerSize || header[0] != 0x1F || header[1] != 0x8B {
-            if header[0] == 0x1F && (got < 2 || header[1] == 0x8B) {
-                throw error(.truncated, "file ends inside a gzip member header", readOffset + Int64(got))
-            }
-            throw error(.badCompression, "expected a gzip member", readOffset)
-        }
         let size: Int
-        switch header.withUnsafeBytes({ GzipMember.parseHeader($0) }) {
+        switch header.withUnsafeBytes({ GzipMember.parseHeader(UnsafeRawBufferPointer(rebasing: $0[..<got])) }) {
         case .success(let s): size = s
-        case .failure(let p): throw error(.badCompression, p.message, readOffset + Int64(p.offset))
+        case .failure(let p):
+            throw error(p.isTruncated ? .truncated : .badCompression, p.message, readOffset + Int64(p.offset))
         }
         guard size <= maxMemberSize + maxMemberSize / 2 + 4096 else {
             throw error(.badCompression, "gzip member size \(size) exceeds the limit", readOffset + 16)

@@ -56,6 +56,14 @@ final class CellEncoder {
             representation.fractionDigits = fractionDigits
             self.representation = representation
         } catch {
+            // A zone spelled as an IANA name is valid (spec §4.3.1) even when this system's tz database lacks it:
+            // the archive is fine, this target cannot apply it.
+            if let zone = column.timeZone, TimeZoneNames.hasIANASyntax(zone), TimeZoneNames.ianaZone(zone) == nil {
+                throw ArchiveError(
+                    .unsupportedValue,
+                    "time zone \(zone) is not in this system's time zone database; update tzdata, or restore into "
+                        + "PostgreSQL (which stores the UTC instants)", location: .init(table: table, column: column.name))
+            }
             throw ArchiveError(.badRecord, error.message, location: .init(table: table, column: column.name))
         }
         if representation.usesFallbackEncoding, let encoding = column.encoding {
