@@ -15,12 +15,18 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON on standard output: the header, every table record with its index entry, the objects.")
     var json = false
 
+    @OptionGroup var signaturePolicy: SignaturePolicyOptions
+
     func run() throws {
-        try Self.printListing(path: file, json: json, command: "inspect")
+        try PathChecks.checkArchive(file)
+        // Whether FILE.sig sits beside the archive and, with --allowed-signers, whether it holds (a rejection is
+        // exit 1, as for verify; the check reads the whole file once).
+        let signature = try signaturePolicy.status(file: file)
+        try Self.printListing(path: file, json: json, command: "inspect", signature: signature)
     }
 
-    /// Prints what an archive holds (`inspect`, `restore --list`).
-    static func printListing(path file: String, json: Bool, command: String) throws {
+    /// Prints what an archive holds (`inspect`, `restore --list`), with the signature's status when known.
+    static func printListing(path file: String, json: Bool, command: String, signature: SignatureStatus? = nil) throws {
         try PathChecks.checkArchive(file)
         let listing = try ArchiveListing(path: file)
         if json {
@@ -36,7 +42,7 @@ struct InspectCommand: ParsableCommand {
                     ("objects", .array(listing.objects.map(RecordCodec.json))),
                     ("tables_count", .integer(Int64(listing.end.tables))), ("rows", .integer(listing.end.rows)),
                     ("warnings", .array([])),
-                ]))
+                ] + (signature.map { [("signature", $0.json)] } ?? [])))
             return
         }
         let h = listing.header
@@ -46,6 +52,7 @@ struct InspectCommand: ParsableCommand {
         if let version = h.source.serverVersion { source += " (version \(version))" }
         print("source:   \(source)")
         print("contents: \(listing.end.tables) tables, \(listing.end.rows) rows, \(listing.objects.count) views/triggers")
+        if let signature { print("signature: \(signature.text)") }
         print("")
         let nameWidth = min(40, max(5, listing.tables.map { $0.schema.name.count }.max() ?? 5))
         print(pad("TABLE", nameWidth) + "  " + lpad("ROWS", 10) + "  " + lpad("COMPRESSED", 10) + "  " + lpad("RAW", 10) + "  COLUMNS")

@@ -72,6 +72,52 @@ struct SignaturePolicyOptions: ParsableArguments {
     }
 }
 
+/// What `inspect` says of the signature beside an archive.
+struct SignatureStatus {
+    /// One line: `none (no FILE.sig)`, `FILE.sig by ED25519 SHA256:… (not checked: …)`, `FILE.sig, signed by …`.
+    var text: String
+    /// The `signature` member of inspect's JSON.
+    var json: JSONValue
+}
+
+extension SignaturePolicyOptions {
+    /// Whether a signature sits beside `file` and, with a policy, who signed it (reading the file once).
+    ///
+    /// - Throws: `SignatureError` when a policy is given and rejects the signature (a missing one included).
+    func status(file: String) throws -> SignatureStatus? {
+        guard file != "-" else { return nil }
+        let path = signaturePath(for: file)
+        if let policy = try policy() {
+            let signer = try DetachedSignature.verify(file: file, signaturePath: path, policy: policy, principal: signer)
+            return SignatureStatus(
+                text: "\(path), signed by \(signer)",
+                json: .object([
+                    ("path", .string(path)), ("present", .bool(true)), ("checked", .bool(true)), ("valid", .bool(true)),
+                    ("principal", .string(signer.principal)), ("key_type", .string(signer.key.algorithm.displayName)),
+                    ("fingerprint", .string(signer.key.fingerprint)),
+                ]))
+        }
+        do {
+            let signature = try DetachedSignature.read(signatureAt: path)
+            return SignatureStatus(
+                text: "\(path) by \(signature.publicKey), namespace \(signature.namespace) (not checked: pass --allowed-signers)",
+                json: .object([
+                    ("path", .string(path)), ("present", .bool(true)), ("checked", .bool(false)),
+                    ("namespace", .string(signature.namespace)),
+                    ("key_type", .string(signature.publicKey.algorithm.displayName)),
+                    ("fingerprint", .string(signature.publicKey.fingerprint)),
+                ]))
+        } catch let error as SignatureError where error.code == .missing {
+            return SignatureStatus(
+                text: "none (no \(path))", json: .object([("path", .string(path)), ("present", .bool(false))]))
+        } catch let error as SignatureError {
+            return SignatureStatus(
+                text: "\(path): \(error.message)",
+                json: .object([("path", .string(path)), ("present", .bool(true)), ("error", .string(error.message))]))
+        }
+    }
+}
+
 /// A signature check in progress: done before reading (regular files) and as the reader streams (always).
 struct SignatureCheck {
     /// Who signed, as checked before the archive was read (nil for standard input).
