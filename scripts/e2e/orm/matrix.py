@@ -47,16 +47,7 @@ CELLS = ["sqlite→pg data-only", "sqlite→pg authx-schema", "pg→sqlite data-
 
 # Known failures: (stack, cell) → why. Printed as XFAIL, never as PASS; each is reported to the lead and removed
 # when its fix lands (a listed cell that passes prints XPASS).
-ORM_CORE_PG_EXACT = ("orm-core: PostgreSQL → PostgreSQL is not exact yet (timestamp → timestamptz, json → jsonb, "
-                     "serial → identity)")
-ORM_CORE_NAIVE = ("orm-core: naive DateTime() columns of a SQLite archive become timestamptz in PostgreSQL "
-                  "(the app gets aware datetimes back); needs the representation model / --profile")
-XFAIL: dict[tuple[str, str], str] = {
-    ("sqlalchemy", "sqlite→pg authx-schema"): ORM_CORE_NAIVE,
-    ("sqlalchemy", "pg→pg"): ORM_CORE_PG_EXACT,
-    ("flask-security", "sqlite→pg authx-schema"): ORM_CORE_NAIVE,
-    ("flask-security", "pg→pg"): ORM_CORE_PG_EXACT,
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 def pg_url(base: str, database: str) -> str:
