@@ -247,51 +247,100 @@ import Testing
         #expect(sqlitePipe.status == 0, "\(sqlitePipe.stderr)")
     }
 
+    /// A real `ssh-agent -D -a SOCKET` started by a test and killed by ``stop()`` (call it in a `defer`).
+    ///
+    /// Stopped with SIGKILL, not SIGTERM: a process started from a test thread inherits that thread's signal mask,
+    /// in which SIGTERM is blocked, so `Process.terminate()` never reaches the agent and `waitUntilExit()` waited
+    /// forever (why this test hung before).
+    final class RunningAgent {
+        let socket: String
+        private let process = Process()
+
+        init(socket: String) throws {
+            self.socket = socket
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["ssh-agent", "-D", "-a", socket]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) && process.isRunning { usleep(25_000) }
+            guard FileManager.default.fileExists(atPath: socket) else {
+                stop()
+                throw TestFailure("ssh-agent did not create its socket \(socket) (is openssh-client installed? run scripts/test)")
+            }
+        }
+
+        /// Stops answering (SIGSTOP) or answers again (SIGCONT): a real agent that does not answer.
+        func pause(_ paused: Bool) { kill(process.processIdentifier, paused ? SIGSTOP : SIGCONT) }
+
+        func stop() {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     /// Signing through a real ssh-agent holding a passphrase-protected key (added with ssh-add, the passphrase
-    /// given by an SSH_ASKPASS script): KEY may name the public key or the encrypted private key.
-    @Test(.disabled("hangs in this session: under investigation (issue 19 report)"), .timeLimit(.minutes(1)))
+    /// given by an SSH_ASKPASS script): KEY may name the public key or the encrypted private key. Without an agent,
+    /// with an agent lacking the key, and with an agent that does not answer, a one-line error and no archive.
+    @Test(.timeLimit(.minutes(1)))
     func signsThroughSSHAgentWithAPassphraseProtectedKey() throws {
         let s = try Setup()
         defer { s.dir.remove() }
         let locked = s.dir.file("locked")
-        #expect(try Self.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "correct horse", "-C", "locked", "-f", locked]).status == 0)
+        let passphrase = "correct horse"
+        #expect(try Self.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "locked", "-f", locked]).status == 0)
         try s.write(s.signers, "alice@example.com \(try s.publicKey(locked))\n")
-        // Without an agent: a clear error, exit 2, no archive.
-        let noAgent = try Self.run("authx", ["export", s.database, "-o", s.archive, "--sign-key", locked], environment: ["SSH_AUTH_SOCK": ""])
-        #expect(noAgent.status == 2 && noAgent.stderr.contains("passphrase-protected"), "\(noAgent.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: s.archive))
+        func isOneLine(_ text: String) -> Bool { text.split(separator: "\n").count == 1 }
 
-        let socket = s.dir.file("agent.sock")
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        agent.arguments = ["ssh-agent", "-D", "-a", socket]
-        agent.standardOutput = FileHandle.nullDevice
-        try agent.run()
-        defer {
-            agent.terminate()
-            agent.waitUntilExit()
-        }
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(50_000) }
-        let env = ["SSH_AUTH_SOCK": socket]
+        // No agent: the encrypted private key is a usage error (2), the public key a runtime one (3); no archive.
+        let noAgent = try Self.run("authx", ["export", s.database, "-o", s.archive, "--sign-key", locked], environment: ["SSH_AUTH_SOCK": ""])
+        #expect(noAgent.status == 2 && noAgent.stderr.contains("passphrase-protected") && isOneLine(noAgent.stderr), "\(noAgent.stderr)")
+        let noAgentPub = try Self.run(
+            "authx", ["export", s.database, "-o", s.archive, "--sign-key", locked + ".pub"], environment: ["SSH_AUTH_SOCK": ""])
+        #expect(noAgentPub.status == 3 && noAgentPub.stderr.contains("SSH_AUTH_SOCK is not set") && isOneLine(noAgentPub.stderr), "\(noAgentPub.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.archive) && !FileManager.default.fileExists(atPath: s.archive + ".sig"))
+
+        let agent = try RunningAgent(socket: s.dir.file("agent.sock"))
+        defer { agent.stop() }
+        let env = ["SSH_AUTH_SOCK": agent.socket]
         // The agent does not hold the key yet.
         let missing = try Self.run("authx", ["sign", s.database, "--key", locked + ".pub"], environment: env)
-        #expect(missing.status == 3 && missing.stderr.contains("does not hold the key"), "\(missing.stderr)")
+        #expect(missing.status == 3 && missing.stderr.contains("does not hold the key") && isOneLine(missing.stderr), "\(missing.stderr)")
+        let missingExport = try Self.run("authx", ["export", s.database, "-o", s.archive, "--sign-key", locked + ".pub"], environment: env)
+        #expect(missingExport.status == 3 && missingExport.stderr.contains("does not hold the key"), "\(missingExport.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.archive) && !FileManager.default.fileExists(atPath: s.database + ".sig"))
 
         let askpass = s.dir.file("askpass.sh")
-        try s.write(askpass, "#!/bin/sh\necho 'correct horse'\n")
+        try s.write(askpass, "#!/bin/sh\necho '\(passphrase)'\n")
         chmod(askpass, 0o700)
-        let added = try Self.run(
-            "ssh-add", [locked], environment: env.merging(["SSH_ASKPASS": askpass, "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"]) { $1 })
+        let added = try Self.run("ssh-add", [locked], environment: env.merging(["SSH_ASKPASS": askpass, "SSH_ASKPASS_REQUIRE": "force"]) { $1 })
         #expect(added.status == 0, "ssh-add: \(added.stderr)")
 
         let exported = try Self.run("authx", ["export", s.database, "-o", s.archive, "--sign-key", locked + ".pub"], environment: env)
         #expect(exported.status == 0, "\(exported.stderr)")
-        #expect(!exported.stderr.contains("correct horse") && !exported.stdout.contains("correct horse"))
-        #expect(try s.sshVerify(s.archive).status == 0)
-        #expect(try Self.run("authx", ["verify", s.archive, "--allowed-signers", s.signers]).status == 0)
+        #expect(!exported.stderr.contains(passphrase) && !exported.stdout.contains(passphrase))
+        let checked = try s.sshVerify(s.archive)
+        #expect(checked.status == 0 && checked.stdout.contains("Good \"auth_export\" signature for alice@example.com"), "\(checked.stderr)")
+        let verified = try Self.run("authx", ["verify", s.archive, "--allowed-signers", s.signers])
+        #expect(verified.status == 0 && verified.stdout.contains("signed by alice@example.com"), "\(verified.stderr)")
         // The encrypted private key file works too: its public half names the agent's key.
         let signed = try Self.run("authx", ["sign", s.archive, "--key", locked, "--signature", s.dir.file("b.sig")], environment: env)
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(try s.sshVerify(s.archive, signature: s.dir.file("b.sig")).status == 0)
+
+        // An agent that does not answer (stopped): authx gives up after AUTHX_SSH_AGENT_TIMEOUT with one line.
+        agent.pause(true)
+        let stalled = try Self.run(
+            "authx", ["sign", s.archive, "--key", locked + ".pub", "--signature", s.dir.file("c.sig")],
+            environment: env.merging(["AUTHX_SSH_AGENT_TIMEOUT": "1"]) { $1 })
+        agent.pause(false)
+        #expect(stalled.status == 3 && stalled.stderr.contains("did not answer within 1 s") && isOneLine(stalled.stderr), "\(stalled.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir.file("c.sig")))
+        let badTimeout = try Self.run(
+            "authx", ["sign", s.archive, "--key", locked + ".pub", "--signature", s.dir.file("c.sig")],
+            environment: env.merging(["AUTHX_SSH_AGENT_TIMEOUT": "soon"]) { $1 })
+        #expect(badTimeout.status == 3 && badTimeout.stderr.contains("AUTHX_SSH_AGENT_TIMEOUT must be"), "\(badTimeout.stderr)")
     }
 }

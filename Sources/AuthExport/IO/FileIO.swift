@@ -4,14 +4,22 @@ import Glibc
 import Darwin
 #endif
 
+/// The `errno` of a failed system call, kept under an ``ArchiveError`` so that a caller can tell, say, a timeout
+/// (`EAGAIN` on a socket with `SO_RCVTIMEO`) from other failures.
+package struct SystemErrno: Error, Sendable, CustomStringConvertible {
+    package let code: Int32
+    package var description: String { "errno \(code) (\(FileIO.errnoMessage(code)))" }
+}
+
 /// Thin POSIX file helpers that retry on EINTR and throw ``ArchiveError`` with code `.io`.
 package enum FileIO {
     package static func errnoMessage(_ code: Int32 = errno) -> String {
         strerror(code).map { String(cString: $0) } ?? "error \(code)"
     }
 
+    /// An `.io` error saying what failed and why; the errno is kept as `underlying` (``SystemErrno``).
     package static func ioError(_ what: String, path: String?, code: Int32 = errno) -> ArchiveError {
-        ArchiveError(.io, "\(what): \(errnoMessage(code))", location: .init(path: path))
+        ArchiveError(.io, "\(what): \(errnoMessage(code))", location: .init(path: path), underlying: SystemErrno(code: code))
     }
 
     /// Writes all of `bytes` to `fd`.

@@ -8,6 +8,8 @@ import Glibc
 /// never reaches authx. The socket is `SSH_AUTH_SOCK`, as for ssh, git and `ssh-keygen -Y sign`.
 struct SSHAgentClient {
     let socketPath: String
+    /// How long to wait for the agent to accept a message and to answer it.
+    let timeoutSeconds: Int
 
     private static let requestIdentities: UInt8 = 11
     private static let identitiesAnswer: UInt8 = 12
@@ -17,15 +19,27 @@ struct SSHAgentClient {
     /// `SSH_AGENT_RSA_SHA2_512`: sign RSA with rsa-sha2-512, not SHA-1.
     private static let rsaSHA512Flag: UInt32 = 4
     private static let maxMessage = 256 << 10
+    /// The default wait for an answer: long enough for a user to confirm a key added with `ssh-add -c`.
+    static let defaultTimeoutSeconds = 120
+    /// The environment variable that sets another wait, in whole seconds (1...3600).
+    static let timeoutVariable = "AUTHX_SSH_AGENT_TIMEOUT"
 
-    /// The agent of `SSH_AUTH_SOCK`.
+    /// The agent of `SSH_AUTH_SOCK`, waited for as long as `AUTHX_SSH_AGENT_TIMEOUT` says (else 120 s).
     ///
-    /// - Throws: ``SignatureError`` `.agent` when `SSH_AUTH_SOCK` is not set.
+    /// - Throws: ``SignatureError`` `.agent` when `SSH_AUTH_SOCK` is not set, or `AUTHX_SSH_AGENT_TIMEOUT` is not a
+    ///   whole number of seconds from 1 to 3600.
     static func fromEnvironment(for key: SSHPublicKey) throws(SignatureError) -> SSHAgentClient {
         guard let path = getenv("SSH_AUTH_SOCK").map({ String(cString: $0) }), !path.isEmpty else {
             throw SignatureError(.agent, "the key \(key) must be signed with by ssh-agent, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add the key, or pass an unencrypted private key)")
         }
-        return SSHAgentClient(socketPath: path)
+        var timeout = defaultTimeoutSeconds
+        if let text = getenv(timeoutVariable).map({ String(cString: $0) }), !text.isEmpty {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw SignatureError(.agent, "\(timeoutVariable) must be a whole number of seconds from 1 to 3600, not '\(text)'")
+            }
+            timeout = seconds
+        }
+        return SSHAgentClient(socketPath: path, timeoutSeconds: timeout)
     }
 
     /// Asks the agent to sign `data` with `key`; returns the signature blob.
@@ -86,21 +100,27 @@ struct SSHAgentClient {
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             for (i, byte) in pathBytes.enumerated() { buffer[i] = byte }
         }
+        // A stopped or busy agent must not hang authx: every send and receive (and connect) waits at most the
+        // timeout; read and write then fail with EAGAIN, reported as "did not answer within N s".
+        var timeout = timeval(tv_sec: time_t(timeoutSeconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard connected == 0 else { throw failure("cannot connect to ssh-agent at \(socketPath) (SSH_AUTH_SOCK)") }
-        // An agent may ask its user to confirm (ssh-add -c): wait, but not forever.
-        var timeout = timeval(tv_sec: 120, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard connected == 0 else {
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS { throw timedOut() }
+            throw failure("cannot connect to ssh-agent at \(socketPath) (SSH_AUTH_SOCK)")
+        }
         var framed = SSHWireWriter()
         framed.string(message)
         let written = framed.bytes.withUnsafeBytes { buffer in
             Result { () throws(ArchiveError) in try FileIO.writeAll(fd, buffer, path: socketPath) }
         }
         if case .failure(let error) = written {
+            if Self.isTimeout(error) { throw timedOut() }
             throw SignatureError(.agent, "cannot write to ssh-agent: \(error.message)")
         }
         let header = try read(fd, count: 4)
@@ -120,10 +140,20 @@ struct SSHAgentClient {
         switch result {
         case .success(let count): got = count
         case .failure(let error):
-            throw SignatureError(.agent, "cannot read from ssh-agent (no answer in 120 s, or it failed): \(error.message)")
+            if Self.isTimeout(error) { throw timedOut() }
+            throw SignatureError(.agent, "cannot read from ssh-agent: \(error.message)")
         }
         guard got == count else { throw SignatureError(.agent, "ssh-agent closed the connection mid-message") }
         return bytes
+    }
+
+    private static func isTimeout(_ error: ArchiveError) -> Bool {
+        guard let code = (error.underlying as? SystemErrno)?.code else { return false }
+        return code == EAGAIN || code == EWOULDBLOCK
+    }
+
+    private func timedOut() -> SignatureError {
+        SignatureError(.agent, "ssh-agent at \(socketPath) (SSH_AUTH_SOCK) did not answer within \(timeoutSeconds) s (is it stopped, or waiting for a confirmation? \(Self.timeoutVariable) sets the wait)")
     }
 
     private func failure(_ what: String) -> SignatureError {
