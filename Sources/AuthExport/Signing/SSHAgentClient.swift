@@ -30,7 +30,7 @@ struct SSHAgentClient {
     ///   whole number of seconds from 1 to 3600.
     static func fromEnvironment(for key: SSHPublicKey) throws(SignatureError) -> SSHAgentClient {
         guard let path = getenv("SSH_AUTH_SOCK").map({ String(cString: $0) }), !path.isEmpty else {
-            throw SignatureError(.agent, "the key \(key) must be signed with by ssh-agent, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add the key, or pass an unencrypted private key)")
+            throw SignatureError(.agent, "signing with the key \(key) needs the ssh-agent holding it, but SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add the key, or pass an unencrypted private key)")
         }
         var timeout = defaultTimeoutSeconds
         if let text = getenv(timeoutVariable).map({ String(cString: $0) }), !text.isEmpty {
