@@ -19,7 +19,7 @@ public protocol ArchiveSidecar: ArchiveByteObserver {
     /// Forgets the bytes seen: the writer calls it when it starts a file (an export that restarts makes a new
     /// writer with the same sidecars).
     func start()
-    /// The sidecar's bytes, from everything ``update(_:)`` saw.
+    /// The sidecar's bytes, from everything ``ArchiveByteObserver/update(_:)`` saw.
     func contents() throws -> [UInt8]
 }
 

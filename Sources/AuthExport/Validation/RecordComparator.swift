@@ -6,7 +6,7 @@ import Crypto
 /// row for tables without one).
 ///
 /// Values are compared in the archive's logical form, digested as ``ArchiveVerifier/Options/checkKeys`` digests
-/// keys (``CellDigester``): under the old side's logical type a uuid equals its other spellings (dashed or not,
+/// keys (`CellDigester`): under the old side's logical type a uuid equals its other spellings (dashed or not,
 /// upper case, 16 bytes), a timestamp its spellings with a space, `+00:00` or trailing zeros, a decimal its value
 /// (`12.50` = `12.5` = 12), JSON its value whatever the key order and whitespace; text and bytes compare exactly.
 ///

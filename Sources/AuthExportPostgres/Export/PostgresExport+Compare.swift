@@ -3,7 +3,7 @@ public import AuthExport
 extension PostgresExport {
     /// Compares an archive with a PostgreSQL schema (`authx verify FILE --against postgresql://…`): the schema is
     /// read as ``export(from:to:options:)`` reads it — one `REPEATABLE READ, READ ONLY` snapshot, the same catalog
-    /// and `COPY` readers — into the record stream an archive of it would hold, and ``RecordComparator`` compares
+    /// and `COPY` readers — into the record stream an archive of it would hold, and `RecordComparator` compares
     /// the two in the archive's logical form. Names over 63 bytes are looked up under the name the restore gives
     /// them; a restore's deliberate type translations and representations are no differences; identity and
     /// serial sequences must be past the highest key.
@@ -14,6 +14,8 @@ extension PostgresExport {
     /// ```
     ///
     /// - Parameters:
+    ///   - archive: the archive file (`-` for standard input).
+    ///   - connection: a libpq connection string (URL or `key=value`); the session is read-only.
     ///   - options: the export's options: `schema`, `tables` (which limits both sides), `progress`, `isCancelled`.
     ///   - reader: how the archive is read (threads, a signature check); the database stream is read with the defaults.
     ///   - comparison: what to report; its `tables` filter and name mapping are replaced.

@@ -42,7 +42,7 @@ public struct SQLiteExportOptions: Sendable {
     /// The program named in the archive header.
     public var producer = "authx"
     /// Files made from the archive's bytes as they are written and published beside it, such as a detached
-    /// signature (``ArchiveWriter/Options/sidecars``).
+    /// signature (`ArchiveWriter.Options.sidecars`).
     public var sidecars: [any ArchiveSidecar] = []
 
     /// Creates the default options.

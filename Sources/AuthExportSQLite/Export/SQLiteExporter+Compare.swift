@@ -3,7 +3,7 @@ import AuthExport
 extension SQLiteExporter {
     /// Compares an archive with a SQLite database (`authx verify FILE --against DB`): the database is read as
     /// ``export(source:to:options:)`` reads it — one read transaction, the same schema reader and row reader —
-    /// into the record stream an archive of it would hold, and ``RecordComparator`` compares the two in the
+    /// into the record stream an archive of it would hold, and `RecordComparator` compares the two in the
     /// archive's logical form (a restore's deliberate type translations and representations are no differences).
     ///
     /// ```swift
@@ -12,6 +12,8 @@ extension SQLiteExporter {
     /// ```
     ///
     /// - Parameters:
+    ///   - archive: the archive file (`-` for standard input).
+    ///   - source: the SQLite database (a path or `sqlite:///` URL), opened read-only.
     ///   - options: the export's options: `tables` limits both sides; `progress` and `isCancelled` apply.
     ///   - reader: how the archive is read (threads, a signature check); the database stream is read with the defaults.
     ///   - comparison: what to report; its `tables` filter is replaced by the export's.

@@ -44,7 +44,7 @@ public struct SQLiteRestoreOptions: Sendable {
     /// Receives progress events on the restoring thread.
     public var progress: ProgressHandler?
     /// How the archive is read. By default a regular file's members are inflated on a second thread (with two or
-    /// more CPUs) while the calling thread converts rows; a ``ArchiveReader/Options/byteCheck`` (a detached
+    /// more CPUs) while the calling thread converts rows; a `ArchiveReader.Options.byteCheck` (a detached
     /// signature checked as the archive streams) must hold before the new database is published.
     public var readerOptions = SQLiteRestore.readerOptions
     /// Polled between rows and, through SQLite's progress handler, inside long statements: once it returns true
