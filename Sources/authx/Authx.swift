@@ -23,9 +23,10 @@ struct Authx: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let invocation = Invocation(arguments)
+        SafeOutput.register(arguments: arguments)
         if arguments.isEmpty {
             // A bare `authx` is a usage error (exit 2), not a success: print the help on standard error.
-            printError(helpMessage())
+            printErrorBlock(helpMessage())
             Glibc.exit(CLIErrors.usage.rawValue)
         }
         do {

@@ -193,14 +193,25 @@ enum CLIOutput {
 
     /// Prints one JSON document on standard output (standard error when ``jsonToStandardError``).
     static func printJSONDocument(_ value: JSONValue) {
-        if jsonToStandardError { printError(value.compactText) } else { print(value.compactText) }
+        let text = SafeOutput.json(value.compactText)
+        if jsonToStandardError { writeStandardError(text) } else { print(text) }
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a one-line message to standard error (masked, control characters escaped: ``SafeOutput``).
 func printError(_ message: String) {
+    writeStandardError(SafeOutput.line(message))
+}
+
+/// Writes multi-line text (the help) to standard error (masked, escaped but for line breaks).
+func printErrorBlock(_ text: String) {
+    writeStandardError(SafeOutput.block(text))
+}
+
+/// Writes `text` and a newline to standard error as it is: only for text ``SafeOutput`` made safe.
+private func writeStandardError(_ text: String) {
     var stderr = StandardError()
-    print(message, to: &stderr)
+    print(text, to: &stderr)
 }
 
 /// A warning or note on standard error: `authx <command>: warning: <message>`.

@@ -119,25 +119,25 @@ struct ComparisonOptions: ParsableArguments {
             return
         }
         for table in report.tables where !table.isSame {
-            Swift.print(table.summary(added: added, removed: removed))
-            for change in table.schemaChanges { Swift.print("  schema: \(change)") }
-            for problem in table.sequenceProblems { Swift.print("  \(problem)") }
+            printLine(table.summary(added: added, removed: removed))
+            for change in table.schemaChanges { printLine("  schema: \(change)") }
+            for problem in table.sequenceProblems { printLine("  \(problem)") }
             func more(_ shown: Int, _ total: Int64) -> String { Int64(shown) < total ? " …" : "" }
             if !table.addedKeys.isEmpty {
-                Swift.print("  \(added): " + table.addedKeys.joined(separator: ", ") + more(table.addedKeys.count, table.added))
+                printLine("  \(added): " + table.addedKeys.joined(separator: ", ") + more(table.addedKeys.count, table.added))
             }
             if !table.removedKeys.isEmpty {
-                Swift.print("  \(removed): " + table.removedKeys.joined(separator: ", ") + more(table.removedKeys.count, table.removed))
+                printLine("  \(removed): " + table.removedKeys.joined(separator: ", ") + more(table.removedKeys.count, table.removed))
             }
             if !table.changedKeys.isEmpty {
-                Swift.print("  changed: " + table.changedKeys.map { "\($0.key) (\($0.columns.joined(separator: ", ")))" }
+                printLine("  changed: " + table.changedKeys.map { "\($0.key) (\($0.columns.joined(separator: ", ")))" }
                     .joined(separator: ", ") + more(table.changedKeys.count, table.changed))
             }
         }
         if !quiet || !report.isSame {
             let differing = report.tables.filter { !$0.isSame }.count
             let rows = report.tables.reduce(Int64(0)) { $0 + $1.newRows }
-            Swift.print(report.isSame
+            printLine(report.isSame
                 ? "\(old) and \(new): \(same): \(report.tables.count) tables, \(grouped(rows)) rows"
                 : "\(old) and \(new): \(different): \(differing) of \(report.tables.count) tables differ")
         }

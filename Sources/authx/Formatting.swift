@@ -15,7 +15,7 @@ func formatBytes(_ bytes: Int64) -> String {
 
 /// Prints a JSON document (compact, one line) on standard output.
 func printJSON(_ value: JSONValue) {
-    print(value.compactText)
+    print(SafeOutput.json(value.compactText))
 }
 
 extension ArchiveError {

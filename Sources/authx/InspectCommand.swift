@@ -46,16 +46,16 @@ struct InspectCommand: ParsableCommand {
             return
         }
         let h = listing.header
-        print("archive:  \(file) (\(formatBytes(listing.fileSize)))")
-        print("format:   \(FormatVersion.formatName) \(h.version), created \(h.createdAt) by \(h.producer)")
+        printLine("archive:  \(file) (\(formatBytes(listing.fileSize)))")
+        printLine("format:   \(FormatVersion.formatName) \(h.version), created \(h.createdAt) by \(h.producer)")
         var source = "\(h.source.backend) database \(h.source.database)"
         if let version = h.source.serverVersion { source += " (version \(version))" }
-        print("source:   \(source)")
-        print("contents: \(listing.end.tables) tables, \(listing.end.rows) rows, \(listing.objects.count) views/triggers")
-        if let signature { print("signature: \(signature.text)") }
-        print("")
+        printLine("source:   \(source)")
+        printLine("contents: \(listing.end.tables) tables, \(listing.end.rows) rows, \(listing.objects.count) views/triggers")
+        if let signature { printLine("signature: \(signature.text)") }
+        printLine()
         let nameWidth = min(40, max(5, listing.tables.map { $0.schema.name.count }.max() ?? 5))
-        print(pad("TABLE", nameWidth) + "  " + lpad("ROWS", 10) + "  " + lpad("COMPRESSED", 10) + "  " + lpad("RAW", 10) + "  COLUMNS")
+        printLine(pad("TABLE", nameWidth) + "  " + lpad("ROWS", 10) + "  " + lpad("COMPRESSED", 10) + "  " + lpad("RAW", 10) + "  COLUMNS")
         for (table, entry) in listing.tables {
             let columns = table.columns.map { c -> String in
                 var s = "\(c.name) \(c.type.rawValue)"
@@ -63,15 +63,15 @@ struct InspectCommand: ParsableCommand {
                 if table.primaryKey.contains(c.name) { s += "*" }
                 return s
             }.joined(separator: ", ")
-            print(
+            printLine(
                 pad(table.name, nameWidth) + "  " + lpad("\(entry.rows)", 10) + "  " + lpad(formatBytes(entry.compressedBytes), 10)
                     + "  " + lpad(formatBytes(entry.uncompressedBytes), 10) + "  " + columns)
         }
         for object in listing.objects {
-            print("\(object.type) \(object.name)" + (object.table.map { " on \($0)" } ?? ""))
+            printLine("\(object.type) \(object.name)" + (object.table.map { " on \($0)" } ?? ""))
         }
-        print("")
-        print("(! = NOT NULL, * = primary key)")
+        printLine()
+        printLine("(! = NOT NULL, * = primary key)")
     }
 
     private static func pad(_ s: String, _ width: Int) -> String {

@@ -76,7 +76,7 @@ final class ProgressRenderer: @unchecked Sendable {
             break
         }
         lastDraw = now
-        draw(Self.cut(line(for: event, now: now), to: Self.terminalWidth()))
+        draw(Self.cut(SafeOutput.line(line(for: event, now: now)), to: Self.terminalWidth()))
     }
 
     /// The text of the line for `event`.

@@ -201,10 +201,11 @@ struct RestoreCommand: ParsableCommand {
         if dryRun {
             if create { throw CommandFailure.usage("--create cannot be combined with --dry-run") }
             let plan = try mapped { try PostgresRestore.plan(archive: archive, options: options) }
-            print(plan.sql)
+            printBlock(plan.sql)
             if !plan.notes.isEmpty {
-                print("\n-- notes")
-                for note in plan.notes { print("-- \(note.kind.rawValue): \(note)") }
+                printLine()
+                printLine("-- notes")
+                for note in plan.notes { printLine("-- \(note.kind.rawValue): \(note)") }
             }
             return
         }
@@ -281,7 +282,7 @@ struct RestoreCommand: ParsableCommand {
             throw CommandFailure.usage("--force, --full-check and --dry-run do not apply to --data-only into SQLite")
         }
         if dryRun {
-            print(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
+            printBlock(try SQLiteRestore.plan(archive: archive, options: options), terminator: "")
             return
         }
         let progress = ProgressRenderer.make("restore", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: archive))

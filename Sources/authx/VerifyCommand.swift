@@ -105,8 +105,8 @@ struct VerifyCommand: ParsableCommand {
                 ] + (report.isValid ? [] : [("error", failure)]) + (signature?.jsonMember ?? [])))
         } else if report.isValid {
             if !quiet {
-                if let line = signature?.line { print("\(file): \(line)") }
-                print("\(file): OK: \(report.tables.count) tables, \(report.rows) rows, \(formatBytes(report.bytes))")
+                if let line = signature?.line { printLine("\(file): \(line)") }
+                printLine("\(file): OK: \(report.tables.count) tables, \(report.rows) rows, \(formatBytes(report.bytes))")
             }
         } else {
             for problem in report.problems { printError("\(problem)") }

@@ -115,7 +115,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible, CustomDebu
         let context = parts.isEmpty ? "" : parts.joined(separator: ", ") + ": "
         var text = prefix + context + message
         if let offset = location.byteOffset { text += " (at byte \(offset))" }
-        return text
+        return DisplayText.escaped(text)
     }
 
     /// The description, the code and the chain of underlying errors.

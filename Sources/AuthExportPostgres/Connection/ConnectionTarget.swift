@@ -79,24 +79,92 @@ package enum ConnectionTarget: Sendable, Equatable {
     /// The connection string with its password replaced by `***` (URL userinfo, `password=` keywords and query
     /// parameters). Safe to print.
     package static func redact(_ conninfo: String) -> String {
-        var text = conninfo
-        for secret in passwords(in: conninfo) where !secret.isEmpty {
-            text = text.replacingAll(secret, with: "***")
-        }
-        return text
+        maskingPasswords(in: conninfo, secrets: passwords(in: conninfo))
     }
 
     /// Replaces every password of `conninfo` that appears in `message` with `***`.
     package static func scrub(_ message: String, conninfo: String) -> String {
-        var text = message
-        for secret in passwords(in: conninfo) where secret.count >= 1 {
-            text = text.replacingAll(secret, with: "***")
+        maskingPasswords(in: message, secrets: passwords(in: conninfo))
+    }
+
+    /// `text` with every password it shows replaced by `***`: the one masking function of everything authx prints.
+    ///
+    /// Masks each of `secrets` (passwords known from the command line, as spelled and decoded) wherever it appears,
+    /// then, in any URL-looking word (`scheme://user:PASSWORD@host…`, whatever the scheme), the userinfo after its
+    /// first `:`, and the value of every `password=` (libpq keyword strings, URL query parameters; a quoted value
+    /// keeps its quotes).
+    package static func maskingPasswords(in text: String, secrets: [String] = []) -> String {
+        var masked = text
+        for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty && secret != "***" {
+            masked = masked.replacingAll(secret, with: "***")
         }
-        return text
+        return maskingPasswordKeywords(in: maskingURLUserinfo(in: masked))
+    }
+
+    /// `scheme://user:secret@host` → `scheme://user:***@host`, for every `://` of `text`.
+    private static func maskingURLUserinfo(in text: String) -> String {
+        guard text.contains("://") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let sep = rest.firstRange(of: "://") {
+            out += rest[..<sep.upperBound]
+            rest = rest[sep.upperBound...]
+            // The authority ends at the path, query or fragment, or where the word ends.
+            let end = rest.firstIndex(where: { "/?#\"'<> \t\n\r".contains($0) }) ?? rest.endIndex
+            let authority = rest[..<end]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                out += authority[...colon]
+                out += "***"
+                out += authority[at...]
+            } else {
+                out += authority
+            }
+            rest = rest[end...]
+        }
+        return out + rest
+    }
+
+    /// `password=secret`, `password = 'a b'`, `?password=secret&…` → the value replaced by `***`.
+    private static func maskingPasswordKeywords(in text: String) -> String {
+        guard text.contains("password") else { return text }
+        let chars = Array(text)
+        var out = ""
+        var i = 0
+        let keyword = Array("password")
+        while i < chars.count {
+            guard chars[i] == "p", i + keyword.count <= chars.count, Array(chars[i..<(i + keyword.count)]) == keyword
+            else {
+                out.append(chars[i])
+                i += 1
+                continue
+            }
+            var j = i + keyword.count
+            while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+            guard j < chars.count, chars[j] == "=" else {
+                out.append(contentsOf: chars[i..<(i + keyword.count)])
+                i += keyword.count
+                continue
+            }
+            j += 1
+            while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+            out.append(contentsOf: chars[i..<j])
+            if j < chars.count, chars[j] == "'" {
+                var k = j + 1
+                while k < chars.count, chars[k] != "'" { k += chars[k] == "\\" ? 2 : 1 }
+                out += "'***'"
+                i = min(k + 1, chars.count)
+            } else {
+                var k = j
+                while k < chars.count, !" \t\n\r&\"',;)".contains(chars[k]) { k += 1 }
+                if k > j { out += "***" }
+                i = k
+            }
+        }
+        return out
     }
 
     /// The password literals in a connection string, as spelled (still percent-encoded in URLs) and decoded.
-    static func passwords(in conninfo: String) -> [String] {
+    package static func passwords(in conninfo: String) -> [String] {
         var found: [String] = []
         let s = conninfo.trimmingSpaces()
         if let sep = s.firstRange(of: "://") {

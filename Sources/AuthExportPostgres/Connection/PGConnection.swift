@@ -1,4 +1,5 @@
 internal import CLibPQ
+import AuthExport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -230,14 +231,54 @@ package final class PGConnection {
 
     /// Quotes an identifier: `"` + the name with `"` doubled + `"`, so any name is data, never SQL.
     ///
+    /// A name holding a control character (``DisplayText/needsEscape(_:keepingLineBreaks:)``) is written
+    /// `U&"…\001B…"` instead: the same identifier to the server, and a printed plan that cannot drive a terminal.
+    ///
     /// - Precondition: `name` has no NUL character (``IdentifierMap`` rejects those first).
     package static func quoteIdentifier(_ name: String) -> String {
+        guard name.unicodeScalars.contains(where: { DisplayText.needsEscape($0) }) else {
+            return quoteIdentifierParameter(name)
+        }
+        var out = "U&\""
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\"\""
+            case "\\": out += "\\\\"
+            case _ where DisplayText.needsEscape(scalar): out += unicodeEscape(scalar, prefix: "\\")
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A quoted identifier as a parameter value for `$1::regclass` or `pg_get_serial_sequence` (their parsers know
+    /// `"…"` but not `U&"…"`): never part of SQL text.
+    package static func quoteIdentifierParameter(_ name: String) -> String {
         "\"" + name.replacingAll("\"", with: "\"\"") + "\""
     }
 
-    /// Quotes a string literal for SQL (`'` doubled; `E''` never needed with standard_conforming_strings on).
+    /// Quotes a string literal for SQL: `'` doubled; a value holding a backslash or a control character is written
+    /// `E'…'` (backslashes doubled, control characters as `\uXXXX`), which reads the same whatever
+    /// `standard_conforming_strings` says and prints safely.
     package static func quoteLiteral(_ value: String) -> String {
-        "'" + value.replacingAll("'", with: "''") + "'"
+        let needsE = value.unicodeScalars.contains { $0 == "\\" || DisplayText.needsEscape($0) }
+        guard needsE else { return "'" + value.replacingAll("'", with: "''") + "'" }
+        var out = "E'"
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "'": out += "''"
+            case "\\": out += "\\\\"
+            case _ where DisplayText.needsEscape(scalar): out += unicodeEscape(scalar, prefix: "\\u")
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "'"
+    }
+
+    /// `scalar` as `prefix` and 4 hex digits (every character that needs escaping is below U+10000).
+    private static func unicodeEscape(_ scalar: Unicode.Scalar, prefix: String) -> String {
+        let hex = String(scalar.value, radix: 16)
+        return prefix + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     // MARK: COPY FROM STDIN

@@ -96,7 +96,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let operation { text += " while \(operation)" }
         if let hint { text += "; hint: \(hint)" }
-        return text
+        return DisplayText.escaped(text)
     }
 
     /// Everything: the description, the code, and the server's detail, context and the statement.

@@ -186,8 +186,7 @@ struct PostgresExpressionEmitter {
 
     /// A string literal PostgreSQL reads the same whatever `standard_conforming_strings` says.
     static func literal(_ s: String) -> String {
-        guard s.contains("\\") else { return PGConnection.quoteLiteral(s) }
-        return "E'" + s.replacingAll("\\", with: "\\\\").replacingAll("'", with: "''") + "'"
+        PGConnection.quoteLiteral(s)
     }
 
     static func booleanLiteral(_ e: SQLExpression) -> String? {

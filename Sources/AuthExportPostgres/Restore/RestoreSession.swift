@@ -200,7 +200,8 @@ final class RestoreSession {
             switch record {
             case .header(let header):
                 backend = header.source.backend
-                emit("-- archive: \(header.producer), source \(header.source.backend) database \(header.source.database), created \(header.createdAt)")
+                emit(DisplayText.sqlComment(
+                    "archive: \(header.producer), source \(header.source.backend) database \(header.source.database), created \(header.createdAt)"))
             case .table(let table):
                 try startTable(table)
                 sink = loader?.rowSink()
@@ -346,7 +347,7 @@ final class RestoreSession {
             switch statement.mode {
             case .required: break
             case .fallback(_, let fallbackSQL, _):
-                script.append("-- if this fails because the key columns hold NULLs: \(fallbackSQL);")
+                script.append(DisplayText.sqlComment("if this fails because the key columns hold NULLs: \(fallbackSQL);"))
             case .attempt:
                 script.append("-- translated: reported and skipped if PostgreSQL rejects it")
             }
@@ -664,7 +665,7 @@ final class RestoreSession {
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '', a.attnotnull, "
                 + "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' FROM pg_attribute a "
                 + "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            [plan.qualified(schema)], operation: "reading the columns of \(table)")
+            [plan.qualifiedParameter(schema)], operation: "reading the columns of \(table)")
         var columns: [String: PGType] = [:]
         var problems: [String] = []
         let archiveNames = Set(plan.columns.map(\.pgName))
@@ -743,7 +744,7 @@ final class RestoreSession {
         let fks = try query(
             "SELECT con.conrelid::regclass::text, con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con "
                 + "WHERE con.contype = 'f' AND NOT con.condeferrable AND (con.conrelid = $1::regclass OR con.confrelid = $1::regclass)",
-            [qualified], operation: "reading the foreign keys of \(table)")
+            [plan.qualifiedParameter(schema)], operation: "reading the foreign keys of \(table)")
         for row in fks.rows {
             guard let owner = row[0], let name = row[1], let definition = row[2] else { continue }
             let key = owner + "\u{0}" + name
@@ -774,7 +775,7 @@ final class RestoreSession {
             // Keep the widened types for what follows.
             if let index = planIndex[plan.source.name] { plans[index] = loader.plan }
         } else if isDryRun && !options.schemaOnly {
-            script.append("-- \(end.rows) rows of \(plan.source.name)")
+            script.append(DisplayText.sqlComment("\(end.rows) rows of \(plan.source.name)"))
             rows = end.rows
         } else {
             rows = 0
@@ -965,7 +966,7 @@ final class RestoreSession {
             let serial = try query(
                 "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
                     + "AND NOT a.attisdropped AND pg_get_serial_sequence($2::text, a.attname::text) IS NOT NULL",
-                [plan.qualified(schema), plan.qualified(schema)], operation: "finding the sequences of \(plan.source.name)")
+                [plan.qualifiedParameter(schema), plan.qualifiedParameter(schema)], operation: "finding the sequences of \(plan.source.name)")
             for row in serial.rows {
                 guard let column = row[0] else { continue }
                 try run(plan.sequenceReset(schema: schema, column: column))

@@ -209,6 +209,11 @@ struct TablePlan {
         PGConnection.quoteIdentifier(schema) + "." + PGConnection.quoteIdentifier(created ? createName : pgName)
     }
 
+    /// The qualified name as a `regclass`/text parameter reads it (`"schema"."name"`, never the `U&` form).
+    func qualifiedParameter(_ schema: String) -> String {
+        PGConnection.quoteIdentifierParameter(schema) + "." + PGConnection.quoteIdentifierParameter(pgName)
+    }
+
     /// A quoted column list of archive column names, or nil (with a note) if one is unknown.
     func columnList(_ names: [String], what: String, notes: inout [RestoreNote]) -> String? {
         var out: [String] = []

@@ -145,7 +145,7 @@ public enum SQLiteRestore {
             let session = SQLiteRestoreSession(connection: connection, mode: .plan, options: options, source: input)
             try session.run()
             var lines = session.plan
-            for warning in session.warnings { lines.append("-- warning: \(warning)") }
+            for warning in session.warnings { lines.append(DisplayText.sqlComment("warning: \(warning)")) }
             return lines.joined(separator: "\n") + "\n"
         } catch let error as SQLiteError {
             throw ArchiveError(.io, "SQLite: \(error.message)", underlying: error)

@@ -98,8 +98,9 @@ final class SQLiteRestoreSession {
         self.header = header
         isSQLiteSource = header.source.backend == "sqlite"
         plan.append(
-            "-- authx restore plan: \(header.source.backend) database \(header.source.database)"
-                + (header.source.serverVersion.map { " (\($0))" } ?? "") + ", archive format \(header.version)")
+            DisplayText.sqlComment(
+                "authx restore plan: \(header.source.backend) database \(header.source.database)"
+                    + (header.source.serverVersion.map { " (\($0))" } ?? "") + ", archive format \(header.version)"))
         plan.append("BEGIN;")
         var ended = false
         var sinceCheck = 0
@@ -321,8 +322,8 @@ final class SQLiteRestoreSession {
             insert = try wrap { () throws(SQLiteError) in try connection.prepare(insertSQL) }
         }
         if !options.schemaOnly {
-            plan.append("-- rows of \(schema.name): " + insertSQL + ";")
-            plan.append("--   " + described.joined(separator: "; "))
+            plan.append(DisplayText.sqlComment("rows of \(schema.name): " + insertSQL + ";"))
+            plan.append(DisplayText.sqlComment("  " + described.joined(separator: "; ")))
         }
         let withoutRowID =
             try wrap { () throws(SQLiteError) in
@@ -562,8 +563,8 @@ final class SQLiteRestoreSession {
         let insertSQL =
             "INSERT INTO \(SQLiteSyntax.quote(target.name)) (\(SQLiteSyntax.quoteList(insertColumns))) VALUES ("
             + Array(repeating: "?", count: insertColumns.count).joined(separator: ", ") + ")"
-        plan.append("-- rows of \(schema.name): " + insertSQL + ";")
-        plan.append("--   " + described.joined(separator: "; "))
+        plan.append(DisplayText.sqlComment("rows of \(schema.name): " + insertSQL + ";"))
+        plan.append(DisplayText.sqlComment("  " + described.joined(separator: "; ")))
         table.insert = try wrap { () throws(SQLiteError) in try connection.prepare(insertSQL) }
         table.parameters = parameters
         table.convertingAffinities = Array(repeating: nil, count: parameters.count)
@@ -627,7 +628,7 @@ final class SQLiteRestoreSession {
         let hasSequenceTable = try tableExists("sqlite_sequence")
         guard mode == .plan || hasSequenceTable else { return }
         for (table, value) in tables {
-            plan.append("-- sqlite_sequence: \(table) continues after \(value)")
+            plan.append(DisplayText.sqlComment("sqlite_sequence: \(table) continues after \(value)"))
             guard mode != .plan else { continue }
             let update = try wrap { () throws(SQLiteError) in
                 try connection.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?")
