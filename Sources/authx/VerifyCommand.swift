@@ -73,8 +73,11 @@ struct VerifyCommand: ParsableCommand {
         // The signature first: an archive not signed by an allowed signer is rejected before any other check.
         // (With --json a rejection is the common failure document: ok false, error.code signature_…/signer_….)
         let signature = try signaturePolicy.check(file: file)
-        options.reader.byteCheck = signature?.stream
-        if let against { return try verifyAgainst(against, byteCheck: signature?.stream) }
+        // A FILE.sha256 beside the archive is checked on the same read: a stale or damaged one fails (exit 1).
+        let sidecar = file == "-" ? nil : try ChecksumFile.StreamCheck(file: file)
+        let byteCheck = ArchiveByteChecks.combined([signature?.stream, sidecar])
+        options.reader.byteCheck = byteCheck
+        if let against { return try verifyAgainst(against, byteCheck: byteCheck) }
         let progress = ProgressRenderer.make("verify", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: file))
         let report: ArchiveVerifier.Report
         do {

@@ -186,14 +186,17 @@ import Testing
         try FileManager.default.copyItem(atPath: s.archive, toPath: genuine)
         try FileManager.default.copyItem(atPath: s.archive + ".sig", toPath: genuine + ".sig")
 
-        // The attacker's rewrite, with the library's own writer: everything recomputed.
+        // The attacker's rewrite, with the library's own writer: everything recomputed. (Written elsewhere and moved
+        // over the archive: authx's writer itself removes the old `.sig` when it replaces a file, the attacker's
+        // tools keep it.)
+        let forged = s.dir.file("forged.authx.gz")
         let reader = try ArchiveReader(path: genuine)
         var options = ArchiveWriter.Options()
         options.threads = 1
         var writer: ArchiveWriter?
         while let record = try reader.next() {
             switch record {
-            case .header(let header): writer = try ArchiveWriter(path: s.archive, overwrite: true, header: header, options: options)
+            case .header(let header): writer = try ArchiveWriter(path: forged, overwrite: true, header: header, options: options)
             case .table(let schema): try writer?.beginTable(schema)
             case .row(let values): try writer?.append(values)
             case .tableEnd:
@@ -204,6 +207,10 @@ import Testing
             }
         }
         try writer?.finish()
+        for suffix in ["", ".sha256"] {  // the attacker recomputes the checksum sidecar too
+            try FileManager.default.removeItem(atPath: s.archive + suffix)
+            try FileManager.default.moveItem(atPath: forged + suffix, toPath: s.archive + suffix)
+        }
         let plain = try Self.run("authx", ["verify", s.archive])
         #expect(plain.status == 0 && plain.stdout.contains("3 rows"), "plain verify passes the forgery: \(plain.stdout) \(plain.stderr)")
         let checked = try Self.run("authx", ["verify", s.archive, "--allowed-signers", s.signers])

@@ -104,8 +104,8 @@ import Testing
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         dead.waitUntilExit()
-        let stale = ".t.db.authx-\(AtomicDatabaseFile.hostTag)-\(dead.processIdentifier)-Ab12Cd"
-        let live = ".t.db.authx-\(AtomicDatabaseFile.hostTag)-\(getpid())-Zz99Yy"
+        let stale = ".t.db.authx-\(FileIO.hostTag)-\(dead.processIdentifier)-Ab12Cd"
+        let live = ".t.db.authx-\(FileIO.hostTag)-\(getpid())-Zz99Yy"
         for name in [stale, live] { try Data("partial".utf8).write(to: URL(fileURLWithPath: dir.file(name))) }
         let summary = try SQLiteRestore.restore(archive: archive, to: dir.file("t.db"), options: .init())
         #expect(summary.warnings.contains { $0.contains(stale) && $0.contains("interrupted restore") }, "\(summary.warnings)")

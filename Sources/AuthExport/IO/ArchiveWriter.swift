@@ -208,22 +208,50 @@ public final class ArchiveWriter {
             // Made before the archive is published: a sidecar that cannot be made (an agent refusing to sign)
             // fails the export with nothing published.
             let sidecarContents = try sidecars.map { ($0.suffix, try $0.contents()) }
-            try file?.commit()
-            state = .finished
-            pipeline.shutdown()
-            if let path {
-                let line = "\(fullHash)  \(FileIO.baseName(of: path))\n"
-                try AtomicFile.write(Array(line.utf8), to: path + ".sha256", overwrite: true)
-                for (suffix, contents) in sidecarContents {
-                    try AtomicFile.write(contents, to: path + suffix, overwrite: true)
-                }
-            }
+            try publish(sha256: fullHash, sidecars: sidecarContents)
             return Summary(
                 tables: index.count, rows: totalRows, bytes: bytesWritten, uncompressedBytes: uncompressedWritten,
                 sha256: fullHash)
         } catch {
             abort()
             throw error
+        }
+    }
+
+    /// Publishes the archive and its sidecars in the order of ``ChecksumFile``: the sidecars written and synced
+    /// unnamed first (a full disk fails here, nothing published), the sidecars of an earlier archive of this name
+    /// removed, the archive, the new sidecars. If a sidecar cannot be published after the archive was, an archive
+    /// that took a free name is removed again (nothing published); one that replaced another stays, whole, and the
+    /// error says its sidecar is missing.
+    private func publish(sha256: String, sidecars contents: [(String, [UInt8])]) throws {
+        guard let path, let file else {
+            state = .finished
+            pipeline.shutdown()
+            return
+        }
+        var staged: [AtomicFile] = []
+        defer { for sidecar in staged { sidecar.discard() } }
+        for (suffix, bytes) in [(ChecksumFile.suffix, ChecksumFile.line(sha256: sha256, file: path))] + contents {
+            staged.append(try AtomicFile.staged(bytes, path: path + suffix))
+        }
+        for suffix in ChecksumFile.sidecarSuffixes { unlink(path + suffix) }
+        try file.commit()
+        state = .finished
+        pipeline.shutdown()
+        for sidecar in staged {
+            do {
+                try sidecar.commit()
+            } catch {
+                if !overwrite {
+                    unlink(path)
+                    for other in staged { unlink(other.path) }
+                    throw ArchiveError(
+                        .io, "\(error.message); nothing was published", location: .init(path: path), underlying: error)
+                }
+                throw ArchiveError(
+                    .io, "\(error.message); \(path) was written (whole, checked by its end record) without it",
+                    location: .init(path: path), underlying: error)
+            }
         }
     }
 

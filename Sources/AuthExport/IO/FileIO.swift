@@ -86,6 +86,59 @@ package enum FileIO {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
+
+    /// This host's name, reduced to letters, digits and `_` (at most 32), in temporary file names: a process id is
+    /// only checked on the host that made the file.
+    package static let hostTag: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let kept = name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        let tag = String(String.UnicodeScalarView(kept.prefix(32)))
+        return tag.isEmpty ? "host" : tag
+    }()
+
+    /// The start of the name of every temporary file authx makes beside `path`: `.<name>.authx-<host>-`; the
+    /// process id and six unique characters follow (`.<name>.authx-<host>-<pid>-XXXXXX`).
+    package static func temporaryStem(for path: String) -> String {
+        "." + baseName(of: path) + ".authx-" + hostTag + "-"
+    }
+
+    /// Removes the temporary files beside `path` (``temporaryStem(for:)``, each with `sideSuffixes`) of processes
+    /// of this host that no longer run (`kill(pid, 0)` fails with `ESRCH`): what a SIGKILL or a power cut left.
+    /// Files of running processes and of other hosts are left alone.
+    ///
+    /// - Returns: the paths removed.
+    package static func removeStaleTemporaryFiles(beside path: String, sideSuffixes: [String] = [""]) -> [String] {
+        let directory = directory(of: path)
+        let stem = temporaryStem(for: path)
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var removed: [String] = []
+        let prefix = directory == "/" ? "/" : directory + "/"
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix(stem) else { continue }
+            let parts = name.dropFirst(stem.count).split(separator: "-", maxSplits: 1)
+            guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, parts[1].count >= 6, !parts[1].contains("-")
+            else { continue }
+            guard kill(pid, 0) == -1 && errno == ESRCH else { continue }
+            for suffix in sideSuffixes { unlink(prefix + name + suffix) }
+            removed.append(prefix + name)
+        }
+        return removed
+    }
+
+    /// A new, unused name for a temporary file beside `path` (``temporaryStem(for:)`` + pid + 6 random characters).
+    package static func temporaryName(beside path: String) -> String {
+        let directory = directory(of: path)
+        let prefix = directory == "/" ? "/" : directory + "/"
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        let unique = String((0..<6).map { _ in alphabet.randomElement() ?? "x" })
+        return prefix + temporaryStem(for: path) + "\(getpid())-" + unique
+    }
 }
 
 /// A file written privately (mode 0600) and published under its name only when complete.
@@ -100,6 +153,8 @@ package final class AtomicFile {
     private let overwrite: Bool
     private var tempPath: String?
     private var done = false
+    /// Temporary files of dead authx processes beside ``path`` (a SIGKILL between two steps), removed at ``init``.
+    package private(set) var removedStaleFiles: [String] = []
 
     package init(path: String, overwrite: Bool) throws(ArchiveError) {
         self.path = path
@@ -108,13 +163,15 @@ package final class AtomicFile {
             throw ArchiveError(.io, "\(path) already exists (use --force to overwrite)", location: .init(path: path))
         }
         let dir = FileIO.directory(of: path)
+        removedStaleFiles = FileIO.removeStaleTemporaryFiles(beside: path)
         var fd: Int32 = -1
         #if os(Linux)
         // O_TMPFILE is a composite macro Swift cannot import: __O_TMPFILE (020000000 on Linux) | O_DIRECTORY.
         fd = open(dir, 0o20_000_000 | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o600)
         #endif
         if fd < 0 {
-            var template = Array("\(dir)/.\(FileIO.baseName(of: path)).tmp-XXXXXX".utf8CString)
+            let prefix = dir == "/" ? "/" : dir + "/"
+            var template = Array("\(prefix)\(FileIO.temporaryStem(for: path))\(getpid())-XXXXXX".utf8CString)
             fd = template.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return -1 }
                 return mkstemp(base)
@@ -149,9 +206,13 @@ package final class AtomicFile {
             if !overwrite {
                 if linkat(AT_FDCWD, procPath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 { throw publishError() }
             } else {
-                let staging = "\(FileIO.directory(of: path))/.\(FileIO.baseName(of: path)).tmp-\(getpid())-\(fd)"
-                unlink(staging)
-                if linkat(AT_FDCWD, procPath, AT_FDCWD, staging, AT_SYMLINK_FOLLOW) != 0 { throw publishError() }
+                // A name a later run recognises: a SIGKILL between linkat() and rename() leaves a complete file
+                // under it, which the next AtomicFile beside `path` removes.
+                var staging = FileIO.temporaryName(beside: path)
+                while linkat(AT_FDCWD, procPath, AT_FDCWD, staging, AT_SYMLINK_FOLLOW) != 0 {
+                    guard errno == EEXIST else { throw publishError() }
+                    staging = FileIO.temporaryName(beside: path)
+                }
                 if rename(staging, path) != 0 {
                     let error = publishError()
                     unlink(staging)
@@ -184,19 +245,34 @@ package final class AtomicFile {
         if let tempPath { unlink(tempPath) }
     }
 
-    /// Writes a small file atomically (used for the `.sha256` sidecar).
+    /// Writes a small file atomically (a detached signature).
     package static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws(ArchiveError) {
-        let file = try AtomicFile(path: path, overwrite: overwrite)
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(ArchiveError) in try FileIO.writeAll(file.fd, buffer, path: path) }
-        }
+        let file = try staged(bytes, path: path)
         do {
-            try result.get()
             try file.commit()
         } catch {
             file.discard()
             throw error
         }
+    }
+
+    /// A small file written and synced, not yet published (replacing any file at `path` on ``commit()``): a
+    /// sidecar made before its archive is published.
+    package static func staged(_ bytes: [UInt8], path: String) throws(ArchiveError) -> AtomicFile {
+        let file = try AtomicFile(path: path, overwrite: true)
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ArchiveError) in
+                try FileIO.writeAll(file.fd, buffer, path: path)
+                if fsync(file.fd) != 0 { throw FileIO.ioError("cannot fsync", path: path) }
+            }
+        }
+        do {
+            try result.get()
+        } catch {
+            file.discard()
+            throw error
+        }
+        return file
     }
 }
 

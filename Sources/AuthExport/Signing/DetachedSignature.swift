@@ -34,7 +34,10 @@ public enum DetachedSignature {
     }
 
     /// The default signature path of a file: `FILE.sig`.
-    public static func signaturePath(for file: String) -> String { file + ".sig" }
+    public static func signaturePath(for file: String) -> String { file + signatureSuffix }
+
+    /// `.sig`: what ``signaturePath(for:)`` appends.
+    public static let signatureSuffix = ".sig"
 
     /// Signs a message hash.
     static func signature(digest: [UInt8], with key: SigningKey) throws(SignatureError) -> SSHSignature {
@@ -149,7 +152,7 @@ public enum DetachedSignature {
         public init(key: SigningKey) { self.key = key }
 
         /// `.sig`.
-        public var suffix: String { ".sig" }
+        public var suffix: String { DetachedSignature.signatureSuffix }
 
         /// Starts a new file.
         public func start() {

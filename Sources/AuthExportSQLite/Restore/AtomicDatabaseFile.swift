@@ -34,10 +34,9 @@ final class AtomicDatabaseFile {
         self.overwrite = overwrite
         try Self.checkTarget(target, overwrite: overwrite)
         let directory = Self.directory(of: target)
-        let name = target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
         let prefix = directory == "/" ? "/" : directory + "/"
-        let stem = ".\(name).authx-\(Self.hostTag)-"
-        removedStaleFiles = Self.removeStaleFiles(in: directory, stem: stem)
+        let stem = FileIO.temporaryStem(for: target)
+        removedStaleFiles = FileIO.removeStaleTemporaryFiles(beside: target, sideSuffixes: ["", "-journal", "-wal", "-shm"])
         var template = Array((prefix + stem + "\(getpid())-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else {
@@ -155,40 +154,6 @@ final class AtomicDatabaseFile {
         guard !isDone else { return }
         isDone = true
         for suffix in ["", "-journal", "-wal", "-shm"] { unlink(temporaryPath + suffix) }
-    }
-
-    /// This host's name, reduced to letters, digits and `_` (at most 32), in temporary file names: a process id is
-    /// only checked on the host that made the file.
-    static let hostTag: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let kept = name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
-        let tag = String(String.UnicodeScalarView(kept.prefix(32)))
-        return tag.isEmpty ? "host" : tag
-    }()
-
-    /// Removes `stem<pid>-XXXXXX` files (and their SQLite side files) in `directory` whose process is gone.
-    private static func removeStaleFiles(in directory: String, stem: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var removed: [String] = []
-        let prefix = directory == "/" ? "/" : directory + "/"
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name.hasPrefix(stem) else { continue }
-            let rest = name.dropFirst(stem.count)
-            let parts = rest.split(separator: "-", maxSplits: 1)
-            guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, parts[1].count >= 6,
-                !parts[1].contains("-")
-            else { continue }
-            guard kill(pid, 0) == -1 && errno == ESRCH else { continue }
-            for suffix in ["", "-journal", "-wal", "-shm"] { unlink(prefix + name + suffix) }
-            removed.append(prefix + name)
-        }
-        return removed
     }
 
     /// The directory part of `path`: `.` when it has none, `/` for a file at the root.
