@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # bench/run-all.sh: run every benchmark (export, verify, restore-sqlite, export-postgres,
-# restore-postgres) and print one combined markdown report.
+# restore-postgres, signing) and print one combined markdown report.
 #
 #   bench/run-all.sh [--users N] [--verify-users N] [--runs N] [--out DIR]
 #                    [--authx PATH] [--no-build] [--keep]
 #
-# --users N applies to export / restore-sqlite / restore-postgres (default
+# --users N applies to export / restore-sqlite / restore-postgres / signing (default
 # 1,000,000); --verify-users N to verify.sh (default 2,500,000: a ~1 GB archive).
 # For a quick smoke run: bench/run-all.sh --users 20000 --verify-users 20000
 # `swift build -c release` runs once, before the first benchmark. Continues past
@@ -63,6 +63,7 @@ run verify.sh --users "$VERIFY_USERS"
 run restore-sqlite.sh --users "$USERS"
 run restore-postgres.sh --users "$USERS"
 run export-postgres.sh --users "$USERS"
+run signing.sh --users "$USERS"
 
 section "all benchmarks"
 cat "$REPORT"

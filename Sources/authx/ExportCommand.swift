@@ -79,6 +79,11 @@ struct ExportCommand: ParsableCommand {
     )
     var assumeTimeZone: String?
 
+    @Flag(
+        name: [.customShort("s"), .customLong("schema-only")],
+        help: "Write every table's schema (keys, indexes, checks, views, triggers) and no rows: restoring it makes the empty schema (as pg_dump -s). Sequence values are left out.")
+    var schemaOnly = false
+
     @Flag(help: "Overwrite FILE if it exists.")
     var force = false
 
@@ -158,6 +163,9 @@ struct ExportCommand: ParsableCommand {
         var line: String { "signed with \(key): \(path)" }
     }
 
+    /// `"schema_only": true` in the JSON summary of a `--schema-only` export.
+    private var schemaOnlyMember: [(String, JSONValue)] { schemaOnly ? [("schema_only", .bool(true))] : [] }
+
     private func reportSignature(_ sidecar: DetachedSignature.Sidecar?) -> SignatureReport? {
         guard let key = sidecar?.signature?.publicKey else { return nil }
         return SignatureReport(key: key, path: DetachedSignature.signaturePath(for: output))
@@ -180,6 +188,7 @@ struct ExportCommand: ParsableCommand {
         options.typeOverrides = try types.map { try TypeOverride(parsing: $0) }
         options.assumeTimeZone = assumeTimeZone
         options.inferFromValues = inferFromValues
+        options.schemaOnly = schemaOnly
         options.compressionLevel = compressionLevel
         if let threads { options.threads = threads }
         options.producer = AuthxVersion.producer
@@ -214,7 +223,8 @@ struct ExportCommand: ParsableCommand {
         if json {
             CLIOutput.printJSONDocument(
                 Self.jsonSummary(
-                    summary, output: output, database: resolved.databaseName, more: signature?.jsonMember ?? []))
+                    summary, output: output, database: resolved.databaseName,
+                    more: schemaOnlyMember + (signature?.jsonMember ?? [])))
             return
         }
         guard !quiet else { return }
@@ -224,7 +234,7 @@ struct ExportCommand: ParsableCommand {
         let triggers = summary.objects.filter { $0.type == "trigger" }.count
         let megabytes = Double(summary.archive.bytes) / 1_000_000
         let rate = summary.seconds > 0 ? Double(summary.archive.uncompressedBytes) / 1_000_000 / summary.seconds : 0
-        var line = "exported \(summary.archive.tables) tables, \(summary.archive.rows) rows"
+        var line = "exported \(summary.archive.tables) tables, \(schemaOnly ? "schema only (no rows)" : "\(summary.archive.rows) rows")"
         if views + triggers > 0 { line += ", \(views) views, \(triggers) triggers" }
         line += " to \(output == "-" ? "standard output" : output)"
         line += String(format: " (%.1f MB, %.2f s, %.0f MB/s of JSON)", megabytes, summary.seconds, rate)
@@ -237,6 +247,7 @@ struct ExportCommand: ParsableCommand {
     private func exportPostgres(conninfo: String) throws {
         var options = PostgresExport.Options()
         options.schema = schema
+        options.schemaOnly = schemaOnly
         options.tables = TableFilter(include: tables, exclude: excludedTables)
         options.writer.compressionLevel = compressionLevel
         if let threads { options.writer.threads = threads }
@@ -277,13 +288,13 @@ struct ExportCommand: ParsableCommand {
                     tables: summary.tables.map { JSONReport.table($0.name, rows: $0.rows) },
                     objects: summary.views.map { ("view", $0) },
                     warnings: summary.notes.map { JSONReport.warning($0, code: "note") },
-                    more: signature?.jsonMember ?? []))
+                    more: schemaOnlyMember + (signature?.jsonMember ?? [])))
             return
         }
         guard !quiet else { return }
         for note in summary.notes { printError("note: \(note)") }
         let megabytes = Double(summary.archive.bytes) / 1_000_000
-        var line = "exported \(summary.archive.tables) tables, \(summary.archive.rows) rows"
+        var line = "exported \(summary.archive.tables) tables, \(schemaOnly ? "schema only (no rows)" : "\(summary.archive.rows) rows")"
         if !summary.views.isEmpty { line += ", \(summary.views.count) views" }
         line += " of \(summary.database) (schema \(summary.schema)) to \(output == "-" ? "standard output" : output)"
         line += String(format: " (%.1f MB, %.2f s)", megabytes, summary.seconds)

@@ -36,6 +36,10 @@ public enum PostgresExport {
         /// Polled between rows (and every 100 ms by a thread that then cancels the server's running statement);
         /// returning true stops the export (`PostgresError` `.cancelled`) and no archive is left.
         public var isCancelled: (@Sendable () -> Bool)?
+        /// Writes every table's schema and the views, and no rows (`--schema-only`): a valid archive whose
+        /// restore makes the empty schema. Sequence values are left out (a restore starts them afresh).
+        /// Default false.
+        public var schemaOnly = false
         /// Creates the default options.
         public init() {}
     }
@@ -154,8 +158,15 @@ public enum PostgresExport {
         var scratch: [UInt8] = []
         var bytes: Int64 = 0
         for table in catalog.tables {
-            let schemaOfTable = table.schema
+            var schemaOfTable = table.schema
+            if options.schemaOnly { schemaOfTable.sequenceValue = nil }
             try archive.beginTable(schemaOfTable)
+            if options.schemaOnly {
+                try archive.endTable()
+                options.progress?(ProgressEvent(kind: .tableFinished, table: schemaOfTable.name, rowsDone: 0, rowsTotal: 0, bytesDone: bytes))
+                tables.append((schemaOfTable.name, 0))
+                continue
+            }
             options.progress?(ProgressEvent(kind: .tableStarted, table: schemaOfTable.name, rowsDone: 0, rowsTotal: nil, bytesDone: bytes))
             let names = schemaOfTable.columns.map(\.name)
             let columns = names.map(PGConnection.quoteIdentifier).joined(separator: ", ")

@@ -44,6 +44,13 @@ public struct SQLiteExportOptions: Sendable {
     /// Files made from the archive's bytes as they are written and published beside it, such as a detached
     /// signature (`ArchiveWriter.Options.sidecars`).
     public var sidecars: [any ArchiveSidecar] = []
+    /// Writes every table's schema (columns, keys, indexes, checks, views, triggers) and no rows
+    /// (`--schema-only`): a valid archive whose restore makes the empty schema.
+    ///
+    /// The column types are decided as a full export decides them (each table's values are read, not written),
+    /// so the schema matches the archive a full export would write; sequence values are left out (a restore
+    /// starts them afresh). Default false.
+    public var schemaOnly = false
 
     /// Creates the default options.
     public init() {}

@@ -86,8 +86,11 @@ public enum SQLiteExporter {
         // Types are chosen from a sample and checked on every value as it is written; if a later value does not
         // fit, the archive (not yet published) is discarded and the export starts over with a full scan first.
         // Standard output cannot be taken back, so it always gets the full scan first.
+        // A schema-only export scans every value (nothing is written to check them against later).
         var mode: TableExporter.Mode = .exact
-        if case .file = destination, options.sampleRows > 0 { mode = .sampled(rows: options.sampleRows) }
+        if case .file = destination, options.sampleRows > 0, !options.schemaOnly {
+            mode = .sampled(rows: options.sampleRows)
+        }
         var notes: [ExportWarning] = []
         while true {
             let writer = try makeWriter()
@@ -95,7 +98,8 @@ public enum SQLiteExporter {
             do {
                 var tables: [SQLiteExportSummary.Table] = []
                 for table in ordered {
-                    tables.append(try exporter.export(table, sequence: schema.sequences[table.name]))
+                    let sequence = options.schemaOnly ? nil : schema.sequences[table.name]
+                    tables.append(try exporter.export(table, sequence: sequence))
                 }
                 let selectedNames = Set(ordered.map(\.name))
                 let objects = schema.objects.filter {

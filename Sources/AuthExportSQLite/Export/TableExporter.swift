@@ -91,6 +91,13 @@ struct TableExporter {
             total = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
         }
         report(.tableStarted, table.name, rows: 0, total: total)
+        if options.schemaOnly {
+            try writer.endTable()
+            warnings += columnWarnings.flatMap { $0 }
+            try tableWarnings(table)
+            report(.tableFinished, table.name, rows: 0, total: 0)
+            return SQLiteExportSummary.Table(name: table.name, rows: 0, columns: schema.columns)
+        }
         let statement = try db.prepare(query.sql(forRows: sampled ? Self.sortThreshold : scan.rows))
         // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
         let reader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
