@@ -85,9 +85,7 @@ public struct ArchiveListing: Sendable {
         // Header.
         _ = try member(at: 0)
         guard let headerJSON = lines().first ?? nil else { throw fail(.badRecord, "the first line is not a header record", 0) }
-        if case .string(let version) = headerJSON["version"] ?? .null,
-            let major = version.split(separator: ".").first.flatMap({ Int($0) }), major != FormatVersion.major
-        {
+        if case .string(let version) = headerJSON["version"] ?? .null, FormatVersion.isSupported(version) == false {
             throw ArchiveError(
                 .unsupportedVersion,
                 "archive format version \(version) is not supported (this authx reads version \(FormatVersion.major).x)",

@@ -311,14 +311,10 @@ public final class ArchiveReader {
             guard case .string(let version) = json["version"] ?? .null else {
                 throw fail(.badRecord, "header: missing field \"version\"")
             }
-            let parts = version.split(separator: ".", omittingEmptySubsequences: false)
-            func isNumber(_ part: Substring) -> Bool {
-                !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } && (part == "0" || part.first != "0")
-            }
-            guard parts.count == 2, isNumber(parts[0]), isNumber(parts[1]), let major = Int(parts[0]) else {
+            guard let supported = FormatVersion.isSupported(version) else {
                 throw fail(.badRecord, "header: version \"\(version)\" is not MAJOR.MINOR")
             }
-            guard major == FormatVersion.major else {
+            guard supported else {
                 throw fail(
                     .unsupportedVersion,
                     "archive format version \(version) is not supported (this authx reads version \(FormatVersion.major).x)")

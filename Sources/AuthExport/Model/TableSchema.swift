@@ -42,6 +42,37 @@ public struct TableSchema: Sendable, Hashable {
         self.withoutRowID = withoutRowID
         self.sequenceValue = sequenceValue
     }
+
+    /// Every name the table record gives — the table's, its columns', and those of its constraints and indexes,
+    /// with the names they refer to — each with what it names (`"table"`, `"column"`, `"index"`…), in record
+    /// order. Loaders check them against what the target database can name (no NUL in SQLite or PostgreSQL).
+    ///
+    /// ```swift
+    /// if let bad = schema.names.first(where: { $0.name.utf8.contains(0) }) {
+    ///     print("\(bad.kind) name contains a NUL character")
+    /// }
+    /// ```
+    public var names: [(kind: String, name: String)] {
+        var names: [(kind: String, name: String)] = [("table", name)]
+        names += columns.map { ("column", $0.name) }
+        names += primaryKey.map { ("primary key column", $0) }
+        for unique in uniqueConstraints {
+            if let name = unique.name { names.append(("constraint", name)) }
+            names += unique.columns.map { ("unique constraint column", $0) }
+        }
+        for key in foreignKeys {
+            if let name = key.name { names.append(("constraint", name)) }
+            names += key.columns.map { ("foreign key column", $0) }
+            names.append(("referenced table", key.referencedTable))
+            names += key.referencedColumns.map { ("referenced column", $0) }
+        }
+        for index in indexes {
+            names.append(("index", index.name))
+            names += index.columns.map { ("index column", $0) }
+        }
+        names += checks.compactMap { $0.name.map { ("constraint", $0) } }
+        return names
+    }
 }
 
 /// One column of a ``TableSchema``.

@@ -153,6 +153,10 @@ package final class PGConnection {
         return database ?? user ?? environment("PGDATABASE") ?? environment("PGUSER") ?? environment("USER")
     }
 
+    /// Whether the connection to the server is gone (libpq's `CONNECTION_BAD`: the server closed it, the network
+    /// failed, the backend was terminated).
+    package var isLost: Bool { PQstatus(conn) == CONNECTION_BAD }
+
     /// The database name of the connection.
     package var databaseName: String { PQdb(conn).map { String(cString: $0) } ?? "" }
 

@@ -92,7 +92,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         if let row = location.row { parts.append("row \(row)") }
         if let column = location.column { parts.append("column \(column)") }
         var text = parts.isEmpty ? "" : parts.joined(separator: ", ") + ": "
-        text += message
+        text += message.collapsingLines()
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let operation { text += " while \(operation)" }
         if let hint { text += "; hint: \(hint)" }
@@ -122,6 +122,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
 }
 
 extension String {
+    /// One line: libpq's multi-line messages (`server closed the connection unexpectedly\n\tThis probably
+    /// means…`) with each line break and the indentation after it made one space.
+    func collapsingLines() -> String {
+        guard contains(where: \.isNewline) else { return self }
+        return split(whereSeparator: \.isNewline)
+            .map { line in String(line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
     func replacingNewlines() -> String {
         split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " | ")
     }

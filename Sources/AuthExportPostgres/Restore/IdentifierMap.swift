@@ -10,13 +10,14 @@ enum IdentifierMap {
 
     /// The PostgreSQL name for `name`.
     ///
-    /// - Throws: `PostgresError` `.invalidIdentifier` for an empty name or one containing NUL.
+    /// - Throws: `PostgresError` `.invalidIdentifier` for an empty name, `.unsupportedValue` for one containing NUL.
     static func pgName(_ name: String, kind: String) throws(PostgresError) -> String {
         guard !name.isEmpty else {
             throw PostgresError(.invalidIdentifier, "\(kind) has an empty name, which PostgreSQL does not allow")
         }
         guard !name.utf8.contains(0) else {
-            throw PostgresError(.invalidIdentifier, "\(kind) name contains a NUL character, which PostgreSQL does not allow")
+            // Valid in an archive, impossible in the target: unsupported_value, as the SQLite restore reports it.
+            throw PostgresError(.unsupportedValue, "\(kind) name contains a NUL character, which PostgreSQL does not allow")
         }
         if name.utf8.count <= maxBytes { return name }
         return shortened(name)

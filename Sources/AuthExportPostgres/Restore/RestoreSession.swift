@@ -42,6 +42,8 @@ final class RestoreSession {
     /// `--jobs N`: the loading connections and their private staging schema.
     private var workers: LoadWorkers?
     private var staging: String?
+    /// Whether COMMIT was sent: a connection lost after that may or may not have committed the restore.
+    private var commitSent = false
     /// `--jobs N`: the worker loading the current table.
     private var currentWorker: Int?
     private var archivePath = ""
@@ -109,8 +111,22 @@ final class RestoreSession {
             var failure = error
             if let connection {
                 _ = try? connection.execute("ROLLBACK")
+                var stagingLeft = false
                 if let staging {
-                    _ = try? connection.execute("DROP SCHEMA IF EXISTS \(PGConnection.quoteIdentifier(staging)) CASCADE")
+                    stagingLeft = (try? connection.execute("DROP SCHEMA IF EXISTS \(PGConnection.quoteIdentifier(staging)) CASCADE")) == nil
+                }
+                if connection.isLost, var lost = error as? PostgresError {
+                    // The server rolls back a transaction whose connection is gone, unless COMMIT already reached it.
+                    lost.message = "lost the connection to PostgreSQL (\(lost.message.collapsingLines()))"
+                    var outcome = commitSent
+                        ? "the restore may or may not have been committed (authx verify FILE --against the target tells)"
+                        : "the server rolled the restore back, nothing was changed"
+                    if let staging, stagingLeft {
+                        outcome += ", but the --jobs staging schema \(staging) with copies of the rows loaded so far may "
+                            + "be left: DROP SCHEMA \(PGConnection.quoteIdentifier(staging)) CASCADE"
+                    }
+                    lost.operation = (lost.operation ?? (commitSent ? "committing the restore" : "restoring")) + ": " + outcome
+                    failure = lost
                 }
                 if let error = error as? PostgresError, error.sqlState == "55P03" {
                     failure = explainLockTimeout(error, on: connection)
@@ -238,6 +254,7 @@ final class RestoreSession {
                 "--as \(unmatchedColumns.map(\.description).joined(separator: ", ")): the archive has no such column")
         }
         try postData()
+        commitSent = true
         try execute("COMMIT", operation: "committing the restore")
         return PostgresRestore.Summary(
             database: connection?.databaseName ?? "", schema: schema, tables: results,

@@ -203,6 +203,13 @@ final class SQLiteRestoreSession {
     }
 
     private func beginTable(_ schema: TableSchema) throws {
+        // SQLite cannot name anything with a NUL (its SQL text ends there): the same refusal, code and exit status
+        // as the PostgreSQL restore's, before any SQL is built.
+        if let bad = schema.names.first(where: { $0.name.utf8.contains(0) }) {
+            throw ArchiveError(
+                .unsupportedValue, "table \(schema.name): \(bad.kind) name contains a NUL character, which SQLite does not allow",
+                location: .init(path: source.location.path, table: schema.name))
+        }
         archiveTables.append(schema.name)
         archiveColumns.append((schema.name, schema.columns))
         let lower = schema.name.lowercased()
