@@ -111,6 +111,42 @@ import Testing
         if getuid() == 0 { #expect(owner != 0, "the test needs a postgres user to check the owner") }
     }
 
+    /// Defect 2 for archives: `export -o FILE --force` over an existing archive keeps its mode, owner and group, and
+    /// the new FILE.sha256 and FILE.sig take them too (a backup group that could read the old ones still can);
+    /// a new archive and its sidecars are 0600. The same helper as the SQLite restore's (FileIO.keep).
+    @Test func exportForceKeepsTheReplacedArchivesModeOwnerAndGroup() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        _ = try TestArchives.fixtureArchive("sample_auth", in: dir)
+        let database = dir.file("sample_auth.sqlite")
+        let key = dir.file("key")
+        let keygen = try SignedArchiveCommandTests.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
+        #expect(keygen.status == 0, "\(keygen.stderr)")
+        let archive = dir.file("app.authx.gz")
+        let first = try Self.authx(["export", database, "-o", archive, "--sign-key", key])
+        #expect(first.status == 0, "\(first.stderr)")
+        for path in [archive, archive + ".sha256", archive + ".sig"] {
+            #expect(Self.fileStat(path).st_mode & 0o7777 == 0o600, "\(path) is new: 0600")
+        }
+        var owner = getuid()
+        var group = getgid()
+        if getuid() == 0, let postgres = getpwnam("postgres") {
+            owner = postgres.pointee.pw_uid
+            group = 0
+        }
+        #expect(chown(archive, owner, group) == 0)
+        #expect(chmod(archive, 0o640) == 0)
+        let replaced = try Self.authx(["export", database, "-o", archive, "--force", "--sign-key", key])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        for path in [archive, archive + ".sha256", archive + ".sig"] {
+            let after = Self.fileStat(path)
+            #expect(after.st_mode & 0o7777 == 0o640, "\(path)")
+            #expect(after.st_uid == owner && after.st_gid == group, "\(path)")
+        }
+        #expect(try Self.authx(["verify", archive]).status == 0)
+        if getuid() == 0 { #expect(owner != 0, "the test needs a postgres user to check the owner") }
+    }
+
     /// Defect 3: `--to sqlite:///:memory:` wrote `./:memory:` and `--to -` a file `-`. Both are refused (exit 2),
     /// nothing is written, from the directory the command runs in.
     @Test func specialNamesAreNotFiles() throws {

@@ -234,13 +234,15 @@ public final class ArchiveWriter {
         for (suffix, bytes) in [(ChecksumFile.suffix, ChecksumFile.line(sha256: sha256, file: path))] + contents {
             staged.append(try AtomicFile.staged(bytes, path: path + suffix))
         }
+        // A replaced archive passes its mode, owner and group on to the new one and to its sidecars.
+        let replaced = overwrite ? FileIO.ownership(of: path) : nil
         for suffix in ChecksumFile.sidecarSuffixes { unlink(path + suffix) }
-        try file.commit()
+        try file.commit(ownership: replaced, what: "archive")
         state = .finished
         pipeline.shutdown()
         for sidecar in staged {
             do {
-                try sidecar.commit()
+                try sidecar.commit(ownership: replaced, what: "file")
             } catch {
                 if !overwrite {
                     unlink(path)

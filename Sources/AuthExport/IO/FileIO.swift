@@ -70,6 +70,53 @@ package enum FileIO {
         return total
     }
 
+    /// The owner, group and permission bits of a file authx is about to replace.
+    package struct Ownership: Sendable, Equatable {
+        package var uid: uid_t
+        package var gid: gid_t
+        /// Permission bits (`& 0o7777`).
+        package var mode: mode_t
+    }
+
+    /// The ownership of the file at `path` (following symbolic links), or nil when there is none.
+    package static func ownership(of path: String) -> Ownership? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Ownership(uid: st.st_uid, gid: st.st_gid, mode: st.st_mode & 0o7777)
+    }
+
+    /// Gives the new file open as `fd` the mode, owner and group `replaced` had (as writing in place would), so an
+    /// application or a backup job running as another user keeps its file when authx replaces it (`--force`).
+    /// A new file stays 0600. Used by every file authx replaces: archives, their sidecars, SQLite databases.
+    ///
+    /// - Parameters:
+    ///   - replaced: The ownership of the file being replaced (``ownership(of:)``).
+    ///   - fd: The new file, not yet published.
+    ///   - path: The file being replaced (for messages).
+    ///   - what: What the file is, for messages ("database", "archive").
+    /// - Throws: `ArchiveError` `.io` when the owner cannot be kept (another user's file, authx not root); the
+    ///   caller then publishes nothing and the replaced file stays as it was.
+    package static func keep(_ replaced: Ownership, on fd: Int32, replacing path: String, what: String)
+        throws(ArchiveError)
+    {
+        var new = stat()
+        guard fstat(fd, &new) == 0 else { throw ioError("cannot examine the new \(what)", path: path) }
+        if new.st_uid != replaced.uid || new.st_gid != replaced.gid {
+            // fchown before fchmod: fchown may clear set-id bits.
+            guard fchown(fd, replaced.uid, replaced.gid) == 0 else {
+                throw ArchiveError(
+                    .io,
+                    "cannot give the new \(what) the owner and group of the file it replaces (uid \(replaced.uid), "
+                        + "gid \(replaced.gid)): \(errnoMessage()); run authx as that user, or remove the file first; "
+                        + "it was left unchanged",
+                    location: .init(path: path), underlying: SystemErrno(code: errno))
+            }
+        }
+        guard fchmod(fd, replaced.mode) == 0 else {
+            throw ioError("cannot give the new \(what) the mode of the file it replaces", path: path)
+        }
+    }
+
     package static func fileExists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0
@@ -189,9 +236,13 @@ package final class AtomicFile {
         if !done { discard() }
     }
 
-    /// Flushes to disk and publishes the file under ``path``.
-    package func commit() throws(ArchiveError) {
+    /// Flushes to disk and publishes the file under ``path``; a file it replaces passes on its mode, owner and
+    /// group (``FileIO/keep(_:on:replacing:what:)``), or `ownership` when given (a sidecar following its archive).
+    package func commit(ownership: FileIO.Ownership? = nil, what: String = "file") throws(ArchiveError) {
         precondition(!done, "AtomicFile committed or discarded twice")
+        if overwrite, let replaced = ownership ?? FileIO.ownership(of: path) {
+            try FileIO.keep(replaced, on: fd, replacing: path, what: what)
+        }
         if fsync(fd) != 0 { throw FileIO.ioError("cannot fsync", path: path) }
         if let tempPath {
             if !overwrite {

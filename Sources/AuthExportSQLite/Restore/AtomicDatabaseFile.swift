@@ -83,15 +83,16 @@ final class AtomicDatabaseFile {
         precondition(!isDone, "publish() after publish() or discard()")
         let fd = open(temporaryPath, O_RDONLY)
         guard fd >= 0 else { throw Self.ioError("cannot reopen the new database", path: temporaryPath, errno: errno) }
-        let synced = fsync(fd)
-        let syncErrno = errno
-        close(fd)
-        guard synced == 0 else {
-            throw Self.ioError("cannot sync the new database", path: temporaryPath, errno: syncErrno)
+        defer { close(fd) }
+        guard fsync(fd) == 0 else {
+            throw Self.ioError("cannot sync the new database", path: temporaryPath, errno: errno)
         }
         if overwrite {
             try Self.checkTarget(target, overwrite: true)
-            try keepModeAndOwner()
+            // The replaced file's mode, owner and group (a file gone meanwhile is a new one: 0600).
+            if let replaced = FileIO.ownership(of: target) {
+                try FileIO.keep(replaced, on: fd, replacing: target, what: "database")
+            }
             guard rename(temporaryPath, target) == 0 else {
                 throw Self.ioError("cannot move the new database into place", path: target, errno: errno)
             }
@@ -112,35 +113,6 @@ final class AtomicDatabaseFile {
         }
         isDone = true
         syncDirectory()
-    }
-
-    /// Gives the new file the mode, owner and group of the file it replaces (as writing in place would), so an
-    /// application running as another user keeps its database. A new file stays 0600.
-    ///
-    /// - Throws: `ArchiveError` `.io` when the owner cannot be kept (another user's file, authx not root): the
-    ///   target is left as it was.
-    private func keepModeAndOwner() throws(ArchiveError) {
-        var old = stat()
-        guard stat(target, &old) == 0 else { return }  // gone meanwhile: a new file
-        var new = stat()
-        guard stat(temporaryPath, &new) == 0 else {
-            throw Self.ioError("cannot examine the new database", path: temporaryPath, errno: errno)
-        }
-        if new.st_uid != old.st_uid || new.st_gid != old.st_gid {
-            // chown before chmod: chown may clear set-id bits.
-            guard chown(temporaryPath, old.st_uid, old.st_gid) == 0 else {
-                let code = errno
-                throw ArchiveError(
-                    .io,
-                    "cannot give the new database the owner and group of the file it replaces (uid \(old.st_uid), "
-                        + "gid \(old.st_gid)): \(String(cString: strerror(code))); run authx as that user, or remove "
-                        + "the file first; it was left unchanged",
-                    location: .init(path: target))
-            }
-        }
-        guard chmod(temporaryPath, old.st_mode & 0o7777) == 0 else {
-            throw Self.ioError("cannot give the new database the mode of the file it replaces", path: target, errno: errno)
-        }
     }
 
     /// Whether `target` exists now (a replaced file, with overwrite).
