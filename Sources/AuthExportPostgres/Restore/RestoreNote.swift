@@ -13,6 +13,9 @@ public struct RestoreNote: Sendable, Hashable, CustomStringConvertible {
         case notRestored = "not_restored"
         /// Something implied by PostgreSQL itself (a boolean `IN (0, 1)` CHECK) was left out.
         case implied
+        /// What an earlier restore killed by SIGKILL left in the database (a `--jobs` staging schema) was found:
+        /// dropped, or named with the command that drops it.
+        case leftover
     }
 
     /// What kind of change it is.

@@ -429,6 +429,7 @@ final class RestoreSession {
         emit("-- authx restore plan (dry run): nothing below has been run")
         for setting in Self.sessionSettings(options).setStatements { emit(setting + ";") }
         if let schema = options.schema { self.schema = schema }
+        if connection != nil { try removeStagingSchemasOfKilledRestores() }
         if isParallel { return try beginParallel() }
         try execute("BEGIN", operation: "starting the transaction")
         try execute("SET LOCAL client_min_messages = warning", operation: "configuring the session")
@@ -472,13 +473,66 @@ final class RestoreSession {
             }
             schema = current
         }
-        let name = "authx_restore_\(getpid())_\(IdentifierMap.hex32(UInt32.random(in: 0...UInt32.max)))"
+        // The staging schema's advisory lock is held by this session from before the schema exists until it ends:
+        // a later restore sees the lock free only once this process is gone (a closed connection ends the session).
+        var name: String
+        repeat {
+            name = "authx_restore_\(getpid())_\(IdentifierMap.hex32(UInt32.random(in: 0...UInt32.max)))"
+        } while try !tryStagingLock(name)
         try execute("CREATE SCHEMA \(PGConnection.quoteIdentifier(name))", operation: "creating the staging schema \(name)")
         staging = name
         guard let conninfo else { preconditionFailure("a parallel restore has a connection") }
         workers = try LoadWorkers(
             count: options.jobs, conninfo: conninfo, settings: Self.sessionSettings(options), schema: name,
             prepare: prepare)
+    }
+
+    /// The advisory lock of staging schema `name` (`authx_restore_<pid>_<hex>`): the pair (a constant for authx
+    /// staging schemas, the hex as a 32-bit integer); nil for another name.
+    static func stagingLockKey(_ name: String) -> (Int32, Int32)? {
+        let parts = name.split(separator: "_")
+        guard parts.count == 4, name.hasPrefix("authx_restore_"), parts[2].allSatisfy(\.isNumber), parts[3].count == 8,
+            let value = UInt32(parts[3], radix: 16)
+        else { return nil }
+        return (0x6175_7478, Int32(bitPattern: value))  // "autx"
+    }
+
+    /// Takes the advisory lock of staging schema `name` for this session, if no other session holds it.
+    private func tryStagingLock(_ name: String) throws -> Bool {
+        guard let (classID, objectID) = Self.stagingLockKey(name) else { return false }
+        return try query(
+            "SELECT pg_try_advisory_lock($1::int, $2::int)", ["\(classID)", "\(objectID)"],
+            operation: "locking the staging schema \(name)"
+        ).string(0, 0) == "t"
+    }
+
+    /// Drops the `--jobs` staging schemas of restores that were killed (SIGKILL, a power cut): those whose
+    /// advisory lock no session holds. One of a running restore is left alone; one this role may not drop is
+    /// named in a note with the command that drops it. Runs before the restore's own transaction.
+    private func removeStagingSchemasOfKilledRestores() throws {
+        let found = try query(
+            "SELECT n.nspname, (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r')::text "
+                + "FROM pg_namespace n WHERE n.nspname ~ '^authx_restore_[0-9]+_[0-9a-f]{8}$' ORDER BY 1",
+            [], operation: "looking for staging schemas of killed restores")
+        for row in found.rows {
+            guard let name = row[0], let (classID, objectID) = Self.stagingLockKey(name) else { continue }
+            guard try tryStagingLock(name) else { continue }  // a restore running now
+            let drop = "DROP SCHEMA \(PGConnection.quoteIdentifier(name)) CASCADE"
+            do {
+                try execute(drop, operation: "dropping the staging schema \(name) of a killed restore")
+                notes.append(RestoreNote(
+                    .leftover, table: nil,
+                    "dropped schema \(name) (\(row[1] ?? "?") tables), left by a restore with --jobs that was killed"))
+            } catch {
+                notes.append(RestoreNote(
+                    .leftover, table: nil,
+                    "schema \(name) was left by a restore with --jobs that was killed and could not be dropped "
+                        + "(\((error as? PostgresError)?.message ?? "\(error)")): run `\(drop);` as its owner"))
+            }
+            _ = try query(
+                "SELECT pg_advisory_unlock($1::int, $2::int)", ["\(classID)", "\(objectID)"],
+                operation: "unlocking the staging schema \(name)")
+        }
     }
 
     // MARK: Tables
