@@ -15,7 +15,7 @@ struct Authx: ParsableCommand {
             """,
         version: AuthxVersion.string,
         subcommands: [
-            ExportCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, RestoreCommand.self, SignCommand.self,
+            ExportCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, RestoreCommand.self, SignCommand.self, KeygenCommand.self,
         ]
     )
 

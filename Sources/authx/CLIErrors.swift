@@ -25,7 +25,8 @@ enum CLIErrors {
     static let helpText = """
         Exit codes (every command, every backend): 0 success; 1 the archive is invalid or inconsistent, or a check \
         found a mismatch (also a duplicate key or dangling reference the target database finds); 2 usage error \
-        (options, names, URLs, a --table pattern matching nothing), nothing was done; 3 other runtime error (I/O, \
+        (options, names, URLs, a --table pattern matching nothing, an encrypted archive without a usable \
+        --identity or passphrase), nothing was done; 3 other runtime error (I/O, \
         the database, a value the target cannot store, rows clashing with rows already in the target); \
         130 interrupted (Ctrl-C, SIGTERM), nothing was written or changed.
         """
@@ -43,13 +44,17 @@ enum CLIErrors {
             let exitCode: ExitCode
             if archiveError.code == .invalidValue && archiveError.message.hasPrefix("--") {
                 exitCode = usage
+            } else if archiveError.code == .noIdentity {
+                // An encrypted archive and no key that fits: the fix is on the command line (--identity).
+                exitCode = usage
             } else if [.io, .unsupportedValue].contains(archiveError.code) {
                 exitCode = runtime
             } else {
                 exitCode = invalid
             }
             return CommandFailure(
-                code: exitCode == usage ? "usage" : archiveError.code.name, message: archiveError.description,
+                code: exitCode == usage && archiveError.code != .noIdentity ? "usage" : archiveError.code.name,
+                message: archiveError.description,
                 exitCode: exitCode)
         case let pgError as PostgresError:
             return failure(for: pgError, verbose: false)

@@ -87,6 +87,8 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Overwrite FILE if it exists.")
     var force = false
 
+    @OptionGroup(title: "Encryption (age format)") var encryption: EncryptionOptions
+
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
@@ -184,6 +186,7 @@ struct ExportCommand: ParsableCommand {
             return try exportPostgres(conninfo: conninfo)
         }
         var options = SQLiteExportOptions()
+        options.recipients = try encryption.resolve()
         options.tables = TableFilter(include: tables, exclude: excludedTables)
         options.typeOverrides = try types.map { try TypeOverride(parsing: $0) }
         options.assumeTimeZone = assumeTimeZone
@@ -246,6 +249,7 @@ struct ExportCommand: ParsableCommand {
     /// PostgreSQL → archive.
     private func exportPostgres(conninfo: String) throws {
         var options = PostgresExport.Options()
+        options.writer.recipients = try encryption.resolve()
         options.schema = schema
         options.schemaOnly = schemaOnly
         options.tables = TableFilter(include: tables, exclude: excludedTables)

@@ -12,6 +12,8 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "The archive file.")
     var file: String
 
+    @OptionGroup(title: "Encrypted archives") var decrypt: DecryptionOptions
+
     @Flag(help: "Print JSON on standard output: the header, every table record with its index entry, the objects.")
     var json = false
 
@@ -20,19 +22,28 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         try PathChecks.checkArchive(file)
         // Whether FILE.sig sits beside the archive and, with --allowed-signers, whether it holds (a rejection is
-        // exit 1, as for verify; the check reads the whole file once).
+        // exit 1, as for verify; the check reads the whole file, as stored, once).
         let signature = try signaturePolicy.status(file: file)
-        try Self.printListing(path: file, json: json, command: "inspect", signature: signature)
+        try Self.printListing(
+            path: file, json: json, command: "inspect", decryption: try decrypt.decryption(command: "inspect"),
+            signature: signature)
     }
 
-    /// Prints what an archive holds (`inspect`, `restore --list`), with the signature's status when known.
-    static func printListing(path file: String, json: Bool, command: String, signature: SignatureStatus? = nil) throws {
+    /// Prints what an archive holds (`inspect`, `restore --list`): `decryption` for an encrypted one, with the
+    /// signature's status when known.
+    static func printListing(
+        path file: String, json: Bool, command: String, decryption: ArchiveDecryption?, signature: SignatureStatus? = nil
+    ) throws {
         try PathChecks.checkArchive(file)
-        let listing = try ArchiveListing(path: file)
+        var options = ArchiveReader.Options()
+        options.decryption = decryption
+        let listing = try ArchiveListing(path: file, options: options)
         if json {
             CLIOutput.printJSONDocument(
                 JSONReport.document(command, [
                     ("path", .string(file)), ("file_bytes", .integer(listing.fileSize)),
+                    ("encryption", listing.encryption.map { .string($0) } ?? .null),
+                    ("bytes_read", .integer(listing.bytesRead)),
                     ("header", RecordCodec.json(listing.header)),
                     ("tables", .array(listing.tables.map { table, entry in
                         JSONReport.table(
@@ -47,6 +58,7 @@ struct InspectCommand: ParsableCommand {
         }
         let h = listing.header
         printLine("archive:  \(file) (\(formatBytes(listing.fileSize)))")
+        if let encryption = listing.encryption { printLine("encrypt:  \(encryption)") }
         printLine("format:   \(FormatVersion.formatName) \(h.version), created \(h.createdAt) by \(h.producer)")
         var source = "\(h.source.backend) database \(h.source.database)"
         if let version = h.source.serverVersion { source += " (version \(version))" }

@@ -122,6 +122,8 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary on standard output (a failure too).")
     var json = false
 
+    @OptionGroup(title: "Encrypted archives") var decrypt: DecryptionOptions
+
     @Flag(name: .shortAndLong, help: "Print PostgreSQL's error detail and context (they may quote row values).")
     var verbose = false
 
@@ -151,7 +153,8 @@ struct RestoreCommand: ParsableCommand {
         // checked); standard input as it streams, the restore committing only if the signature holds.
         let signature = try signaturePolicy.check(file: archive)
         if list {
-            return try InspectCommand.printListing(path: archive, json: json, command: "restore")
+            return try InspectCommand.printListing(
+                path: archive, json: json, command: "restore", decryption: try decrypt.decryption(command: "restore"))
         }
         let target = self.target ?? ""
         let destination: ConnectionTarget
@@ -185,6 +188,7 @@ struct RestoreCommand: ParsableCommand {
             throw CommandFailure.usage("--force and --full-check apply to SQLite targets only", hint: "PostgreSQL: --clean replaces existing tables")
         }
         var options = PostgresRestore.Options()
+        options.readerOptions.decryption = try decrypt.decryption(command: "restore")
         options.schema = schema
         options.clean = clean
         options.tables = TableFilter(include: tables, exclude: excludedTables)
@@ -270,6 +274,7 @@ struct RestoreCommand: ParsableCommand {
             throw CommandFailure.usage("\(unsupported.joined(separator: ", ")) apply to PostgreSQL targets only")
         }
         var options = SQLiteRestoreOptions()
+        options.readerOptions.decryption = try decrypt.decryption(command: "restore")
         options.overwrite = force
         options.tables = TableFilter(include: tables, exclude: excludedTables)
         options.schemaOnly = schemaOnly

@@ -32,7 +32,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Stop after this many problems.")
     var maxProblems = 20
 
-    @Flag(help: "Also check keys: no primary key or UNIQUE value twice, every foreign key value has its row (memory grows with the keys).")
+    @OptionGroup(title: "Encrypted archives") var decrypt: DecryptionOptions
+
+    @Flag(name: .customLong("keys"), help: "Also check keys: no primary key or UNIQUE value twice, every foreign key value has its row (memory grows with the keys).")
     var keys = false
 
     @OptionGroup var signaturePolicy: SignaturePolicyOptions
@@ -74,9 +76,11 @@ struct VerifyCommand: ParsableCommand {
         // (With --json a rejection is the common failure document: ok false, error.code signature_…/signer_….)
         let signature = try signaturePolicy.check(file: file)
         // A FILE.sha256 beside the archive is checked on the same read: a stale or damaged one fails (exit 1).
+        // Both see the bytes of the file as stored (the ciphertext, for an encrypted archive).
         let sidecar = file == "-" ? nil : try ChecksumFile.StreamCheck(file: file)
         let byteCheck = ArchiveByteChecks.combined([signature?.stream, sidecar])
         options.reader.byteCheck = byteCheck
+        options.reader.decryption = try decrypt.decryption(command: "verify")
         if let against { return try verifyAgainst(against, byteCheck: byteCheck) }
         let progress = ProgressRenderer.make("verify", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: file))
         let report: ArchiveVerifier.Report
@@ -136,6 +140,7 @@ extension VerifyCommand {
         var reader = ArchiveReader.Options()
         reader.threads = ProcessInfoCPU.count
         reader.byteCheck = byteCheck
+        reader.decryption = try decrypt.decryption(command: "verify")
         let report = try comparison.withProgress(quiet: quiet || json) { progress in
             var compareOptions = comparison.comparatorOptions()
             compareOptions.progress = progress

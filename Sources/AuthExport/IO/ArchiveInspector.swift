@@ -16,22 +16,33 @@ public struct ArchiveListing: Sendable {
     public var objects: [SchemaObject]
     /// The end record.
     public var end: ArchiveEnd
-    /// The file size in bytes.
+    /// The file size in bytes (as stored: encrypted, when it is).
     public var fileSize: Int64
+    /// Bytes read from the file to make this listing.
+    public var bytesRead: Int64
+    /// How the file is encrypted (`age, 1 recipient (X25519)`), nil when it is plain.
+    public var encryption: String?
 
-    /// Reads the listing of the archive at `path` (a seekable file).
+    /// Reads the listing of the archive at `path` (a seekable file; an age-encrypted one is decrypted with
+    /// `options.decryption`, reading only the chunks that hold the records listed).
     ///
     /// - Throws: `ArchiveError` `.io` if the file cannot be read or is not seekable; `.truncated`,
-    ///   `.badCompression` or `.badRecord` if the parts it reads are damaged.
+    ///   `.badCompression` or `.badRecord` if the parts it reads are damaged; `.noIdentity` or `.badEncryption`
+    ///   for an encrypted file that cannot be decrypted.
     public init(path: String, options: ArchiveReader.Options = ArchiveReader.Options()) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw FileIO.ioError("cannot open archive", path: path) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+        guard let input = try ArchiveInput.openRandomAccess(path: path, decryption: options.decryption) else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw FileIO.ioError("cannot open archive", path: path) }
+            close(fd)
             throw ArchiveError(.io, "inspect needs a regular file (use verify to read a stream)", location: .init(path: path))
         }
-        let size = Int64(st.st_size)
+        defer { input.close() }
+        try self.init(input: input, path: path, options: options)
+    }
+
+    /// Reads the listing through an open input (which stays open).
+    package init(input: any RandomAccessInput, path: String, options: ArchiveReader.Options) throws {
+        let size = input.size
         let maxMember = options.maxLineBytes + ReaderLimits.memberTarget
         let decompressor = MemberDecompressor()
         var content: [UInt8] = []
@@ -43,7 +54,7 @@ public struct ArchiveListing: Sendable {
         /// Reads and inflates the member at `offset`; returns its size.
         func member(at offset: Int64, expectedSize: Int? = nil) throws -> Int {
             var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
-            let got = try header.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: offset, path: path) }
+            let got = try header.withUnsafeMutableBytes { try input.read(into: $0, at: offset) }
             let memberSize: Int
             switch header.withUnsafeBytes({ GzipMember.parseHeader(UnsafeRawBufferPointer(rebasing: $0[..<got])) }) {
             case .success(let s): memberSize = s
@@ -56,7 +67,7 @@ public struct ArchiveListing: Sendable {
                 throw fail(.truncated, "gzip member extends past the end of the file", offset)
             }
             var raw = [UInt8](repeating: 0, count: memberSize)
-            _ = try raw.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: offset, path: path) }
+            _ = try raw.withUnsafeMutableBytes { try input.read(into: $0, at: offset) }
             do {
                 try raw.withUnsafeBytes { try decompressor.inflate(member: $0, maxSize: maxMember, into: &content) }
             } catch let p as MemberDecompressor.Problem {
@@ -95,7 +106,7 @@ public struct ArchiveListing: Sendable {
 
         // End record: the last member; its size follows from ISIZE, as it is made of stored blocks.
         var tail = [UInt8](repeating: 0, count: 4)
-        _ = try tail.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: size - 4, path: path) }
+        _ = try tail.withUnsafeMutableBytes { try input.read(into: $0, at: size - 4) }
         let endContentSize = Int(tail.withUnsafeBytes { GzipMember.readUInt32LE($0, at: 0) })
         let endSize = Int64(GzipMember.storedMemberSize(contentSize: endContentSize))
         guard endContentSize <= maxMember, endSize < size else {
@@ -136,6 +147,9 @@ public struct ArchiveListing: Sendable {
             offset += Int64(memberSize)
         }
         self.objects = objects
-        fileSize = size
+        encryption = input.encryption
+        var st = stat()
+        fileSize = stat(path, &st) == 0 ? Int64(st.st_size) : size
+        bytesRead = input.bytesRead
     }
 }

@@ -35,6 +35,10 @@ public final class ArchiveReader {
         /// Sees every byte of the file as it is read and judges them once the `end` record is checked, before the
         /// reader returns it (a detached signature checked as a pipe streams). Default: none.
         public var byteCheck: (any ArchiveByteCheck)?
+        /// Keys for an age-encrypted archive (file or stream), which is then read as if it were plain. Without it
+        /// (or when none of its keys fits) an encrypted archive is an error with code `.noIdentity`.
+        /// Spec: spec/FORMAT.md#14-encrypted-archives
+        public var decryption: ArchiveDecryption?
         /// Creates the default options.
         public init() {}
 
@@ -90,34 +94,31 @@ public final class ArchiveReader {
         self.path = path
         self.options = options
         let maxMember = options.maxLineBytes + ReaderLimits.memberTarget
-        if options.threads > 1, path != "-", let fd = Self.openRegularFile(path) {
+        var randomAccess = options.threads > 1 && path != "-"
+            ? try ArchiveInput.openRandomAccess(path: path, decryption: options.decryption) : nil
+        if let input = randomAccess, input.encryption != nil, options.byteCheck != nil {
+            // A check of the file's bytes sees the ciphertext in order: an encrypted file is then read as a stream.
+            input.close()
+            randomAccess = nil
+        }
+        if let input = randomAccess {
             // The index, when readable, tells which table each member belongs to, so workers can check rows.
             // It is only a hint: every record is still checked in order, and the index itself at the end.
             var starts: [Int64: TableSchema] = [:]
-            if options.workersCheckRows, let listing = try? ArchiveListing(path: path, options: options) {
+            if options.workersCheckRows, let listing = try? ArchiveListing(input: input, path: path, options: options) {
                 for (schema, entry) in listing.tables { starts[entry.offset] = schema }
             }
             self.members = ParallelMemberSource(
-                path: path, fd: fd, maxMemberSize: maxMember, maxDepth: options.maxDepth, tableStarts: starts,
+                path: path, input: input, maxMemberSize: maxMember, maxDepth: options.maxDepth, tableStarts: starts,
                 threads: options.threads, observer: options.byteCheck)
         } else {
-            self.members = try MemberReader(path: path, maxMemberSize: maxMember, observer: options.byteCheck)
+            self.members = try MemberReader(
+                path: path, maxMemberSize: maxMember, decryption: options.decryption, observer: options.byteCheck)
         }
         self.location = .init(path: path)
     }
 
     deinit { members.close() }
-
-    private static func openRegularFile(_ path: String) -> Int32? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            return nil
-        }
-        return fd
-    }
 
     /// Reads an archive held in memory (for tests and fuzzing).
     package init(bytes: [UInt8], name: String = "<memory>", options: Options = Options()) {

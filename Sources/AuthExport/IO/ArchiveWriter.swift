@@ -29,6 +29,10 @@ public final class ArchiveWriter {
         /// Files made from the archive's bytes as they are written (a detached signature: `PATH.sig`), published
         /// beside it. Ignored when writing to a file descriptor. Default: none.
         public var sidecars: [any ArchiveSidecar] = []
+        /// When not empty, the file is an age v1 file encrypted to these recipients whose plaintext is exactly the
+        /// archive (readable by `age -d`); the `.sha256` file and ``Summary/sha256`` are of the encrypted bytes.
+        /// A passphrase recipient must be the only one. Spec: spec/FORMAT.md#14-encrypted-archives
+        public var recipients: [AgeRecipient] = []
         /// Creates the default options.
         public init() {}
     }
@@ -39,20 +43,23 @@ public final class ArchiveWriter {
         public var tables: Int
         /// Number of rows in all tables.
         public var rows: Int64
-        /// Size of the archive file in bytes.
+        /// Size of the archive file in bytes (as written: encrypted, when it is).
         public var bytes: Int64
         /// Decompressed size of the archive in bytes.
         public var uncompressedBytes: Int64
-        /// SHA-256 of the whole file, lowercase hex (as in the `.sha256` file).
+        /// SHA-256 of the whole file as written, lowercase hex (as in the `.sha256` file).
         public var sha256: String
     }
 
     private let path: String?
     private let file: AtomicFile?
-    private let fd: Int32
     private let overwrite: Bool
     private let pipeline: CompressionPipeline
     private let sidecars: [any ArchiveSidecar]
+    /// The archive's bytes go through `output` (encryption, if any) to `fileBytes` and the file.
+    private let output: any ByteSink
+    private let fileBytes: FileBytesSink
+    /// SHA-256 of the archive bytes (the plaintext), for the end record.
     private var fileHash = SHA256()
     private var bytesWritten: Int64 = 0
     private var uncompressedWritten: Int64 = 0
@@ -94,11 +101,13 @@ public final class ArchiveWriter {
         throws
     {
         self.file = file
-        self.fd = fd
         self.path = path
         self.overwrite = overwrite
         self.sidecars = path == nil ? [] : options.sidecars
         for sidecar in sidecars { sidecar.start() }
+        self.fileBytes = FileBytesSink(next: FileDescriptorSink(fd: fd, path: path ?? "-"), sidecars: sidecars)
+        self.output = options.recipients.isEmpty
+            ? fileBytes : try AgeEncryptingSink(recipients: options.recipients, next: fileBytes)
         self.pipeline = CompressionPipeline(threads: max(1, options.threads), level: min(12, max(0, options.compressionLevel)))
         appendLine(RecordCodec.json(header))
         try submitMember(tag: Self.noTable)
@@ -204,13 +213,14 @@ public final class ArchiveWriter {
             uncompressedWritten += Int64(member.count)
             member.removeAll()
             try write(endMember)
-            let fullHash = hex(fileHash.finalize())
+            try output.finish()
+            let fullHash = hex(fileBytes.sha256.finalize())
             // Made before the archive is published: a sidecar that cannot be made (an agent refusing to sign)
             // fails the export with nothing published.
             let sidecarContents = try sidecars.map { ($0.suffix, try $0.contents()) }
             try publish(sha256: fullHash, sidecars: sidecarContents)
             return Summary(
-                tables: index.count, rows: totalRows, bytes: bytesWritten, uncompressedBytes: uncompressedWritten,
+                tables: index.count, rows: totalRows, bytes: fileBytes.count, uncompressedBytes: uncompressedWritten,
                 sha256: fullHash)
         } catch {
             abort()
@@ -311,8 +321,7 @@ public final class ArchiveWriter {
     private func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { buffer in
             fileHash.update(bufferPointer: buffer)
-            for sidecar in sidecars { sidecar.update(buffer) }
-            try FileIO.writeAll(fd, buffer, path: path ?? "-")
+            try output.write(buffer)
         }
         bytesWritten += Int64(bytes.count)
     }

@@ -37,11 +37,8 @@ struct RowChecks: Sendable {
 /// Reads an archive file member by member: framing checks, inflation, and the running file checksum.
 final class MemberReader: MemberSource {
     let path: String
-    private let fd: Int32
-    private let ownsFD: Bool
-    /// In-memory archive bytes (tests), read instead of `fd` when set.
-    private var memory: [UInt8]?
-    private var memoryPosition = 0
+    /// The archive bytes in order (decrypted, for an age-encrypted input).
+    private let input: any SequentialInput
     private let maxMemberSize: Int
     private let decompressor = MemberDecompressor()
 
@@ -61,13 +58,16 @@ final class MemberReader: MemberSource {
     /// Sees each member's bytes as read.
     private let observer: (any ArchiveByteObserver)?
 
-    init(path: String, maxMemberSize: Int, observer: (any ArchiveByteObserver)? = nil) throws {
+    /// Opens `path` (`-`: standard input); an age-encrypted input is decrypted with `decryption`. `observer` sees
+    /// the file's bytes as read: the encrypted bytes, for an encrypted file.
+    init(path: String, maxMemberSize: Int, decryption: ArchiveDecryption? = nil, observer: (any ArchiveByteObserver)? = nil)
+        throws
+    {
         self.path = path
         self.maxMemberSize = maxMemberSize
-        self.observer = observer
+        let raw: StreamInput
         if path == "-" {
-            fd = 0
-            ownsFD = false
+            raw = StreamInput(fd: 0, ownsFD: false, path: path)
         } else {
             let opened = open(path, O_RDONLY | O_CLOEXEC)
             if opened < 0 { throw FileIO.ioError("cannot open archive", path: path) }
@@ -76,35 +76,25 @@ final class MemberReader: MemberSource {
                 Glibc.close(opened)
                 throw ArchiveError(.io, "is a directory, expected an archive file", location: .init(path: path))
             }
-            fd = opened
-            ownsFD = true
+            raw = StreamInput(fd: opened, ownsFD: true, path: path)
         }
+        input = try ArchiveInput.openStream(raw, path: path, decryption: decryption, observer: observer)
+        // Encrypted, the raw input shows the observer the file's bytes (the ciphertext); plain, the members do.
+        self.observer = input === raw ? observer : nil
     }
 
-    /// Reads an archive held in memory.
+    /// Reads an archive held in memory (plain).
     init(bytes: [UInt8], name: String, maxMemberSize: Int, observer: (any ArchiveByteObserver)? = nil) {
         path = name
         self.maxMemberSize = maxMemberSize
         self.observer = observer
-        fd = -1
-        ownsFD = false
-        memory = bytes
+        input = StreamInput(bytes: bytes, name: name)
     }
-
-    deinit { if ownsFD { Glibc.close(fd) } }
 
     func close() {}
 
     private func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard let memory else { return try FileIO.readFully(fd, into: buffer, path: path) }
-        let n = min(buffer.count, memory.count - memoryPosition)
-        if n > 0 {
-            memory.withUnsafeBytes { source in
-                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[memoryPosition..<memoryPosition + n]))
-            }
-        }
-        memoryPosition += n
-        return n
+        try input.read(into: buffer)
     }
 
     private func error(_ code: ArchiveError.Code, _ message: String, at offset: Int64) -> ArchiveError {

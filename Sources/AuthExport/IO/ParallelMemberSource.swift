@@ -25,7 +25,8 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     }
 
     private let path: String
-    private let fd: Int32
+    /// The archive bytes (decrypted on access, for an age-encrypted file).
+    private let input: any RandomAccessInput
     private let maxMemberSize: Int
     private let maxDepth: Int
     private let tableStarts: [Int64: TableSchema]
@@ -55,18 +56,17 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
 
     /// `tableStarts` maps the file offset of each table's first member to its schema (from the index).
     init(
-        path: String, fd: Int32, maxMemberSize: Int, maxDepth: Int, tableStarts: [Int64: TableSchema], threads: Int,
-        observer: (any ArchiveByteObserver)? = nil
+        path: String, input: any RandomAccessInput, maxMemberSize: Int, maxDepth: Int, tableStarts: [Int64: TableSchema],
+        threads: Int, observer: (any ArchiveByteObserver)? = nil
     ) {
         self.observer = observer
         self.path = path
-        self.fd = fd
+        self.input = input
         self.maxMemberSize = maxMemberSize
         self.maxDepth = maxDepth
         self.tableStarts = tableStarts
         self.maxInFlight = threads * 2 + 2
-        var st = stat()
-        fileSize = fstat(fd, &st) == 0 ? Int64(st.st_size) : Int64.max
+        fileSize = input.size
         for _ in 0..<threads {
             liveWorkers += 1
             // Workers hold the source strongly; close() (called by the reader's deinit) stops and joins them.
@@ -84,7 +84,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         let wasOpen = !closed
         closed = true
         condition.unlock()
-        if wasOpen { Glibc.close(fd) }
+        if wasOpen { input.close() }
     }
 
     // MARK: Reading raw members (calling thread)
@@ -132,7 +132,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     /// One raw member, or nil at a clean end of file.
     private func readRawMember() throws -> [UInt8]? {
         var header = [UInt8](repeating: 0, count: GzipMember.headerSize)
-        let got = try header.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: readOffset, path: path) }
+        let got = try header.withUnsafeMutableBytes { try input.read(into: $0, at: readOffset) }
         if got == 0 {
             sawEOF = true
             return nil
@@ -154,7 +154,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             throw error(.truncated, "file ends inside a gzip member (\(readOffset + Int64(size) - fileSize) bytes missing)", fileSize)
         }
         var raw = [UInt8](repeating: 0, count: size)
-        let read = try raw.withUnsafeMutableBytes { try FileIO.readFully(fd, into: $0, at: readOffset, path: path) }
+        let read = try raw.withUnsafeMutableBytes { try input.read(into: $0, at: readOffset) }
         if read < size {
             throw error(.truncated, "file ends inside a gzip member (\(size - read) bytes missing)", readOffset + Int64(read))
         }

@@ -47,6 +47,11 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible, CustomDebu
         /// (Loaders) a valid value the target database cannot store, such as a NaN in SQLite; not a property of
         /// the archive.
         public static let unsupportedValue = Code("unsupported_value")
+        /// The archive is age-encrypted and no identity or passphrase given can decrypt it.
+        public static let noIdentity = Code("no_identity")
+        /// The age encryption layer is damaged: a malformed header, a header MAC or chunk tag that does not
+        /// authenticate (the file was modified), or a payload cut short.
+        public static let badEncryption = Code("bad_encryption")
         /// The caller passed a value that does not fit the schema (writing).
         public static let invalidValue = Code("invalid_value")
         /// A check of the file's bytes (``ArchiveByteCheck``), such as its detached signature, rejected the archive.

@@ -71,6 +71,7 @@ public enum SQLiteExporter {
         writerOptions.compressionLevel = options.compressionLevel
         writerOptions.threads = options.threads
         writerOptions.sidecars = options.sidecars
+        writerOptions.recipients = options.recipients
         let header = ArchiveHeader(
             createdAt: ArchiveHeader.timestampNow(), producer: options.producer,
             source: .init(

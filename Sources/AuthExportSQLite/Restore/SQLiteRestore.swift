@@ -136,6 +136,7 @@ public enum SQLiteRestore {
     public static func plan(archive archivePath: String, options: SQLiteRestoreOptions) throws -> String {
         var readerOptions = ArchiveReader.Options()
         readerOptions.byteCheck = options.readerOptions.byteCheck
+        readerOptions.decryption = options.readerOptions.decryption
         let reader = try ArchiveReader(path: archivePath, options: readerOptions)
         do {
             let connection = try SQLiteConnection(path: ":memory:", mode: .create)

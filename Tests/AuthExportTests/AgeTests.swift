@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+
+@testable import AuthExport
+
+/// A sink that keeps the bytes in memory.
+final class MemorySink: ByteSink {
+    var bytes: [UInt8] = []
+    var finished = false
+    func write(_ buffer: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: buffer) }
+    func finish() throws { finished = true }
+}
+
+/// The age v1 layer: Bech32 and base64 as age uses them, the spec's key vector, header, stanzas, MAC and STREAM.
+@Suite struct AgeTests {
+    // MARK: Bech32 (BIP-173 test vectors)
+
+    @Test(arguments: [
+        "A12UEL5L", "a12uel5l",
+        "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
+        "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+        "11" + String(repeating: "q", count: 82) + "c8247j",
+        "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w", "?1ezyfcl",
+    ])
+    func bech32ValidChecksum(_ string: String) throws {
+        let (hrp, data) = try Bech32.decode5(string)
+        #expect(Bech32.encode5(hrp: hrp, data: data, uppercase: string.uppercased() == string && string.lowercased() != string) == string)
+    }
+
+    @Test(arguments: [
+        "\u{20}1nwldj5", "\u{7F}1axkwrx", "\u{80}1eym55h", "pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v", "li1dgmt3",
+        "de1lg7wt\u{FF}", "A1G7SGD8", "10a06t8", "1qzzfhee", "a12UEL5L",
+    ])
+    func bech32InvalidChecksum(_ string: String) {
+        #expect(throws: Bech32.Failure.self) { try Bech32.decode5(string) }
+    }
+
+    /// The X25519 example in age.md: the identity's public key is the recipient given there.
+    @Test func specKeyVector() throws {
+        let identity = try AgeIdentity(string: "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX")
+        #expect(identity.recipient?.description == "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj")
+        #expect(identity.secretKeyString == "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX")
+        #expect(throws: ArchiveError.self) { try AgeRecipient(string: "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwq") }
+        #expect(throws: ArchiveError.self) { try AgeIdentity(string: "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj") }
+    }
+
+    @Test func base64IsStrict() {
+        for n in 0..<40 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
+            #expect(Base64Raw.decode(Base64Raw.encode(bytes)) == bytes)
+        }
+        #expect(Base64Raw.decode(Array("AA==".utf8)) == nil)  // padding
+        #expect(Base64Raw.decode(Array("AB".utf8)) == nil)  // non-zero spare bits
+        #expect(Base64Raw.decode(Array("A".utf8)) == nil)
+        #expect(Base64Raw.decode(Array("A-".utf8)) == nil)
+    }
+
+    // MARK: Round trips
+
+    static func encrypt(_ plain: [UInt8], to recipients: [AgeRecipient], writes: Int = 7) throws -> [UInt8] {
+        let sink = MemorySink()
+        let age = try AgeEncryptingSink(recipients: recipients, next: sink)
+        var start = 0
+        var step = 1
+        while start < plain.count {  // uneven writes
+            let end = min(plain.count, start + step * writes)
+            try plain.withUnsafeBytes { try age.write(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+            start = end
+            step = step * 3 % 65_537 + 1
+        }
+        try age.finish()
+        #expect(sink.finished)
+        return sink.bytes
+    }
+
+    static func decryptStream(_ file: [UInt8], _ decryption: ArchiveDecryption) throws -> [UInt8] {
+        let input = try ArchiveInput.openStream(StreamInput(bytes: file, name: "mem"), path: "mem", decryption: decryption)
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 10_000)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+            out += buffer[..<n]
+            if n < buffer.count { return out }
+        }
+    }
+
+    static func withFile<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/f.age"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return try body(path)
+    }
+
+    static func readAt(_ input: any RandomAccessInput, _ offset: Int64, _ count: Int) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0, at: offset) }
+        return Array(buffer[..<n])
+    }
+
+    @Test(arguments: [0, 1, 65_535, 65_536, 65_537, 3 * 65_536, 200_001])
+    func roundTripBothReaders(size: Int) throws {
+        let identity = AgeIdentity.generate()
+        let plain = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        // swift-format-ignore: NeverForceUnwrap
+        let file = try Self.encrypt(plain, to: [identity.recipient!])
+        let chunks = max(1, (size + 65_535) / 65_536)
+        #expect(file.count == Self.headerLength(file) + 16 + size + 16 * chunks)
+        let decryption = ArchiveDecryption(identities: [identity])
+        #expect(try Self.decryptStream(file, decryption) == plain)
+        try Self.withFile(file) { path in
+            // swift-format-ignore: NeverForceUnwrap
+            let input = try ArchiveInput.openRandomAccess(path: path, decryption: decryption)!
+            defer { input.close() }
+            #expect(input.size == Int64(size))
+            #expect(try Self.readAt(input, 0, size + 10) == plain)
+            for offset in [0, 1, 65_535, 65_536, 131_071, size - 3].filter({ $0 >= 0 && $0 < size }) {
+                #expect(try Self.readAt(input, Int64(offset), 5) == Array(plain[offset..<min(size, offset + 5)]))
+            }
+        }
+    }
+
+    static func headerLength(_ file: [UInt8]) -> Int {
+        // swift-format-ignore: NeverForceUnwrap, NeverForceTry
+        try! AgeHeader.parse(file)!.length
+    }
+
+    @Test func anyOfSeveralRecipientsDecryptsAndAStrangerCannot() throws {
+        let keys = (0..<3).map { _ in AgeIdentity.generate() }
+        let plain = Array("hello, recipients".utf8)
+        // swift-format-ignore: NeverForceUnwrap
+        let file = try Self.encrypt(plain, to: keys.map { $0.recipient! })
+        for key in keys { #expect(try Self.decryptStream(file, ArchiveDecryption(identities: [key])) == plain) }
+        let error = #expect(throws: ArchiveError.self) {
+            try Self.decryptStream(file, ArchiveDecryption(identities: [AgeIdentity.generate()]))
+        }
+        #expect(error?.code == .noIdentity)
+        #expect(error?.message.contains("3 recipients") == true)
+        let none = #expect(throws: ArchiveError.self) { try Self.decryptStream(file, ArchiveDecryption()) }
+        #expect(none?.code == .noIdentity)
+        #expect(none?.message.contains("no identity given") == true)
+    }
+
+    @Test func passphraseRoundTrip() throws {
+        let plain = Array(repeating: UInt8(7), count: 70_000)
+        let file = try Self.encrypt(plain, to: [.passphrase("correct horse", workFactor: 10)])
+        #expect(String(decoding: file.prefix(40), as: UTF8.self).contains("-> scrypt "))
+        #expect(try Self.decryptStream(file, ArchiveDecryption(passphrase: { "correct horse" })) == plain)
+        #expect(try Self.decryptStream(file, ArchiveDecryption(identities: [.passphrase("correct horse")])) == plain)
+        let wrong = #expect(throws: ArchiveError.self) {
+            try Self.decryptStream(file, ArchiveDecryption(identities: [.passphrase("wrong")]))
+        }
+        #expect(wrong?.code == .noIdentity)
+        #expect(throws: ArchiveError.self) {
+            try Self.encrypt(plain, to: [.passphrase("a"), AgeIdentity.generate().recipient!])
+        }
+    }
+
+    @Test func headerMACChangeIsDetected() throws {
+        let identity = AgeIdentity.generate()
+        // swift-format-ignore: NeverForceUnwrap
+        var file = try Self.encrypt([1, 2, 3], to: [identity.recipient!])
+        // Flip a bit in the MAC's base64 text ('A' <-> 'B' stay valid base64).
+        let macStart = Self.headerLength(file) - 44
+        file[macStart + 5] = file[macStart + 5] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let error = #expect(throws: ArchiveError.self) { try Self.decryptStream(file, ArchiveDecryption(identities: [identity])) }
+        #expect(error?.code == .badEncryption || error?.code == .noIdentity)
+    }
+
+    /// A payload whose last chunk is sealed without the final flag: what a file cut at a chunk boundary looks like.
+    @Test func missingFinalFlagIsTruncation() throws {
+        let identity = AgeIdentity.generate()
+        let plain = [UInt8](repeating: 9, count: 2 * 65_536 + 10)
+        // swift-format-ignore: NeverForceUnwrap
+        let file = try Self.encrypt(plain, to: [identity.recipient!])
+        let cut = Array(file[..<(Self.headerLength(file) + 16 + 2 * AgePayload.sealedChunkSize)])
+        let decryption = ArchiveDecryption(identities: [identity])
+        let stream = #expect(throws: ArchiveError.self) { try Self.decryptStream(cut, decryption) }
+        #expect(stream?.code == .truncated)
+        #expect(stream?.location.byteOffset == Int64(cut.count))
+        try Self.withFile(cut) { path in
+            let error = #expect(throws: ArchiveError.self) { try ArchiveInput.openRandomAccess(path: path, decryption: decryption) }
+            #expect(error?.code == .truncated)
+        }
+    }
+
+    @Test func headerParsing() throws {
+        #expect(try AgeHeader.parse(Array("age-encryption.org/v1\n-> X25519 abc\n".utf8)) == nil)  // needs more
+        #expect(throws: AgeHeader.Failure.self) { try AgeHeader.parse(Array("age-encryption.org/v2\n".utf8)) }
+        #expect(throws: AgeHeader.Failure.self) { try AgeHeader.parse(Array("-----BEGIN AGE ENCRYPTED FILE-----\n".utf8)) }
+        #expect(throws: AgeHeader.Failure.self) { try AgeHeader.parse(Array("age-encryption.org/v1\n-> X25519  a\n\n--- ".utf8)) }
+        #expect(throws: AgeHeader.Failure.self) { try AgeHeader.parse(Array("age-encryption.org/v1\n--- AAAA\n".utf8)) }
+        // A body of exactly 48 bytes is one full line and an empty final line, written and read back.
+        let stanza = AgeHeader.Stanza(arguments: ["x", "y"], body: Array(0..<48))
+        let text = AgeHeader.encodeWithoutMAC([stanza]) + Array(" ".utf8) + Base64Raw.encode([UInt8](repeating: 0, count: 32)) + [10]
+        // swift-format-ignore: NeverForceUnwrap
+        let parsed = try AgeHeader.parse(text)!
+        #expect(parsed.stanzas.map(\.body) == [stanza.body])
+        #expect(parsed.length == text.count)
+    }
+}
