@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run-all.sh: run every benchmark (export, verify, restore-sqlite, export-postgres,
-# restore-postgres, signing) and print one combined markdown report.
+# restore-postgres, signing, encryption, verify-against) and print one combined markdown report.
 #
 #   bench/run-all.sh [--users N] [--verify-users N] [--runs N] [--out DIR]
 #                    [--authx PATH] [--no-build] [--keep]
@@ -64,6 +64,8 @@ run restore-sqlite.sh --users "$USERS"
 run restore-postgres.sh --users "$USERS"
 run export-postgres.sh --users "$USERS"
 run signing.sh --users "$USERS"
+run encryption.sh --users "$USERS"
+run verify-against.sh --users "$USERS"
 
 section "all benchmarks"
 cat "$REPORT"
