@@ -23,6 +23,8 @@ struct DiffCommand: ParsableCommand {
 
     @OptionGroup var comparison: ComparisonOptions
 
+    @OptionGroup(title: "Encrypted archives") var decrypt: DecryptionOptions
+
     @Flag(help: "Print a machine-readable JSON report on standard output.")
     var json = false
 
@@ -32,12 +34,14 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         ExportInterrupt.install()
         let options = comparison.comparatorOptions()
+        // One set of keys for both archives (either or both may be encrypted; a passphrase is asked once per file).
+        var reader = comparison.readerOptions
+        reader.decryption = try decrypt.decryption(command: "diff")
         let report = try comparison.withProgress(quiet: quiet || json) { progress in
             var options = options
             options.progress = progress
             return try RecordComparator(options: options).compare(
-                old: ArchiveReader(path: old, options: comparison.readerOptions),
-                new: ArchiveReader(path: new, options: comparison.readerOptions))
+                old: ArchiveReader(path: old, options: reader), new: ArchiveReader(path: new, options: reader))
         }
         comparison.print(report, command: "diff", json: json, quiet: quiet, old: old, new: new, added: "added", removed: "removed")
         if !report.isSame { throw CLIErrors.invalid }

@@ -34,7 +34,7 @@ struct KeygenCommand: ParsableCommand {
             }
             printError("Public key: \(recipient)")
         } else {
-            print(text, terminator: "")
+            printBlock(text, terminator: "")
             if isatty(1) == 0 { printError("Public key: \(recipient)") }
         }
     }

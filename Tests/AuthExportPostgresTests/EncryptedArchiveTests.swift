@@ -161,6 +161,118 @@ import Testing
         #expect(try Self.authx(["verify", dir.file("piped.gz")]).status == 0)
     }
 
+    /// Signing and encryption compose: the signature is over the exact bytes of the file (the ciphertext), so
+    /// OpenSSH checks it without the key, authx checks it before decrypting, and a re-encryption of the same plain
+    /// archive (what anyone holding the recipient's public key can make) is refused.
+    @Test func signedAndEncryptedArchiveVerifiesAndAReEncryptionIsRefused() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try Self.database(in: dir, users: 2_000)
+        let (key, publicKey) = try Self.keygen(dir, "key.txt")
+        let signingKey = dir.file("alice")
+        let made = try Self.run(try Self.tool("ssh-keygen"), ["-q", "-t", "ed25519", "-N", "", "-C", "alice", "-f", signingKey])
+        #expect(made.status == 0, "\(made.stderr)")
+        let signers = dir.file("allowed_signers")
+        try "alice@example.com \(try String(contentsOfFile: signingKey + ".pub", encoding: .utf8))"
+            .write(toFile: signers, atomically: true, encoding: .utf8)
+        let archive = dir.file("app.authx.gz.age")
+        let export = try Self.authx(["export", db, "-o", archive, "--recipient", publicKey, "--sign-key", signingKey])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(try Self.isAge(archive))
+        // OpenSSH checks the signature over the encrypted bytes, without any age key.
+        let ssh = try Self.run(
+            try Self.tool("ssh-keygen"),
+            ["-Y", "verify", "-f", signers, "-I", "alice@example.com", "-n", "auth_export", "-s", archive + ".sig"], stdin: archive)
+        #expect(ssh.status == 0, "\(ssh.stderr)")
+        // authx: verify from the file and from a pipe, inspect, restore into SQLite.
+        let verified = try Self.authx(["verify", archive, "--identity", key, "--allowed-signers", signers])
+        #expect(verified.status == 0 && verified.stdout.contains("signed by alice@example.com"), "\(verified.stdout)\(verified.stderr)")
+        let piped = try Self.authx(
+            ["verify", "-", "--identity", key, "--allowed-signers", signers, "--signature", archive + ".sig"], stdin: archive)
+        #expect(piped.status == 0 && piped.stdout.contains("signed by alice@example.com"), "\(piped.stdout)\(piped.stderr)")
+        let inspected = try Self.authx(["inspect", archive, "--identity", key, "--allowed-signers", signers])
+        #expect(inspected.status == 0 && inspected.stdout.contains("signed by alice@example.com"), "\(inspected.stderr)")
+        let target = dir.file("restored.db")
+        let restored = try Self.authx(["restore", archive, "--to", target, "--identity", key, "--allowed-signers", signers])
+        #expect(restored.status == 0, "\(restored.stderr)")
+
+        // The same plain archive encrypted again to the same recipient: valid age, same plaintext, other bytes.
+        let plain = dir.file("plain.authx.gz")
+        #expect(try Self.run(try Self.tool("age"), ["-d", "-i", key, "-o", plain, archive]).status == 0)
+        let forged = dir.file("forged.authx.gz.age")
+        #expect(try Self.run(try Self.tool("age"), ["-r", publicKey, "-o", forged, plain]).status == 0)
+        try FileManager.default.copyItem(atPath: archive + ".sig", toPath: forged + ".sig")
+        #expect(try Self.authx(["verify", forged, "--identity", key]).status == 0)  // fine without a signature policy
+        let refused = try Self.authx(["verify", forged, "--identity", key, "--allowed-signers", signers])
+        #expect(refused.status == 1 && refused.stderr.contains("does not match the file"), "\(refused.stderr)")
+        let refusedPipe = try Self.authx(
+            ["verify", "-", "--identity", key, "--allowed-signers", signers, "--signature", forged + ".sig"], stdin: forged)
+        #expect(refusedPipe.status == 1 && refusedPipe.stderr.contains("does not match the file"), "\(refusedPipe.stderr)")
+        let other = dir.file("other.db")
+        let refusedRestore = try Self.authx(["restore", forged, "--to", other, "--identity", key, "--allowed-signers", signers])
+        #expect(refusedRestore.status == 1, "\(refusedRestore.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other))
+    }
+
+    /// `authx diff` reads encrypted archives with the same --identity/--passphrase-file options as the other
+    /// reading commands: two encrypted archives, a plain one against an encrypted one (either order, the key of a
+    /// passphrase archive from a file), and the usage error without a key.
+    @Test func diffComparesEncryptedArchives() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try Self.database(in: dir, users: 3_000)
+        let (key, publicKey) = try Self.keygen(dir, "key.txt")
+        let passphrase = dir.file("passphrase.txt")
+        try "correct horse battery staple\n".write(toFile: passphrase, atomically: true, encoding: .utf8)
+        chmod(passphrase, 0o600)
+        let plainOld = dir.file("old.authx.gz")
+        let old = dir.file("old.authx.gz.age")
+        let new = dir.file("new.authx.gz.age")
+        let newScrypt = dir.file("new-pass.authx.gz.age")
+        #expect(try Self.authx(["export", db, "-o", plainOld, "--quiet"]).status == 0)
+        #expect(try Self.authx(["export", db, "-o", old, "--recipient", publicKey, "--quiet"]).status == 0)
+        let connection = try SQLiteConnection(path: db, mode: .readWrite)
+        try connection.execute(
+            """
+            UPDATE users SET password_hash = 'pbkdf2:new' WHERE id IN (7, 8);
+            DELETE FROM sessions WHERE user_id = 9; DELETE FROM users WHERE id = 9;
+            INSERT INTO users VALUES (3001, 'new@example.com', 'pbkdf2:x');
+            """)
+        try connection.close()
+        #expect(try Self.authx(["export", db, "-o", new, "--recipient", publicKey, "--quiet"]).status == 0)
+        #expect(try Self.authx(["export", db, "-o", newScrypt, "--passphrase-file", passphrase, "--quiet"]).status == 0)
+        #expect(try Self.isAge(old) && Self.isAge(new) && Self.isAge(newScrypt))
+
+        let expected = "users: 1 added, 1 removed, 2 changed (password_hash 2)"
+        for (a, b, extra) in [
+            (old, new, ["--identity", key]), (plainOld, new, ["--identity", key]),
+            (plainOld, newScrypt, ["--passphrase-file", passphrase]),
+            (old, newScrypt, ["--identity", key, "--passphrase-file", passphrase]),
+        ] {
+            let diff = try Self.authx(["diff", a, b] + extra)
+            #expect(diff.status == 1, "\(a) \(b): \(diff.stderr)")
+            #expect(diff.stdout.contains(expected), "\(diff.stdout)")
+            #expect(diff.stdout.contains("sessions: 0 added, 1 removed, 0 changed"), "\(diff.stdout)")
+            #expect(diff.stdout.contains("removed: id=9"), "\(diff.stdout)")
+        }
+        // The same data, plain against encrypted: exit 0. From standard input too.
+        let same = try Self.authx(["diff", plainOld, old, "--identity", key])
+        #expect(same.status == 0 && same.stdout.contains("SAME"), "\(same.stdout)\(same.stderr)")
+        let piped = try Self.authx(["diff", "-", new, "--identity", key, "--json"], stdin: old)
+        #expect(piped.status == 1, "\(piped.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as? [String: Any]
+        let users = (report?["tables"] as? [[String: Any]])?.first { $0["table"] as? String == "users" || $0["name"] as? String == "users" }
+        #expect(users?["added"] as? Int == 1 && users?["removed"] as? Int == 1 && users?["changed"] as? Int == 2, "\(piped.stdout)")
+        // Without a key: the usage error every reading command gives, naming the archive; nothing compared.
+        let noKey = try Self.authx(["diff", plainOld, new])
+        #expect(noKey.status == 2, "\(noKey.stderr)")
+        #expect(noKey.stderr.contains("age-encrypted auth_export archive"), "\(noKey.stderr)")
+        #expect(noKey.stdout.isEmpty)
+        let wrongKey = try Self.keygen(dir, "other.txt").0
+        let wrong = try Self.authx(["diff", old, new, "--identity", wrongKey])
+        #expect(wrong.status == 2 && wrong.stderr.contains("age-encrypted auth_export archive"), "\(wrong.stderr)")
+    }
+
     @Test func ageEncryptsAuthxVerifiesInspectsAndRestoresIntoSQLiteAndPostgreSQL() throws {
         let dir = try TempDir()
         defer { dir.remove() }
