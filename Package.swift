@@ -54,7 +54,8 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "AuthExportTests", dependencies: ["AuthExport"]),
+        .testTarget(
+            name: "AuthExportTests", dependencies: ["AuthExport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AuthExportSQLiteTests", dependencies: ["AuthExport", "AuthExportSQLite"]),
         .testTarget(name: "AuthExportPostgresTests", dependencies: ["AuthExport", "AuthExportSQLite", "AuthExportPostgres"]),
         .testTarget(name: "CLITests", dependencies: ["AuthExport"]),

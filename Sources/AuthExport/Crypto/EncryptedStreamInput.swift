@@ -10,6 +10,11 @@ final class EncryptedStreamInput: SequentialInput {
     private var position = 0
     private var finished = false
     private var sealed = [UInt8](repeating: 0, count: AgePayload.sealedChunkSize)
+    /// The error of the chunk just released: a full chunk that authenticates, but with the wrong final flag for where
+    /// it sits (the stream ends after a chunk not marked final, or goes on after one marked final). As age does, its
+    /// authenticated plaintext is released and the error comes with the next read (C2SP/CCTV `stream_no_final_*`,
+    /// `stream_trailing_garbage_*`); every reader reads to the end of the file, so it always comes.
+    private var pendingError: ArchiveError?
 
     init(raw: StreamInput, path: String, decryption: ArchiveDecryption?) throws {
         self.raw = raw
@@ -39,6 +44,7 @@ final class EncryptedStreamInput: SequentialInput {
     }
 
     private func nextChunk() throws {
+        if let pendingError { throw pendingError }
         let offset = payloadStart + index * Int64(AgePayload.sealedChunkSize)
         let got = try sealed.withUnsafeMutableBytes { try raw.read(into: $0) }
         var last = got < sealed.count
@@ -53,14 +59,24 @@ final class EncryptedStreamInput: SequentialInput {
                 got == 0 ? "age stream ends without a final chunk (truncated)" : "age stream ends inside chunk \(index) (truncated)",
                 location: .init(path: path, byteOffset: offset + Int64(got)))
         }
-        plain = try sealed.withUnsafeBytes { buffer in
-            try AgeStreamGeometry.open(
-                payload, UnsafeRawBufferPointer(rebasing: buffer[0..<got]), index: index, last: last, fileOffset: offset,
-                path: path)
+        do {
+            plain = try sealed.withUnsafeBytes { buffer in
+                try AgeStreamGeometry.open(
+                    payload, UnsafeRawBufferPointer(rebasing: buffer[0..<got]), index: index, last: last, fileOffset: offset,
+                    path: path)
+            }
+            finished = last
+        } catch let error as ArchiveError {
+            let other = got == sealed.count
+                ? sealed.withUnsafeBytes { payload.open(UnsafeRawBufferPointer(rebasing: $0[0..<got]), index: index, last: !last) }
+                : nil
+            guard let other else { throw error }
+            plain = other
+            pendingError = error
+            finished = false
         }
         position = 0
         index += 1
-        finished = last
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
