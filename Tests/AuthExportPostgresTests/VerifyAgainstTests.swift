@@ -167,4 +167,103 @@ import Testing
         let unreadable = try run(["verify", archive, "--against", TestServer.url(db.url, database: "authx_no_such_database")])
         #expect(unreadable.status == 3, "\(unreadable.stderr)")
     }
+
+    /// Runs authx with standard error captured; the caller signals and waits.
+    static func start(_ arguments: [String], stdin: Pipe? = nil) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestArchives.repositoryRoot() + "/.build/debug/authx")
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin ?? FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Waits (a liveness bound, not a timing assertion) for `process` to end; kills it if it does not.
+    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe, seconds: Double = 60) -> (Int32, String, String) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("authx still running \(Int(seconds)) s after Ctrl-C")
+            kill(process.processIdentifier, SIGKILL)
+        }
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, stderr)
+    }
+
+    /// Ctrl-C while `verify --against` waits inside PostgreSQL (for a lock another session holds): exit 130 with one
+    /// line, no report, no file, and no backend of authx left on the server (its statement is cancelled, not
+    /// abandoned: a backend waiting for a lock would otherwise stay until the lock is released).
+    @Test func ctrlCStopsVerifyAgainstAndLeavesNoBackend() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = try Self.archive(in: dir)
+        try Self.restored(archive, db, "public")
+        let blocker = try db.connect()
+        defer { blocker.close() }
+        try blocker.executeScript("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        let blockerPID = try #require(try blocker.execute("SELECT pg_backend_pid()").string(0, 0))
+        let others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> \(blockerPID)"
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        let (process, out, err) = try Self.start(["verify", archive, "--against", db.url, "--lock-wait-timeout", "0"])
+        let start = Date()
+        while try db.value("SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == "0",
+            process.isRunning, Date().timeIntervalSince(start) < 60
+        {
+            usleep(20_000)
+        }
+        #expect(process.isRunning, "verify --against ended before it waited for the lock")
+        kill(process.processIdentifier, SIGINT)
+        let (status, stdout, stderr) = Self.finish(process, out, err)
+        #expect(status == 130, "\(stderr)")
+        #expect(stderr.hasSuffix("\n") && stderr.dropLast().split(separator: "\n").count == 1, "one line: \(stderr)")
+        #expect(stderr.contains("interrupted; nothing was compared to the end"), "\(stderr)")
+        #expect(stdout.isEmpty, "no report after Ctrl-C: \(stdout)")
+        // No backend of authx is left, while the other session still holds its lock.
+        let deadline = Date().addingTimeInterval(30)
+        while try db.value(others) != "0" && Date() < deadline { usleep(50_000) }
+        #expect(try db.value(others) == "0", "a backend of authx is still on the server after Ctrl-C")
+        try blocker.execute("ROLLBACK")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == files)
+    }
+
+    /// Ctrl-C during `diff` (reading the old archive from a pipe, as `cat old | authx diff - new` does; the
+    /// terminal's Ctrl-C also ends the producer, so the pipe closes): exit 130 with one line, no report.
+    @Test func ctrlCStopsDiff() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        var schema = TableSchema(name: "users", columns: Self.columns, primaryKey: ["id"])
+        schema.sequenceValue = nil
+        let rows: [[Value]] = (1...60_000).map { i in
+            var row = Self.row(1 + i % 9)
+            row[0] = .integer(Int64(i))
+            row[7] = .text("user\(i)-\(i &* 2_654_435_761 % 1_000_003)")
+            return row
+        }
+        let archive = dir.file("big.authx.gz")
+        try TestArchives.write(archive, [(schema, rows)])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+        #expect(bytes.count > 512 * 1024, "the archive should be larger than a pipe buffer")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        let pipe = Pipe()
+        let (process, out, err) = try Self.start(["diff", "-", archive], stdin: pipe)
+        // Once more than a pipe buffer has been taken, authx is reading (its Ctrl-C handler is installed).
+        pipe.fileHandleForWriting.write(bytes.prefix(bytes.count / 2))
+        kill(process.processIdentifier, SIGINT)
+        try pipe.fileHandleForWriting.close()
+        let (status, stdout, stderr) = Self.finish(process, out, err)
+        #expect(status == 130, "\(stderr)")
+        #expect(stderr.dropLast().split(separator: "\n").count == 1, "one line: \(stderr)")
+        #expect(stderr.contains("interrupted; nothing was compared to the end"), "\(stderr)")
+        #expect(stdout.isEmpty, "\(stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == files)
+    }
 }
