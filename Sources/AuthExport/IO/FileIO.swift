@@ -296,9 +296,10 @@ package final class AtomicFile {
         if let tempPath { unlink(tempPath) }
     }
 
-    /// Writes a small file atomically (a detached signature).
+    /// Writes a small file atomically (a detached signature, a key file); with `overwrite` false an existing file
+    /// is an error and is left as it was.
     package static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws(ArchiveError) {
-        let file = try staged(bytes, path: path)
+        let file = try staged(bytes, path: path, overwrite: overwrite)
         do {
             try file.commit()
         } catch {
@@ -307,10 +308,10 @@ package final class AtomicFile {
         }
     }
 
-    /// A small file written and synced, not yet published (replacing any file at `path` on ``commit()``): a
-    /// sidecar made before its archive is published.
-    package static func staged(_ bytes: [UInt8], path: String) throws(ArchiveError) -> AtomicFile {
-        let file = try AtomicFile(path: path, overwrite: true)
+    /// A small file written and synced, not yet published (replacing any file at `path` on ``commit()`` when
+    /// `overwrite`): a sidecar made before its archive is published.
+    package static func staged(_ bytes: [UInt8], path: String, overwrite: Bool = true) throws(ArchiveError) -> AtomicFile {
+        let file = try AtomicFile(path: path, overwrite: overwrite)
         let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(ArchiveError) in
                 try FileIO.writeAll(file.fd, buffer, path: path)
