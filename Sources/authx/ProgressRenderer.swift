@@ -32,6 +32,8 @@ final class ProgressRenderer: @unchecked Sendable {
     private var tablesStarted = 0
     private var rowsOfFinishedTables: Int64 = 0
     private var currentRows: Int64 = 0
+    /// The last event other than a lock wait: drawn again when a wait ends.
+    private var lastEvent: ProgressEvent?
 
     /// A renderer for `verb` ("restore", "export", "verify"), or nil when nothing should be drawn: `quiet`, standard
     /// error not a terminal, or standard output a pipe (the writing end of a pipe of two commands).
@@ -74,7 +76,14 @@ final class ProgressRenderer: @unchecked Sendable {
             currentRows = 0
         case .phase:
             break
+        case .lockWait:
+            guard event.table.isEmpty else { break }
+            // The wait ended: back to what the work is doing.
+            guard let lastEvent else { return draw("") }
+            lastDraw = now
+            return draw(Self.cut(SafeOutput.line(line(for: lastEvent, now: now)), to: Self.terminalWidth()))
         }
+        if event.kind != .lockWait { lastEvent = event }
         lastDraw = now
         draw(Self.cut(SafeOutput.line(line(for: event, now: now)), to: Self.terminalWidth()))
     }
@@ -82,6 +91,16 @@ final class ProgressRenderer: @unchecked Sendable {
     /// The text of the line for `event`.
     func line(for event: ProgressEvent, now: Date) -> String {
         let elapsed = max(0.001, now.timeIntervalSince(start))
+        if event.kind == .lockWait {
+            var text = "\(verb): waiting for a lock on \(event.table)"
+            if !event.lockHolders.isEmpty {
+                let pids = event.lockHolders.prefix(3).map(String.init).joined(separator: ", ")
+                text += " held by pid\(event.lockHolders.count == 1 ? "" : "s") \(pids)"
+                if event.lockHolders.count > 3 { text += " and \(event.lockHolders.count - 3) more" }
+            }
+            text += String(format: " · %.0fs", event.waitedSeconds.rounded(.down))
+            return text
+        }
         if event.kind == .phase {
             var text = "\(verb): \(event.phase ?? "finishing")"
             if let total = event.stepsTotal, total > 0 { text += " \(min(event.stepsDone + 1, total))/\(total)" }

@@ -55,6 +55,68 @@ import Testing
         #expect(frames.contains { $0.hasPrefix("restored 6 tables, 41 rows") }, "the summary line: \(frames)")
     }
 
+    /// A restore waiting for a lock another session holds says so on the progress line — which table, which
+    /// session (pid) — instead of freezing, then goes on once the lock is released (issue 15). The lock is held by a
+    /// second real session; it is released on every path, and the restore's own lock timeout bounds the wait.
+    @Test(.timeLimit(.minutes(3)))
+    func aLockWaitSaysWhatItWaitsForAndWho() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let archive = try TestArchives.fixtureArchive("sample_auth", in: dir)
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let first = try CommandLineDefectTests.authx(["restore", archive, "--to", database.url])
+        #expect(first.status == 0, "\(first.stderr)")
+        let holder = try database.connect()
+        defer { holder.close() }
+        try holder.execute("BEGIN")
+        try holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        var holding = true
+        defer { if holding { _ = try? holder.execute("COMMIT") } }
+
+        let columns = 100
+        let typescript = dir.file("typescript")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "script", "-qfec",
+            "stty cols \(columns); \(Self.authx) restore '\(archive)' --to '\(database.url)' --clean --lock-wait-timeout 90s",
+            typescript,
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let expected = "restore: waiting for a lock on table users held by pid \(holder.backendPID)"
+        var seen = false
+        for _ in 0..<600 where process.isRunning {
+            let text = (try? String(contentsOfFile: typescript, encoding: .utf8)) ?? ""
+            if text.contains(expected) {
+                seen = true
+                break
+            }
+            usleep(100_000)
+        }
+        try holder.execute("COMMIT")
+        holding = false
+        process.waitUntilExit()
+        #expect(seen, "no '\(expected)' while the lock was held")
+        #expect(process.terminationStatus == 0)
+        let raw = String(decoding: try Data(contentsOf: URL(fileURLWithPath: typescript)), as: UTF8.self)
+        let escapes = try Regex(#"\x1B\[[0-9;]*[A-Za-z]"#)
+        let frames = raw.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map { String($0.replacing(escapes, with: "")) }
+        let progress = frames.filter { $0.hasPrefix("restore: ") }
+        for frame in progress { #expect(frame.count < columns, "wider than the terminal: \(frame)") }
+        let waits = progress.indices.filter { progress[$0].hasPrefix(expected) }
+        #expect(!waits.isEmpty, "\(progress)")
+        // After the wait the line moves on to the work again, and the restore ends with its summary.
+        if let last = waits.last {
+            #expect(progress[(last + 1)...].contains { !$0.contains("waiting for a lock") }, "\(progress)")
+        }
+        #expect(frames.contains { $0.hasPrefix("restored 6 tables, 41 rows") }, "\(frames)")
+        #expect(try database.value("SELECT count(*) FROM users") != "0")
+    }
+
     /// Two commands in a pipe on one terminal: only the reading end draws; `-q` and --json draw nothing.
     @Test func onlyTheReadingEndOfAPipeDraws() throws {
         let dir = try TempDir()

@@ -13,6 +13,10 @@ public struct ProgressEvent: Sendable {
         /// A step of the work after loading (``phase``: keys and indexes, foreign keys, ANALYZE…) started, on
         /// ``table``; ``stepsDone`` of ``stepsTotal`` steps of that phase came before it.
         case phase
+        /// The work waits for a lock another session holds: ``table`` is what it waits for (a table, or the kind
+        /// of lock), ``lockHolders`` the sessions (server process IDs) holding it, ``waitedSeconds`` how long so
+        /// far. Sent about once a second while the wait lasts, then once with an empty ``table``: the wait ended.
+        case lockWait
     }
     /// What happened.
     public var kind: Kind
@@ -32,6 +36,11 @@ public struct ProgressEvent: Sendable {
     /// For `.phase`: the steps of this phase, where known.
     public var stepsTotal: Int?
 
+    /// For `.lockWait`: the server process IDs of the sessions holding the lock.
+    public var lockHolders: [Int32] = []
+    /// For `.lockWait`: how long the wait has lasted, in seconds.
+    public var waitedSeconds: Double = 0
+
     /// Creates an event.
     public init(kind: Kind, table: String, rowsDone: Int64, rowsTotal: Int64?, bytesDone: Int64) {
         self.kind = kind
@@ -40,6 +49,15 @@ public struct ProgressEvent: Sendable {
         self.rowsTotal = rowsTotal
         self.bytesDone = bytesDone
         self.stepsDone = 0
+    }
+
+    /// A `.lockWait` event: waiting for a lock on `table` held by `holders` for `waitedSeconds` (an empty `table`:
+    /// the wait ended).
+    public static func lockWait(on table: String, heldBy holders: [Int32], waitedSeconds: Double) -> ProgressEvent {
+        var event = ProgressEvent(kind: .lockWait, table: table, rowsDone: 0, rowsTotal: nil, bytesDone: 0)
+        event.lockHolders = holders
+        event.waitedSeconds = waitedSeconds
+        return event
     }
 
     /// A `.phase` event: step `done` of `total` of `phase`, on `table`.

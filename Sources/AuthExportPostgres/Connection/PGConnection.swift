@@ -157,6 +157,11 @@ package final class PGConnection {
     /// failed, the backend was terminated).
     package var isLost: Bool { PQstatus(conn) == CONNECTION_BAD }
 
+    /// The process ID of the server backend serving this connection (`pg_backend_pid()`).
+    ///
+    /// The corresponding C function is `PQbackendPID`.
+    package var backendPID: Int32 { PQbackendPID(conn) }
+
     /// The database name of the connection.
     package var databaseName: String { PQdb(conn).map { String(cString: $0) } ?? "" }
 

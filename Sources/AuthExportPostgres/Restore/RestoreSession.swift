@@ -53,6 +53,8 @@ final class RestoreSession {
     private var archiveColumns: [(name: String, columns: [Column])] = []
     /// Cancels the connections' running statements once the restore is cancelled.
     private let canceller: StatementCanceller?
+    /// Reports lock waits on the progress line (only when progress is drawn).
+    private let lockWatcher: LockWaitWatcher?
 
     init(options: PostgresRestore.Options, conninfo: String?) throws {
         self.options = options
@@ -61,16 +63,19 @@ final class RestoreSession {
             let connection = try PGConnection(conninfo: conninfo, settings: Self.sessionSettings(options))
             self.connection = connection
             canceller = options.isCancelled.map { StatementCanceller(isCancelled: $0) }
+            lockWatcher = options.progress.map { LockWaitWatcher(conninfo: conninfo, progress: $0) }
             do {
                 try prepare(connection)
             } catch {
                 canceller?.stop()
+                lockWatcher?.stop()
                 connection.close()
                 throw error
             }
         } else {
             connection = nil
             canceller = nil
+            lockWatcher = nil
         }
     }
 
@@ -83,6 +88,7 @@ final class RestoreSession {
     /// statements.
     private func prepare(_ connection: PGConnection) throws {
         canceller?.watch(connection)
+        lockWatcher?.watch(connection)
     }
 
     private var isDryRun: Bool { connection == nil }
@@ -100,12 +106,14 @@ final class RestoreSession {
         do {
             var summary = try runUnchecked(source)
             canceller?.stop()
+            lockWatcher?.stop()
             try analyzeAfterCommit(&summary)
             connection?.close()
             return summary
         } catch {
             // No cancel request may reach the rollback and the clean-up below.
             canceller?.stop()
+            lockWatcher?.stop()
             loader?.abort()
             workers?.shutdown()
             var failure = error
