@@ -9,6 +9,10 @@ package final class SQLiteConnection {
     package let path: String
     /// The `isCancelled` closure of the progress handler, if one is installed (``bound(maxLength:isCancelled:)``).
     var progressBox: AnyObject?
+    /// The virtual-machine steps of every ``query(_:_:)`` so far (`SQLITE_STMTSTATUS_VM_STEP`): the catalog work
+    /// of a restore, which must stay the same per table whatever the number of tables (a query scanning every
+    /// table, once per table, makes a restore quadratic).
+    package private(set) var queryVMSteps: Int64 = 0
 
     /// How to open the database.
     package enum Mode {
@@ -82,6 +86,7 @@ package final class SQLiteConnection {
         while try statement.step() {
             rows.append((0..<statement.columnCount).map { statement.value(at: $0) })
         }
+        queryVMSteps += Int64(sqlite3_stmt_status(statement.stmt, SQLITE_STMTSTATUS_VM_STEP, 0))
         return rows
     }
 

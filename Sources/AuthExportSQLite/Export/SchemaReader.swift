@@ -184,7 +184,7 @@ enum SchemaReader {
 
     private static func isWithoutRowID(_ db: SQLiteConnection, name: String, sql: String?) throws(SQLiteError) -> Bool {
         if let rows = try? db.query(
-            "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+            "SELECT wr FROM pragma_table_list(?1) WHERE schema = 'main'",
             [.text(Array(name.utf8))]), let wr = rows.first?.first?.integer
         {
             return wr != 0

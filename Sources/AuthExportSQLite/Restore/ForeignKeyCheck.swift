@@ -141,7 +141,7 @@ struct ForeignKeyCheck {
     private func isLookupKey(parent: String, columns: [Column], primaryKey: Bool) throws(SQLiteError) -> Bool {
         let name: [SQLiteValue] = [.text(Array(parent.utf8))]
         let withoutRowID =
-            try connection.query("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", name)
+            try connection.query("SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'", name)
             .first?.first?.integer == 1
         let indexes = try connection.query(
             "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?)", name)

@@ -45,6 +45,7 @@ public enum SQLiteRestore {
         defer { file.discard() }
         let session: SQLiteRestoreSession
         var warnings: [String] = []
+        var catalogVMSteps: Int64 = 0
         do {
             let connection = try SQLiteConnection(path: file.temporaryPath, mode: .readWrite)
             connection.bound(maxLength: maxValueBytes, isCancelled: options.isCancelled)
@@ -62,6 +63,7 @@ public enum SQLiteRestore {
             let source = PrefetchingRecordSource(input: input, path: archivePath)
             session = SQLiteRestoreSession(connection: connection, mode: .restore, options: options, source: source)
             try session.run()
+            catalogVMSteps = connection.queryVMSteps
             try connection.close()
             var verifier = RestoreVerifier(
                 path: file.temporaryPath, tables: session.tablesToVerify,
@@ -79,9 +81,11 @@ public enum SQLiteRestore {
             warnings.append("the archive has no table to restore: \(targetPath) was replaced by an empty database")
         }
         try file.publish()
-        return SQLiteRestoreSummary(
+        var summary = SQLiteRestoreSummary(
             tables: session.tableCount, rows: session.totalRows, target: targetPath, warnings: warnings,
             tableRows: session.tableRows)
+        summary.catalogVMSteps = catalogVMSteps
+        return summary
     }
 
     /// `--data-only`: loads the archive's rows into the existing database at `targetPath`, in one transaction.

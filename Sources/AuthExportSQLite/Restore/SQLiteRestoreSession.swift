@@ -335,7 +335,7 @@ final class SQLiteRestoreSession {
         let withoutRowID =
             try wrap { () throws(SQLiteError) in
                 try connection.query(
-                    "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+                    "SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'",
                     [.text(Array(schema.name.utf8))])
             }.first?.first?.integer == 1
         current = TableLoad(

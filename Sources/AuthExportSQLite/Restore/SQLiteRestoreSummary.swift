@@ -13,6 +13,8 @@ public struct SQLiteRestoreSummary: Sendable {
     public var warnings: [String]
     /// Each table restored, with its rows, in archive order.
     public var tableRows: [Table]
+    /// The catalog queries' virtual-machine steps on the loading connection (``SQLiteConnection/queryVMSteps``).
+    package var catalogVMSteps: Int64 = 0
 
     /// A table restored.
     public struct Table: Sendable, Hashable {

@@ -48,7 +48,7 @@ struct TargetTable {
         }
         let withoutRowID =
             try connection.query(
-                "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", [.text(Array(name.utf8))]
+                "SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'", [.text(Array(name.utf8))]
             ).first?.first?.integer == 1
         let tokens = SQLiteSyntax.tokenize(sql)
         let alias = !withoutRowID && keys.count == 1 && keys[0].type.uppercased() == "INTEGER" ? keys[0].name : nil
