@@ -42,6 +42,15 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private var stopping = false
     private var liveWorkers = 0
     private let maxInFlight: Int
+    /// The bytes (raw + decompressed) of the members read and not yet delivered; calling thread only. Members are
+    /// read ahead only while this is under ``inFlightByteBudget``, so members near the 65 MiB limit are inflated one
+    /// at a time instead of `maxInFlight` at once (issue 16, item 11).
+    private var inFlightBytes = 0
+    /// The most ``inFlightBytes`` ever held (for tests of the bound).
+    private(set) var peakInFlightBytes = 0
+    private var slotBytes: [Int: Int] = [:]
+    /// What read-ahead may hold beyond the member being delivered: 16 MiB, a dozen ordinary (~1 MiB) members.
+    static let inFlightByteBudget = 16 << 20
     private let fileSize: Int64
     private var closed = false
     /// Sees each raw member as read (on the calling thread, in file order).
@@ -95,7 +104,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             condition.lock()
             let inFlight = nextRead - nextDeliver
             condition.unlock()
-            if inFlight >= maxInFlight { return }
+            if inFlight >= maxInFlight || (inFlight > 0 && inFlightBytes >= Self.inFlightByteBudget) { return }
             let start = readOffset
             var slot = Slot(memberOffset: start, raw: [], hashBefore: readHash, schema: nil)
             do {
@@ -118,6 +127,10 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             slot.schema = readSchema
             readHash.update(data: slot.raw)
             if let observer { slot.raw.withUnsafeBytes { observer.update($0) } }
+            let cost = slot.raw.count + Self.decompressedSize(of: slot.raw)
+            inFlightBytes += cost
+            peakInFlightBytes = max(peakInFlightBytes, inFlightBytes)
+            slotBytes[nextRead] = cost
             condition.lock()
             slots[nextRead] = slot
             if !slot.done { queue.append(nextRead) }
@@ -128,6 +141,13 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     }
 
     private var sawEOF = false
+
+    /// The ISIZE of a raw member (its last 4 bytes, little-endian; checked later by the worker), 0 when too short.
+    static func decompressedSize(of raw: [UInt8]) -> Int {
+        guard raw.count >= 4 else { return 0 }
+        let n = raw.count
+        return Int(raw[n - 4]) | Int(raw[n - 3]) << 8 | Int(raw[n - 2]) << 16 | Int(raw[n - 1]) << 24
+    }
 
     /// One raw member, or nil at a clean end of file.
     private func readRawMember() throws -> [UInt8]? {
@@ -233,6 +253,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         while !(slots[nextDeliver]?.done ?? false) { condition.wait() }
         // swift-format-ignore: NeverForceUnwrap
         let slot = slots.removeValue(forKey: nextDeliver)!
+        inFlightBytes -= slotBytes.removeValue(forKey: nextDeliver) ?? 0
         nextDeliver += 1
         condition.unlock()
         if let error = slot.error { throw error }
