@@ -124,6 +124,60 @@ bench_generated_db() {
     printf '%s\n' "$db"
 }
 
+# The Python venv with the frameworks that build the framework databases: the pinned packages
+# of scripts/e2e/orm/requirements.txt from PyPI, in $BENCH_OUT/venv (AUTHX_BENCH_VENV to reuse
+# another one), made once and reused while the requirements do not change.
+bench_framework_venv() {
+    local venv=${AUTHX_BENCH_VENV:-$BENCH_OUT/venv} req="$BENCH_ROOT/scripts/e2e/orm/requirements.txt" stamp
+    stamp=$(sha256sum "$req" | cut -c1-16)
+    if [ ! -f "$venv/.authx-bench-$stamp" ]; then
+        info "making the framework venv $venv (pip install -r scripts/e2e/orm/requirements.txt)"
+        python3 -m venv "$venv" >/dev/null 2>&1 || { ensure_debian_packages python3-venv; python3 -m venv "$venv"; } ||
+            die "python3 -m venv $venv failed"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2 ||
+            die "pip install -r $req failed (PyPI must be reachable)"
+        touch "$venv/.authx-bench-$stamp"
+    fi
+    printf '%s\n' "$venv"
+}
+
+# bench_framework_db FRAMEWORK USERS -> prints the path of a cached database built by the framework
+# itself (bench/frameworks/build_db.py: django | flask-security), seed 42. The file name carries a hash
+# of the generator and the pinned requirements, so a change to either builds a new one.
+bench_framework_db() {
+    local fw=$1 users=$2 venv tag db
+    tag=$(cat "$BENCH_ROOT/bench/frameworks/build_db.py" "$BENCH_ROOT/scripts/e2e/orm/requirements.txt" | sha256sum | cut -c1-8)
+    db="$BENCH_OUT/dbs/$fw-u$users-seed42-$tag.db"
+    if [ ! -f "$db" ]; then
+        venv=$(bench_framework_venv)
+        info "building $db with $fw ($users users)"
+        local t0=$SECONDS
+        "$venv/bin/python" "$BENCH_ROOT/bench/frameworks/build_db.py" "$fw" "$db" --users "$users" --seed 42 >&2 ||
+            die "bench/frameworks/build_db.py $fw --users $users failed"
+        info "built in $((SECONDS - t0)) s: $(du -m "$db" | cut -f1) MB"
+    fi
+    printf '%s\n' "$db"
+}
+
+# bench_pg_start: start the throwaway PostgreSQL 15 cluster (scripts/lib/pg-cluster.sh, which the caller
+# sources; call in the main shell, with pg_cluster_stop in the EXIT trap) with bulk-load friendly
+# settings, identical for every contender, and set PSQL to a psql command line for it.
+bench_pg_start() {
+    export PG_CLUSTER_EXTRA_CONF="shared_buffers = 512MB
+maintenance_work_mem = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+autovacuum = off"
+    pg_cluster_start
+    PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres)
+}
+
+# bench_fresh_db NAME: (re)create an empty database in that cluster, print its URL.
+bench_fresh_db() {
+    "${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >&2
+    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$1"
+}
+
 # bench_measure LABEL CMD...   run CMD once, timed; append "seconds rss_kb" to the
 # results of LABEL. CMD's stdout goes to the bench log, stderr is shown on failure.
 bench_measure() {

@@ -67,20 +67,8 @@ else
 fi
 SCALE="$SCALE ($(du -m "$DB" | cut -f1) MB SQLite); PostgreSQL 15, fsync=off"
 
-# Bulk-load friendly server settings, identical for every contender.
-export PG_CLUSTER_EXTRA_CONF="shared_buffers = 512MB
-maintenance_work_mem = 512MB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-autovacuum = off"
-pg_cluster_start
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres)
+bench_pg_start
 
-# fresh_db NAME: (re)create an empty database, print its URL.
-fresh_db() {
-    "${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >&2
-    printf 'postgresql://postgres@127.0.0.1:%s/%s\n' "$PG_CLUSTER_PORT" "$1"
-}
 count_users() { "${PSQL[@]}" -d "$1" -At -c 'SELECT count(*) FROM users' 2>/dev/null || echo '?'; }
 
 ARCHIVE="$BENCH_WORK/pg.authx.gz"
@@ -90,15 +78,15 @@ cat "$DB" >/dev/null   # warm the page cache equally for both sides
 section "restore-postgres (a): SQLite file -> PostgreSQL"
 for run in $(seq 1 "$BENCH_RUNS"); do
     info "run $run/$BENCH_RUNS"
-    url=$(fresh_db bench_pgloader)
+    url=$(bench_fresh_db bench_pgloader)
     bench_measure a_peer_pgloader pgloader --dynamic-space-size "$PGLOADER_HEAP" --quiet --root-dir "$BENCH_WORK/pgloader" "sqlite://$DB" "$url"
     if [ "$AUTHX_OK" = 1 ]; then
-        url=$(fresh_db bench_authx)
+        url=$(bench_fresh_db bench_authx)
         rm -f "$ARCHIVE" "$ARCHIVE.sha256"
         bench_measure a_authx_export_restore bash -c '"$1" export "$2" -o "$3" --force --quiet && "$1" restore "$3" --to "$4"' \
             _ "$BENCH_AUTHX" "$DB" "$ARCHIVE" "$url"
         # The migration as one pipeline, no archive kept: stored (level 0) members cost neither side deflate.
-        url=$(fresh_db bench_authx_pipe)
+        url=$(bench_fresh_db bench_authx_pipe)
         bench_measure a_authx_pipe bash -c 'set -o pipefail; "$1" export "$2" -o - --quiet --compression-level 0 | "$1" restore - --to "$3"' \
             _ "$BENCH_AUTHX" "$DB" "$url"
     fi
@@ -118,10 +106,10 @@ info "pg_dump -Fc of $DUMP_SRC (untimed)"
 pg_dump -Fc -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres -f "$BENCH_WORK/dump.fc" "$DUMP_SRC"
 for run in $(seq 1 "$BENCH_RUNS"); do
     info "run $run/$BENCH_RUNS"
-    url=$(fresh_db bench_pg_restore)
+    url=$(bench_fresh_db bench_pg_restore)
     bench_measure b_peer_pg_restore pg_restore --no-owner --exit-on-error -j "$JOBS" -d "$url" "$BENCH_WORK/dump.fc"
     if [ "$AUTHX_OK" = 1 ]; then
-        url=$(fresh_db bench_authx_restore)
+        url=$(bench_fresh_db bench_authx_restore)
         bench_measure b_authx_restore "$BENCH_AUTHX" restore "$ARCHIVE" --to "$url" -j "$JOBS"
     fi
 done

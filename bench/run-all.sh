@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run-all.sh: run every benchmark (export, verify, restore-sqlite, export-postgres,
-# restore-postgres, signing, encryption, verify-against) and print one combined markdown report.
+# restore-postgres, signing, encryption, verify-against, frameworks) and print one combined markdown
+# report.
 #
 #   bench/run-all.sh [--users N] [--verify-users N] [--runs N] [--out DIR]
 #                    [--authx PATH] [--no-build] [--keep]
@@ -66,6 +67,7 @@ run export-postgres.sh --users "$USERS"
 run signing.sh --users "$USERS"
 run encryption.sh --users "$USERS"
 run verify-against.sh --users "$USERS"
+run frameworks.sh
 
 section "all benchmarks"
 cat "$REPORT"

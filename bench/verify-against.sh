@@ -52,13 +52,7 @@ else
     SCALE="database $(basename "$DB")"
 fi
 
-export PG_CLUSTER_EXTRA_CONF="shared_buffers = 512MB
-maintenance_work_mem = 512MB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-autovacuum = off"
-pg_cluster_start
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres)
+bench_pg_start
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench_target" >&2
 URL="postgresql://postgres@127.0.0.1:$PG_CLUSTER_PORT/bench_target"
 OLD="$BENCH_WORK/old.authx.gz"
