@@ -34,8 +34,8 @@ final class EncodedBatch {
         self.bytes = bytes
     }
 
-    /// The memory the batch holds, approximately.
-    var memoryBytes: Int { cells.count * MemoryLayout<BoundCell>.stride + bytes.count }
+    /// The memory the batch holds: what its arrays allocated (their capacity), not just what they use.
+    var memoryBytes: Int { cells.capacity * MemoryLayout<BoundCell>.stride + bytes.capacity }
 }
 
 @available(*, unavailable)

@@ -32,9 +32,13 @@ final class PrefetchingRecordSource: RestoreInputSource {
         case finished
     }
 
-    /// Memory the queued batches may use: enough for the reading thread to read the next tables ahead while the
-    /// writing thread builds a table's indexes, which leaves the second core idle otherwise.
-    static let queueBytes = 128 << 20
+    /// Memory the queued batches may use (as ``EncodedBatch/memoryBytes`` counts it: allocated capacity). The
+    /// writing thread is the slower one (SQLite's inserts and index builds), so a short queue keeps it fed: when it
+    /// comes back from building a table's indexes the reading thread, which waited meanwhile, refills the queue
+    /// faster than it drains. A long one only held the rows read ahead in memory: 128 MiB (counted by length, up
+    /// to twice that allocated) made the restore peak at 230–340 MB; with 8 MiB it stays under 70 MB at 200k
+    /// Django users and 1M generated users, in the same time (see bench/RESULTS.md, 2026-12-04).
+    static let queueBytes = 8 << 20
     /// Rows per batch at most.
     static let batchRows = 4096
     /// Bytes of cell data per batch at most.

@@ -1,6 +1,11 @@
 internal import Foundation
 import AuthExport
 
+#if os(Linux)
+    /// glibc's `malloc_trim` (in `<malloc.h>`, which the Glibc module does not export).
+    @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// Restores an auth_export archive into a new SQLite database file.
 ///
 /// From an archive of a SQLite database, tables are recreated with their original CREATE statements and every
@@ -65,6 +70,11 @@ public enum SQLiteRestore {
             try session.run()
             catalogVMSteps = connection.queryVMSteps
             try connection.close()
+            // The load's batches are freed by now; give their pages back before the checks fill their caches,
+            // so the two phases' memory does not add up (glibc keeps freed heap memory for reuse otherwise).
+            #if os(Linux)
+                _ = glibcMallocTrim(0)
+            #endif
             var verifier = RestoreVerifier(
                 path: file.temporaryPath, tables: session.tablesToVerify,
                 restoredTableNames: session.restoredTableNames,
