@@ -76,14 +76,33 @@ public struct ArchiveListing: Sendable {
             return memberSize
         }
 
-        func lines() -> [JSONValue?] {
-            content.split(separator: UInt8(ascii: "\n")).map { line in
-                line.withUnsafeBytes { raw -> JSONValue? in
-                    var scanner = JSONScanner(raw, maxDepth: options.maxDepth)
-                    guard scanner.peek() == UInt8(ascii: "{") else { return nil }
-                    return try? scanner.parseValue()
-                }
+        func parse(_ line: ArraySlice<UInt8>) -> JSONValue? {
+            line.withUnsafeBytes { raw -> JSONValue? in
+                var scanner = JSONScanner(raw, maxDepth: options.maxDepth)
+                guard scanner.peek() == UInt8(ascii: "{") else { return nil }
+                return try? scanner.parseValue()
             }
+        }
+
+        func lines() -> [JSONValue?] {
+            content.split(separator: UInt8(ascii: "\n")).map(parse)
+        }
+
+        /// The first (`last: false`) or last non-empty line of the member just read, parsed; nil when there is
+        /// none. Only that line is looked at: a table's first member holds about 1 MiB of rows after its record,
+        /// and parsing them all made the listing cost more than the rest of a small archive's verify.
+        func line(last: Bool) -> JSONValue? {
+            let newline = UInt8(ascii: "\n")
+            var start = content.startIndex
+            var end = content.endIndex
+            if last {
+                while end > start && content[end - 1] == newline { end -= 1 }
+                start = content[start..<end].lastIndex(of: newline).map { $0 + 1 } ?? start
+            } else {
+                while start < end && content[start] == newline { start += 1 }
+                end = content[start..<end].firstIndex(of: newline) ?? end
+            }
+            return start < end ? parse(content[start..<end]) : nil
         }
 
         func decode<T>(_ offset: Int64, _ body: () throws(RecordCodec.Failure) -> T) throws -> T {
@@ -95,7 +114,7 @@ public struct ArchiveListing: Sendable {
         }
         // Header.
         _ = try member(at: 0)
-        guard let headerJSON = lines().first ?? nil else { throw fail(.badRecord, "the first line is not a header record", 0) }
+        guard let headerJSON = line(last: false) else { throw fail(.badRecord, "the first line is not a header record", 0) }
         if case .string(let version) = headerJSON["version"] ?? .null, FormatVersion.isSupported(version) == false {
             throw ArchiveError(
                 .unsupportedVersion,
@@ -114,7 +133,7 @@ public struct ArchiveListing: Sendable {
         }
         let endOffset = size - endSize
         _ = try member(at: endOffset, expectedSize: Int(endSize))
-        guard let endJSON = lines().last ?? nil, case .string("end") = endJSON["kind"] ?? .null else {
+        guard let endJSON = line(last: true), case .string("end") = endJSON["kind"] ?? .null else {
             throw fail(.truncated, "no end record at the end of the file (truncated archive?)", endOffset)
         }
         end = try decode(endOffset) { () throws(RecordCodec.Failure) in try RecordCodec.end(endJSON) }
@@ -127,7 +146,7 @@ public struct ArchiveListing: Sendable {
                 throw fail(.badRecord, "index entry for table \(entry.table) points outside the file", endOffset)
             }
             _ = try member(at: entry.offset)
-            guard let tableJSON = lines().first ?? nil else {
+            guard let tableJSON = line(last: false) else {
                 throw fail(.badRecord, "no table record where the index says table \(entry.table) starts", entry.offset)
             }
             let schema = try decode(entry.offset) { () throws(RecordCodec.Failure) in try RecordCodec.table(tableJSON) }

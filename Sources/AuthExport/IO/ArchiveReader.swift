@@ -90,7 +90,13 @@ public final class ArchiveReader {
     /// Opens an archive file; `"-"` reads standard input.
     ///
     /// - Throws: `ArchiveError` `.io` if the file cannot be opened.
-    public init(path: String, options: Options = Options()) throws {
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(path: path, options: options, listing: nil)
+    }
+
+    /// Opens an archive file as ``init(path:options:)`` does, with its listing when the caller has already read
+    /// it (so that the index and the first member of each table are not read and inflated twice).
+    package init(path: String, options: Options, listing known: ArchiveListing?) throws {
         self.path = path
         self.options = options
         let maxMember = options.maxLineBytes + ReaderLimits.memberTarget
@@ -105,7 +111,9 @@ public final class ArchiveReader {
             // The index, when readable, tells which table each member belongs to, so workers can check rows.
             // It is only a hint: every record is still checked in order, and the index itself at the end.
             var starts: [Int64: TableSchema] = [:]
-            if options.workersCheckRows, let listing = try? ArchiveListing(input: input, path: path, options: options) {
+            if options.workersCheckRows,
+                let listing = known ?? (try? ArchiveListing(input: input, path: path, options: options))
+            {
                 for (schema, entry) in listing.tables { starts[entry.offset] = schema }
             }
             self.members = ParallelMemberSource(

@@ -87,14 +87,14 @@ public struct ArchiveVerifier {
     /// - Returns: the report; archive problems are in ``Report/problems``, not thrown.
     /// - Throws: `ArchiveError` with code `.io` when the file cannot be read at all.
     public func run(progress: ProgressHandler? = nil) throws -> Report {
-        let reader = try bytes.map { ArchiveReader(bytes: $0, options: options.reader) }
-            ?? ArchiveReader(path: path, options: options.reader)
-        reader.materializeRows = false
         // On a regular file the index gives every table's schema first, so that only the keys references
-        // need are kept to the end.
+        // need are kept to the end (and the reader's workers know which table each member holds).
         let listing =
             options.checkKeys && bytes == nil && path != "-"
             ? try? ArchiveListing(path: path, options: options.reader) : nil
+        let reader = try bytes.map { ArchiveReader(bytes: $0, options: options.reader) }
+            ?? ArchiveReader(path: path, options: options.reader, listing: listing)
+        reader.materializeRows = false
         var keys = KeyChecker(path: path, tables: listing?.tables.map(\.schema))
         let expectedRows = Dictionary(
             (listing?.tables ?? []).map { ($0.schema.name, $0.entry.rows) }, uniquingKeysWith: { a, _ in a })

@@ -127,11 +127,11 @@ public enum PostgresRestore {
         guard case .postgres(let conninfo) = try ConnectionTarget.parse(connection) else {
             throw PostgresError(.invalidOptions, "not a PostgreSQL connection string (postgresql://… or host=… dbname=…)")
         }
-        let reader = try ArchiveReader(path: archive, options: options.readerOptions)
-        // A regular file's table list (read from its index, a few kilobytes) lets the restore refuse existing
-        // tables before loading anything and report progress against each table's row count. It is only a
-        // preview: the reader verifies everything as it loads.
+        // A regular file's table list (read from its index and each table's first member) lets the restore refuse
+        // existing tables before loading anything and report progress against each table's row count. It is only
+        // a preview: the reader verifies everything as it loads (and reuses it rather than reading it again).
         let listing = archive == "-" ? nil : try? ArchiveListing(path: archive, options: options.readerOptions)
+        let reader = try ArchiveReader(path: archive, options: options.readerOptions, listing: listing)
         let session = try RestoreSession(options: options, conninfo: conninfo)
         session.preview = listing.map { $0.tables.map { ($0.schema.name, $0.entry.rows) } }
         session.previewSchemas = listing.map { $0.tables.map(\.schema) }
