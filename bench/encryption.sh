@@ -24,17 +24,7 @@ section "encryption benchmark: setup"
 bench_ensure_tools postgresql-15 postgresql-client-15 age
 bench_prepare_authx export verify inspect restore keygen
 [ "$AUTHX_OK" = 1 ] || die "this benchmark needs the authx CLI"
-bench_make_workdir
-cleanup_all() {
-    local rc=$?
-    trap - EXIT INT TERM
-    pg_cluster_stop || true
-    bench_cleanup || true
-    exit "$rc"
-}
-trap cleanup_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start --postgres
 
 DB=$(bench_generated_db "$BENCH_USERS" "$BENCH_SESSIONS")
 SCALE="generated auth DB: $BENCH_USERS users, $BENCH_SESSIONS sessions"

@@ -71,6 +71,32 @@ bench_make_workdir() {
     info "work dir: $BENCH_WORK"
 }
 
+# bench_parse_db_option: the one script option beyond bench_parse_args, `--db FILE` (sets DB, else empty); any
+# other leftover option is an error.
+bench_parse_db_option() {
+    DB=""
+    set -- "${BENCH_EXTRA_ARGS[@]+"${BENCH_EXTRA_ARGS[@]}"}"
+    while [ "$#" -gt 0 ]; do
+        case "$1" in
+            --db) DB=${2:?--db needs a file}; shift 2 ;;
+            *) die "unknown option: $1 (see --help)" ;;
+        esac
+    done
+}
+
+# bench_start [--postgres]: the work dir, and the traps every benchmark sets: on exit the work dir is removed
+# (and with --postgres the benchmark's cluster stopped); Ctrl-C exits 130, SIGTERM 143.
+bench_start() {
+    bench_make_workdir
+    if [ "${1:-}" = --postgres ]; then
+        trap 'rc=$?; trap - EXIT INT TERM; pg_cluster_stop || true; bench_cleanup || true; exit "$rc"' EXIT
+    else
+        trap bench_cleanup EXIT
+    fi
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
 bench_cleanup() {
     if [ -n "$BENCH_WORK" ] && [ -d "$BENCH_WORK" ]; then
         if [ "$BENCH_KEEP" = 1 ]; then

@@ -45,17 +45,7 @@ done
 section "restore-postgres benchmark: setup"
 bench_ensure_tools postgresql-15 postgresql-client-15 pgloader
 bench_prepare_authx export restore
-bench_make_workdir
-cleanup_all() {
-    local rc=$?
-    trap - EXIT INT TERM
-    pg_cluster_stop || true
-    bench_cleanup || true
-    exit "$rc"
-}
-trap cleanup_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start --postgres
 
 if [ -z "$DB" ]; then
     DB=$(bench_generated_db "$BENCH_USERS" "$BENCH_SESSIONS")

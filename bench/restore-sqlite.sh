@@ -13,22 +13,12 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 bench_parse_args 1000000 "$@"
-DB=""
-set -- "${BENCH_EXTRA_ARGS[@]+"${BENCH_EXTRA_ARGS[@]}"}"
-while [ "$#" -gt 0 ]; do
-    case "$1" in
-        --db) DB=${2:?--db needs a file}; shift 2 ;;
-        *) die "unknown option: $1 (see --help)" ;;
-    esac
-done
+bench_parse_db_option
 
 section "restore-sqlite benchmark: setup"
 bench_ensure_tools
 bench_prepare_authx export restore
-bench_make_workdir
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start
 if [ -z "$DB" ]; then
     DB=$(bench_generated_db "$BENCH_USERS" "$BENCH_SESSIONS")
     SCALE="generated auth DB: $BENCH_USERS users, $BENCH_SESSIONS sessions"

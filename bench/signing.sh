@@ -15,23 +15,13 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 bench_parse_args 1000000 "$@"
-DB=""
-set -- "${BENCH_EXTRA_ARGS[@]+"${BENCH_EXTRA_ARGS[@]}"}"
-while [ "$#" -gt 0 ]; do
-    case "$1" in
-        --db) DB=${2:?--db needs a file}; shift 2 ;;
-        *) die "unknown option: $1 (see --help)" ;;
-    esac
-done
+bench_parse_db_option
 
 section "signing benchmark: setup"
 bench_ensure_tools openssh-client
 bench_prepare_authx export verify sign
 [ "$AUTHX_OK" = 1 ] || die "this benchmark needs the authx CLI (export, verify, sign)"
-bench_make_workdir
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start
 
 if [ -z "$DB" ]; then
     DB=$(bench_generated_db "$BENCH_USERS" "$BENCH_SESSIONS")

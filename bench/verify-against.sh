@@ -18,30 +18,13 @@ source "$(dirname "$0")/lib.sh"
 source "$BENCH_ROOT/scripts/lib/pg-cluster.sh"
 
 bench_parse_args 1000000 "$@"
-DB=""
-set -- "${BENCH_EXTRA_ARGS[@]+"${BENCH_EXTRA_ARGS[@]}"}"
-while [ "$#" -gt 0 ]; do
-    case "$1" in
-        --db) DB=${2:?--db needs a file}; shift 2 ;;
-        *) die "unknown option: $1 (see --help)" ;;
-    esac
-done
+bench_parse_db_option
 
 section "verify-against benchmark: setup"
 bench_ensure_tools postgresql-15 postgresql-client-15
 bench_prepare_authx export restore verify diff
 [ "$AUTHX_OK" = 1 ] || die "this benchmark needs the authx CLI (export, restore, verify, diff)"
-bench_make_workdir
-cleanup_all() {
-    local rc=$?
-    trap - EXIT INT TERM
-    pg_cluster_stop || true
-    bench_cleanup || true
-    exit "$rc"
-}
-trap cleanup_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start --postgres
 
 if [ -z "$DB" ]; then
     DB=$(bench_generated_db "$BENCH_USERS" "$BENCH_SESSIONS")

@@ -27,10 +27,7 @@ done
 section "verify benchmark: setup"
 bench_ensure_tools
 bench_prepare_authx export verify
-bench_make_workdir
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start
 NOTE=""
 if [ -n "$ARCHIVE" ]; then
     [ -f "$ARCHIVE" ] || die "no such archive: $ARCHIVE"

@@ -11,36 +11,11 @@ import Testing
 /// The command line's data-loss and consistency defects of issue 15, each replayed end to end: the built binary,
 /// real SQLite files, a real PostgreSQL server.
 @Suite struct CommandLineDefectTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Outcome = TestProgram.Result
 
     /// Runs `.build/debug/authx` in `directory` (standard input from `stdin`, else empty).
     static func authx(_ arguments: [String], in directory: String? = nil, stdin: String? = nil) throws -> Outcome {
-        let binary = TestArchives.repositoryRoot() + "/.build/debug/authx"
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw TestFailure("\(binary) not found: run `swift build` first (scripts/test does)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try TestProgram.run("authx", arguments, in: directory, stdin: stdin)
     }
 
     static func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }

@@ -9,38 +9,15 @@ import Testing
 /// encrypts → authx verifies, inspects and restores (SQLite and PostgreSQL); X25519 keys and passphrases (age's
 /// passphrase prompt is driven through a pty with `expect`); several recipients; the errors without a usable key.
 @Suite(.serialized) struct EncryptedArchiveTests {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = TestProgram.Result
 
-    /// Runs a program; `stdin` is a file path (or nothing: /dev/null).
+    /// Runs a program (a path); `stdin` is a file path (or nothing: /dev/null). A passphrase file of the test
+    /// environment never leaks into it.
     @discardableResult
     static func run(_ program: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
         throws -> Result
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "AUTHX_PASSPHRASE_FILE")
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try TestProgram.run(program, arguments, stdin: stdin, environment: environment, unset: ["AUTHX_PASSPHRASE_FILE"])
     }
 
     static func authx(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {

@@ -6,35 +6,10 @@ import Testing
 
 /// `authx restore` end to end: the built binary (`.build/debug/authx`), its output and exit codes.
 @Suite struct RestoreCommandTests {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = TestProgram.Result
 
     static func authx(_ arguments: [String], stdin: String? = nil) throws -> Result {
-        let binary = TestArchives.repositoryRoot() + "/.build/debug/authx"
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw TestFailure("\(binary) not found: run `swift build` first (scripts/test does)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-        // Read both pipes before waiting, so a full pipe cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try TestProgram.run("authx", arguments, stdin: stdin)
     }
 
     @Test func restoresFromStandardInputAndPrintsASummary() throws {

@@ -9,43 +9,17 @@ import Testing
 /// installs openssh-client; a missing tool fails): `export --sign-key`, `sign`, `verify`/`restore --allowed-signers`
 /// into SQLite and PostgreSQL, from a file and from standard input, and the attack of issue 19.
 @Suite(.serialized) struct SignedArchiveCommandTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Outcome = TestProgram.Result
 
-    /// Runs a program (authx from `.build/debug`, else from PATH) with `stdin` as standard input.
+    /// Runs a program (authx from `.build/debug`, else from PATH) with `stdin` as standard input; the policy of
+    /// AUTHX_ALLOWED_SIGNERS only when the test gives one.
     @discardableResult
     static func run(_ program: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
         throws -> Outcome
     {
-        let process = Process()
-        if program == "authx" {
-            process.executableURL = URL(fileURLWithPath: TestArchives.repositoryRoot() + "/.build/debug/authx")
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-        }
-        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        env["AUTHX_ALLOWED_SIGNERS"] = environment["AUTHX_ALLOWED_SIGNERS"]
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin.map { FileHandle(forReadingAtPath: $0) ?? FileHandle.nullDevice } ?? FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus == 127 {
-            throw TestFailure("\(program) is not installed: run the tests with scripts/test (it installs openssh-client)")
-        }
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try TestProgram.run(
+            program, arguments, stdin: stdin, environment: environment,
+            unset: ["AUTHX_ALLOWED_SIGNERS"])
     }
 
     /// A SQLite database of users, alice's and bob's Ed25519 keys (`ssh-keygen`) and an allowed_signers file
