@@ -117,6 +117,52 @@ import Testing
         #expect(try database.value("SELECT count(*) FROM users") != "0")
     }
 
+    /// An export whose LOCK TABLE waits for another session's exclusive lock says so on its progress line too,
+    /// then exports once the lock is released.
+    @Test func anExportWaitingForALockSaysSo() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let archive = try TestArchives.fixtureArchive("sample_auth", in: dir)
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let first = try CommandLineDefectTests.authx(["restore", archive, "--to", database.url])
+        #expect(first.status == 0, "\(first.stderr)")
+        let holder = try database.connect()
+        defer { holder.close() }
+        try holder.execute("BEGIN")
+        try holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        var holding = true
+        defer { if holding { _ = try? holder.execute("COMMIT") } }
+
+        let output = dir.file("exported.authx.gz")
+        let typescript = dir.file("typescript-export")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "script", "-qfec",
+            "stty cols 100; \(Self.authx) export '\(database.url)' -o '\(output)' --lock-wait-timeout 90s", typescript,
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let expected = "export: waiting for a lock on table users held by pid \(holder.backendPID)"
+        var seen = false
+        for _ in 0..<600 where process.isRunning {
+            if ((try? String(contentsOfFile: typescript, encoding: .utf8)) ?? "").contains(expected) {
+                seen = true
+                break
+            }
+            usleep(100_000)
+        }
+        try holder.execute("COMMIT")
+        holding = false
+        process.waitUntilExit()
+        #expect(seen, "no '\(expected)' while the lock was held: \((try? String(contentsOfFile: typescript, encoding: .utf8)) ?? "")")
+        #expect(process.terminationStatus == 0)
+        #expect(try CommandLineDefectTests.authx(["verify", output]).status == 0)
+    }
+
     /// Two commands in a pipe on one terminal: only the reading end draws; `-q` and --json draw nothing.
     @Test func onlyTheReadingEndOfAPipeDraws() throws {
         let dir = try TempDir()

@@ -88,6 +88,11 @@ public enum PostgresExport {
         let canceller = options.isCancelled.map { StatementCanceller(isCancelled: $0) }
         canceller?.watch(pg)
         defer { canceller?.stop() }
+        // What the export waits for while another session's lock holds its LOCK TABLE (a running ALTER TABLE),
+        // on the progress line, as the restore says it.
+        let lockWatcher = options.progress.map { LockWaitWatcher(conninfo: conninfo, progress: $0) }
+        lockWatcher?.watch(pg)
+        defer { lockWatcher?.stop() }
         var writer: ArchiveWriter?
         do {
             let summary = try run(pg, destination: destination, options: options, writer: &writer, start: start)

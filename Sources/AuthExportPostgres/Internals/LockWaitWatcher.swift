@@ -2,7 +2,7 @@ internal import Foundation
 import AuthExport
 import Synchronization
 
-/// Says what a restore is waiting for while another session holds a lock it needs: once a second, on a
+/// Says what a restore or an export is waiting for while another session holds a lock it needs: once a second, on a
 /// connection of its own, it asks the server whether a watched connection's backend waits for a lock and which
 /// sessions block it (`pg_locks`, `pg_blocking_pids`), and reports it as a ``ProgressEvent/Kind/lockWait`` event
 /// (`waiting for a lock on table users held by pid 4242`); when the wait ends, an event with no holders. Without
