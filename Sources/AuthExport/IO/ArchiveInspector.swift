@@ -5,7 +5,7 @@ import Glibc
 /// Lists an archive's contents from its header, end record and table records only, like `pg_restore --list`.
 ///
 /// It reads the first gzip member, the end member (found from the file's last 4 bytes), and the first member of
-/// each table (found through the end record's index): a few kilobytes, whatever the archive size. It checks
+/// each table (found through the end record's index): at most a member per table, whatever the number of rows. It checks
 /// nothing beyond what it reads; use ``ArchiveVerifier`` for that.
 public struct ArchiveListing: Sendable {
     /// The header record.
