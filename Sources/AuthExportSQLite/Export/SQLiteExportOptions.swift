@@ -22,7 +22,7 @@ public struct SQLiteExportOptions: Sendable {
     /// Default 6.
     public var compressionLevel = 6
     /// When not empty, the archive is written age-encrypted to these recipients (see
-    /// ``ArchiveWriter/Options/recipients``).
+    /// `ArchiveWriter.Options.recipients`).
     public var recipients: [AgeRecipient] = []
     /// Compression threads.
     ///
