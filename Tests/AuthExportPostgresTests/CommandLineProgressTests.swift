@@ -29,6 +29,27 @@ import Testing
 
     static var authx: String { TestArchives.repositoryRoot() + "/.build/debug/authx" }
 
+    /// Starts the shell `command` on a pseudo terminal `columns` wide, recording it into `typescript`.
+    static func startOnTerminal(_ command: String, columns: Int, typescript: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["script", "-qfec", "stty cols \(columns); \(command)", typescript]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Whether `text` appears in `typescript` while `process` runs (polled every 0.1 s, 60 s at most).
+    static func waitFor(_ text: String, in typescript: String, while process: Process) -> Bool {
+        for _ in 0..<600 where process.isRunning {
+            if ((try? String(contentsOfFile: typescript, encoding: .utf8)) ?? "").contains(text) { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
     /// A PostgreSQL restore shows the whole run (table k of n, rows of the whole archive), then the phases after
     /// loading step by step — the line advances through the index phase instead of freezing — never wider than the
     /// terminal, and ends with the summary line.
@@ -76,27 +97,11 @@ import Testing
 
         let columns = 100
         let typescript = dir.file("typescript")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "script", "-qfec",
-            "stty cols \(columns); \(Self.authx) restore '\(archive)' --to '\(database.url)' --clean --lock-wait-timeout 90s",
-            typescript,
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Self.startOnTerminal(
+            "\(Self.authx) restore '\(archive)' --to '\(database.url)' --clean --lock-wait-timeout 90s",
+            columns: columns, typescript: typescript)
         let expected = "restore: waiting for a lock on table users held by pid \(holder.backendPID)"
-        var seen = false
-        for _ in 0..<600 where process.isRunning {
-            let text = (try? String(contentsOfFile: typescript, encoding: .utf8)) ?? ""
-            if text.contains(expected) {
-                seen = true
-                break
-            }
-            usleep(100_000)
-        }
+        let seen = Self.waitFor(expected, in: typescript, while: process)
         try holder.execute("COMMIT")
         holding = false
         process.waitUntilExit()
@@ -136,25 +141,11 @@ import Testing
 
         let output = dir.file("exported.authx.gz")
         let typescript = dir.file("typescript-export")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "script", "-qfec",
-            "stty cols 100; \(Self.authx) export '\(database.url)' -o '\(output)' --lock-wait-timeout 90s", typescript,
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Self.startOnTerminal(
+            "\(Self.authx) export '\(database.url)' -o '\(output)' --lock-wait-timeout 90s", columns: 100,
+            typescript: typescript)
         let expected = "export: waiting for a lock on table users held by pid \(holder.backendPID)"
-        var seen = false
-        for _ in 0..<600 where process.isRunning {
-            if ((try? String(contentsOfFile: typescript, encoding: .utf8)) ?? "").contains(expected) {
-                seen = true
-                break
-            }
-            usleep(100_000)
-        }
+        let seen = Self.waitFor(expected, in: typescript, while: process)
         try holder.execute("COMMIT")
         holding = false
         process.waitUntilExit()
