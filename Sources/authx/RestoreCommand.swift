@@ -151,7 +151,7 @@ struct RestoreCommand: ParsableCommand {
         // The signature first, before the target is looked at: an archive not signed by an allowed signer never
         // reaches it. A regular file is checked now and again as it streams (the bytes restored are the bytes
         // checked); standard input as it streams, the restore committing only if the signature holds.
-        let signature = try signaturePolicy.check(file: archive)
+        let signature = try signaturePolicy.check(file: archive, firstReading: true)
         if list {
             return try InspectCommand.printListing(
                 path: archive, json: json, command: "restore", decryption: try decrypt.decryption(command: "restore"))

@@ -51,19 +51,22 @@ struct SignaturePolicyOptions: ParsableArguments {
         return try AllowedSigners(path: path)
     }
 
-    /// The check made before anything else. A regular file is checked now, read once (nil returned after it
-    /// passes: `signer` holds who signed); standard input, or any file, also gets a check made as the reader streams
-    /// (returned), so the bytes restored are the bytes signed even if the file changes meanwhile.
+    /// The check made before anything else: the signature file read, its namespace and whether the policy allows
+    /// its key (principal, namespaces, validity) are judged now; the signature over the bytes is judged as the
+    /// reader streams (the check returned: put it in the reader's options), so the bytes used are the bytes signed.
     ///
+    /// - Parameter firstReading: Also judge a regular file's bytes now, reading it once more before the reader
+    ///   does: for a command that must refuse before it touches anything (restore). Without it (verify) the bytes
+    ///   are judged on the reader's one read, and the caller calls ``SignatureCheck/settle()`` once it is over.
     /// - Throws: `SignatureError` (a rejection: exit 1) or a usage error for standard input without `--signature`.
-    func check(file: String) throws -> SignatureCheck? {
+    func check(file: String, firstReading: Bool) throws -> SignatureCheck? {
         guard let policy = try policy() else { return nil }
         if file == "-" && signature == nil {
             throw ValidationError("reading standard input with --allowed-signers needs --signature PATH (there is no FILE.sig beside a pipe)")
         }
         let sigPath = signaturePath(for: file)
         var signer: DetachedSignature.Signer?
-        if file != "-" {
+        if file != "-" && firstReading {
             signer = try DetachedSignature.verify(file: file, signaturePath: sigPath, policy: policy, principal: self.signer)
         }
         let stream = try DetachedSignature.StreamCheck(
@@ -127,6 +130,11 @@ struct SignatureCheck {
 
     /// Who signed, once known.
     var signer: DetachedSignature.Signer? { stream.signer ?? checkedFirst }
+
+    /// Once the read is over, whatever its outcome: throws the signature's rejection, which the caller reports in
+    /// place of anything else the read found (a bad signature is the first thing reported, as if judged before
+    /// the read). A read that stopped early left the bytes unjudged: a file is then read again to judge them.
+    func settle() throws { _ = try stream.settle() }
 
     /// `signed by alice@example.com (ED25519 SHA256:…)`.
     var line: String? { signer.map { "signed by \($0)" } }

@@ -74,23 +74,27 @@ struct VerifyCommand: ParsableCommand {
         options.checkKeys = keys
         // The signature first: an archive not signed by an allowed signer is rejected before any other check.
         // (With --json a rejection is the common failure document: ok false, error.code signature_…/signer_….)
-        let signature = try signaturePolicy.check(file: file)
+        // Its file, namespace and policy are judged now; the signature over the bytes on the verification's one
+        // read, and `settle()` then reports a bad signature in place of anything else the read found.
+        let signature = try signaturePolicy.check(file: file, firstReading: false)
         // A FILE.sha256 beside the archive is checked on the same read: a stale or damaged one fails (exit 1).
         // Both see the bytes of the file as stored (the ciphertext, for an encrypted archive).
         let sidecar = file == "-" ? nil : try ChecksumFile.StreamCheck(file: file)
         let byteCheck = ArchiveByteChecks.combined([signature?.stream, sidecar])
         options.reader.byteCheck = byteCheck
         options.reader.decryption = try decrypt.decryption(command: "verify")
-        if let against { return try verifyAgainst(against, byteCheck: byteCheck) }
+        if let against { return try verifyAgainst(against, byteCheck: byteCheck, signature: signature) }
         let progress = ProgressRenderer.make("verify", quiet: quiet || json, totals: ProgressRenderer.totals(ofArchive: file))
         let report: ArchiveVerifier.Report
         do {
             report = try ArchiveVerifier(path: file, options: options).run(progress: progress?.handler)
         } catch {
             progress?.finish()
+            try signature?.settle()
             throw error
         }
         progress?.finish()
+        try signature?.settle()
         if json {
             let failure = report.problems.first.map { problem -> JSONValue in
                 .object([
@@ -127,7 +131,7 @@ struct VerifyCommand: ParsableCommand {
 
 extension VerifyCommand {
     /// `verify FILE --against DATABASE`: the restored database compared with the archive.
-    private func verifyAgainst(_ target: String, byteCheck: (any ArchiveByteCheck)?) throws {
+    private func verifyAgainst(_ target: String, byteCheck: (any ArchiveByteCheck)?, signature: SignatureCheck?) throws {
         let destination: ConnectionTarget
         do {
             destination = try ConnectionTarget.parse(target)
@@ -141,7 +145,30 @@ extension VerifyCommand {
         reader.threads = ProcessInfoCPU.count
         reader.byteCheck = byteCheck
         reader.decryption = try decrypt.decryption(command: "verify")
-        let report = try comparison.withProgress(quiet: quiet || json) { progress in
+        let report: RecordComparator.Report
+        do {
+            report = try compare(destination, filter: filter, reader: reader)
+        } catch {
+            // A bad signature is reported in place of any failure (the database's too), but not after Ctrl-C.
+            if !ExportInterrupt.flag.load(ordering: .relaxed) { try signature?.settle() }
+            throw error
+        }
+        try signature?.settle()
+        switch destination {
+        case .postgres(let conninfo): shown = ConnectionTarget.redact(conninfo)
+        case .sqlite(let path): shown = path
+        }
+        comparison.print(
+            report, command: "verify", json: json, quiet: quiet, old: file, new: shown, added: "only in database",
+            removed: "only in archive", same: "MATCH", different: "DIFFER")
+        if !report.isSame { throw CLIErrors.invalid }
+    }
+
+    /// Compares the archive with the database, reading the archive once.
+    private func compare(_ destination: ConnectionTarget, filter: TableFilter, reader: ArchiveReader.Options) throws
+        -> RecordComparator.Report
+    {
+        try comparison.withProgress(quiet: quiet || json) { progress in
             var compareOptions = comparison.comparatorOptions()
             compareOptions.progress = progress
             switch destination {
@@ -162,13 +189,5 @@ extension VerifyCommand {
                     archive: file, against: path, options: options, comparison: compareOptions, reader: reader)
             }
         }
-        switch destination {
-        case .postgres(let conninfo): shown = ConnectionTarget.redact(conninfo)
-        case .sqlite(let path): shown = path
-        }
-        comparison.print(
-            report, command: "verify", json: json, quiet: quiet, old: file, new: shown, added: "only in database",
-            removed: "only in archive", same: "MATCH", different: "DIFFER")
-        if !report.isSame { throw CLIErrors.invalid }
     }
 }

@@ -228,6 +228,57 @@ import Testing
         #expect(sqlitePipe.status == 0, "\(sqlitePipe.stderr)")
     }
 
+    /// `verify --allowed-signers` reads the archive once: the signature over the bytes is judged on the
+    /// verification's read (the bytes read by the process, `rchar`, exceed plain verify's by far less than the
+    /// archive). A bad signature is still what is reported when the archive is damaged too, and a damaged archive
+    /// under a good signature is reported as damaged.
+    @Test func verifyReadsTheArchiveOnceAndABadSignatureIsStillReportedFirst() throws {
+        let s = try Setup()
+        defer { s.dir.remove() }
+        let db = try SQLiteConnection(path: s.database, mode: .readWrite)
+        try db.execute(
+            """
+            CREATE TABLE tokens (id INTEGER PRIMARY KEY, digest TEXT NOT NULL);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+            INSERT INTO tokens SELECT i, hex(randomblob(64)) FROM n;
+            """)
+        try db.close()
+        #expect(try Self.run("authx", ["export", s.database, "-o", s.archive, "--sign-key", s.alice]).status == 0)
+        let size = Int(try FileManager.default.attributesOfItem(atPath: s.archive)[.size] as? Int ?? 0)
+        #expect(size > 2_000_000, "a few MB of archive, so that reading it once more shows: \(size) bytes")
+
+        /// What authx read (rchar, summed into the shell's /proc/PID/io when it reaps authx) and its exit status.
+        func bytesRead(_ arguments: [String]) throws -> (read: Int, status: Int32) {
+            let script = #""$0" "$@" >/dev/null 2>&1; status=$?; sed -n 's/^rchar: //p' /proc/$$/io; exit $status"#
+            let result = try Self.run("/bin/sh", ["-c", script, TestProgram.authx] + arguments)
+            let read = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(read != nil, "no rchar from /proc: \(result.stdout) \(result.stderr)")
+            return (read ?? 0, result.status)
+        }
+        let plain = try bytesRead(["verify", s.archive])
+        let signed = try bytesRead(["verify", s.archive, "--allowed-signers", s.signers])
+        #expect(plain.status == 0 && signed.status == 0)
+        #expect(plain.read >= size, "plain verify read \(plain.read) bytes of a \(size)-byte archive")
+        #expect(signed.read - plain.read < size / 2, "verify --allowed-signers read \(signed.read - plain.read) bytes more than verify (archive: \(size))")
+        let verified = try Self.run("authx", ["verify", s.archive, "--allowed-signers", s.signers])
+        #expect(verified.status == 0 && verified.stdout.contains("signed by alice@example.com (ED25519 SHA256:"), "\(verified.stdout)")
+
+        // Damaged after signing: the reader stops at the damage, and the signature, judged by reading the file to
+        // its end, is what is reported (one line, exit 1), not the damage.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: s.archive))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: s.archive))
+        let damaged = try Self.run("authx", ["verify", s.archive, "--allowed-signers", s.signers])
+        #expect(damaged.status == 1 && damaged.stderr.contains("does not match the file"), "\(damaged.stderr)")
+        #expect(damaged.stderr.split(separator: "\n").count == 1 && damaged.stdout.isEmpty, "\(damaged.stdout) \(damaged.stderr)")
+        // The damaged bytes signed: the signature holds, and the damage is reported as plain verify reports it.
+        #expect(try Self.run("authx", ["sign", s.archive, "--key", s.alice]).status == 0)
+        let plainDamaged = try Self.run("authx", ["verify", s.archive])
+        let signedDamaged = try Self.run("authx", ["verify", s.archive, "--allowed-signers", s.signers])
+        #expect(plainDamaged.status == 1 && plainDamaged.stderr.contains("INVALID"), "\(plainDamaged.stderr)")
+        #expect(signedDamaged.status == 1 && signedDamaged.stderr == plainDamaged.stderr, "\(signedDamaged.stderr)")
+    }
+
     /// A real `ssh-agent -D -a SOCKET` started by a test and killed by ``stop()`` (call it in a `defer`).
     ///
     /// Stopped with SIGKILL, not SIGTERM: a process started from a test thread inherits that thread's signal mask,

@@ -242,4 +242,53 @@ import Testing
             }
         }
     }
+
+    /// The stream check judges the policy when it is made (nothing read yet) and the bytes as they are read; after a
+    /// read that stopped early, settle() judges the bytes by reading the file, and a rejection stays the verdict.
+    @Test func streamCheckJudgesThePolicyFirstAndSettlesAReadThatStoppedEarly() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try DetachedSignature.sign(file: fx.file, with: try SigningKey(path: fx.key))
+        let signature = try DetachedSignature.read(signatureAt: fx.file + ".sig")
+        let bobKey = try SSHTools.keygen(fx.dir + "/bob")
+        let untrusted = rejection {
+            _ = try DetachedSignature.StreamCheck(
+                signature: signature, policy: try fx.allowedSigners("bob@example.com \(bobKey)"), principal: nil, file: fx.file)
+        }
+        #expect(untrusted?.code == .untrustedKey)
+        let policy = try fx.allowedSigners("alice@example.com \(fx.publicKey)")
+        let expired = rejection {
+            _ = try DetachedSignature.StreamCheck(
+                signature: signature, policy: try fx.allowedSigners("alice@example.com valid-before=20200101Z \(fx.publicKey)"),
+                principal: nil, file: fx.file)
+        }
+        #expect(expired?.code == .expired)
+
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fx.file)))
+        // Read to the end: judged on that read.
+        let whole = try DetachedSignature.StreamCheck(signature: signature, policy: policy, principal: nil, file: fx.file)
+        bytes.withUnsafeBytes { whole.update($0) }
+        try whole.finish()
+        #expect(whole.signer?.principal == "alice@example.com" && whole.rejection == nil)
+        // A read that stopped halfway: not judged until settle() reads the file.
+        let half = try DetachedSignature.StreamCheck(signature: signature, policy: policy, principal: nil, file: fx.file)
+        bytes[..<(bytes.count / 2)].withUnsafeBytes { half.update($0) }
+        #expect(half.signer == nil)
+        #expect(try half.settle()?.principal == "alice@example.com")
+        // Bytes that differ from the file's: refused at finish(), and settle() keeps that verdict.
+        let other = try DetachedSignature.StreamCheck(signature: signature, policy: policy, principal: nil, file: fx.file)
+        bytes.dropLast().withUnsafeBytes { other.update($0) }
+        #expect(throws: SignatureError.self) { try other.finish() }
+        #expect(rejection { _ = try other.settle() }?.code == .mismatch)
+        // The file changed after signing, the read stopped early: settle() reads it and refuses.
+        var changed = bytes
+        changed[100] ^= 0xFF
+        try Data(changed).write(to: URL(fileURLWithPath: fx.file))
+        let stopped = try DetachedSignature.StreamCheck(signature: signature, policy: policy, principal: nil, file: fx.file)
+        changed[..<50].withUnsafeBytes { stopped.update($0) }
+        #expect(rejection { _ = try stopped.settle() }?.code == .mismatch)
+        // Standard input cannot be read again: no verdict.
+        let piped = try DetachedSignature.StreamCheck(signature: signature, policy: policy, principal: nil, file: "-")
+        #expect(try piped.settle() == nil)
+    }
 }

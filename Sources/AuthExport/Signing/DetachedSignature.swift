@@ -59,11 +59,7 @@ public enum DetachedSignature {
     public static func sign(file: String, with key: SigningKey, signaturePath: String? = nil) throws(SignatureError)
         -> SSHSignature
     {
-        let digest: [UInt8]
-        do { digest = try MessageDigest.ofFile(file, hashAlgorithm) } catch {
-            throw SignatureError(.io, error.message, path: file)
-        }
-        let signature = try signature(digest: digest, with: key)
+        let signature = try signature(digest: try digest(ofFile: file, hashAlgorithm), with: key)
         let path = signaturePath ?? Self.signaturePath(for: file)
         do {
             try AtomicFile.write(Array(signature.armored.utf8), to: path, overwrite: true)
@@ -88,8 +84,8 @@ public enum DetachedSignature {
         }
     }
 
-    /// Checks the file against its signature and the policy: the signature's namespace, then the signature over
-    /// the file's bytes (read once), then whether the policy allows its key.
+    /// Checks the file against its signature and the policy: the signature's namespace, then whether the policy
+    /// allows its key (principal, namespaces, validity), then the signature over the file's bytes (read once).
     ///
     /// - Parameters:
     ///   - file: The signed file.
@@ -103,13 +99,12 @@ public enum DetachedSignature {
     public static func verify(file: String, signaturePath: String? = nil, policy: AllowedSigners, principal: String? = nil)
         throws(SignatureError) -> Signer
     {
-        let signature = try read(signatureAt: signaturePath ?? Self.signaturePath(for: file))
-        try checkNamespace(signature, path: signaturePath ?? Self.signaturePath(for: file))
-        let digest: [UInt8]
-        do { digest = try MessageDigest.ofFile(file, signature.hashAlgorithm) } catch {
-            throw SignatureError(.io, error.message, path: file)
-        }
-        return try check(signature, digest: digest, policy: policy, principal: principal, file: file)
+        let path = signaturePath ?? Self.signaturePath(for: file)
+        let signature = try read(signatureAt: path)
+        try checkNamespace(signature, path: path)
+        let signer = try authorize(signature, policy: policy, principal: principal, file: file)
+        try checkDigest(signature, digest: try digest(ofFile: file, signature.hashAlgorithm), file: file)
+        return signer
     }
 
     static func checkNamespace(_ signature: SSHSignature, path: String) throws(SignatureError) {
@@ -121,21 +116,33 @@ public enum DetachedSignature {
         }
     }
 
-    /// Checks a signature against the hash of the file's bytes and the policy.
-    static func check(_ signature: SSHSignature, digest: [UInt8], policy: AllowedSigners, principal: String?, file: String)
+    /// Whether the policy allows the signature's key (principal, namespaces, validity): everything but the
+    /// signature over the bytes, so it is judged before the file is read.
+    static func authorize(_ signature: SSHSignature, policy: AllowedSigners, principal: String?, file: String)
         throws(SignatureError) -> Signer
     {
+        do {
+            let who = try policy.authorize(signature.publicKey, namespace: namespace, principal: principal)
+            return Signer(principal: who, key: signature.publicKey)
+        } catch {
+            throw error.at(file)
+        }
+    }
+
+    /// Checks the signature over the hash of the file's bytes.
+    static func checkDigest(_ signature: SSHSignature, digest: [UInt8], file: String) throws(SignatureError) {
         guard try signature.isValid(forDigest: digest) else {
             throw SignatureError(
                 .mismatch,
                 "the signature by \(signature.publicKey) does not match the file: it was changed after it was signed, or the signature is of another file",
                 path: file)
         }
-        do {
-            let who = try policy.authorize(signature.publicKey, namespace: namespace, principal: principal)
-            return Signer(principal: who, key: signature.publicKey)
-        } catch {
-            throw error.at(file)
+    }
+
+    /// The hash of a whole file (read once).
+    static func digest(ofFile file: String, _ algorithm: SSHSignature.HashAlgorithm) throws(SignatureError) -> [UInt8] {
+        do { return try MessageDigest.ofFile(file, algorithm) } catch {
+            throw SignatureError(.io, error.message, path: file)
         }
     }
 
@@ -171,27 +178,36 @@ public enum DetachedSignature {
         }
     }
 
-    /// A signature checked as the archive is read, for input that cannot be read twice (a pipe): the reader feeds
-    /// it every byte and, at the end, before it returns the `end` record, it must hold, or the reader fails with
-    /// ``ArchiveError/Code/badSignature`` — a restore then rolls back. Put it in ``ArchiveReader/Options/byteCheck``.
+    /// A signature checked as the archive is read — the one read of the file, or a pipe that cannot be read twice:
+    /// the reader feeds it every byte and, at the end, before it returns the `end` record, it must hold, or the
+    /// reader fails with ``ArchiveError/Code/badSignature`` — a restore then rolls back. Put it in
+    /// ``ArchiveReader/Options/byteCheck``.
+    ///
+    /// Everything but the signature over the bytes (the namespace, whether the policy allows the key) is judged
+    /// when it is made, before the read. After the read, whatever its outcome, ``settle()`` gives the verdict: a
+    /// read that stopped early (a damaged archive) did not judge the bytes, and a file is then hashed once more.
     public final class StreamCheck: ArchiveByteCheck, @unchecked Sendable {
         // @unchecked: the reader calls update() and finish() from one thread at a time.
         private let signature: SSHSignature
-        private let policy: AllowedSigners
-        private let principal: String?
         private let file: String
         private var digest: MessageDigest
-        /// Who signed, once ``finish()`` accepted the signature.
+        /// Who signed, if the signature over the bytes holds.
+        private let authorized: Signer
+        /// Who signed, once the signature over the bytes read was found to hold.
         public private(set) var signer: Signer?
+        /// Why the signature was refused, once the bytes read were judged and it did not hold.
+        public private(set) var rejection: SignatureError?
 
         /// Checks `signature` against `policy` (and `principal`) once the reader has read `file` to its end.
         ///
-        /// - Throws: ``SignatureError`` `.wrongNamespace` at once, when the signature is not for `auth_export`.
+        /// - Parameter file: The file read (`-`: standard input, which ``settle()`` cannot read again).
+        /// - Throws: ``SignatureError`` at once, before anything is read, when the signature is not for `auth_export`
+        ///   or the policy does not allow its key (its own code and message for each reason, as
+        ///   ``DetachedSignature/verify(file:signaturePath:policy:principal:)``).
         public init(signature: SSHSignature, policy: AllowedSigners, principal: String?, file: String) throws(SignatureError) {
             try DetachedSignature.checkNamespace(signature, path: file)
+            self.authorized = try DetachedSignature.authorize(signature, policy: policy, principal: principal, file: file)
             self.signature = signature
-            self.policy = policy
-            self.principal = principal
             self.file = file
             self.digest = MessageDigest(signature.hashAlgorithm)
         }
@@ -201,10 +217,36 @@ public enum DetachedSignature {
 
         /// Judges the signature over everything read.
         ///
-        /// - Throws: ``SignatureError`` as ``DetachedSignature/verify(file:signaturePath:policy:principal:)``.
+        /// - Throws: ``SignatureError`` `.mismatch` when it does not hold.
         public func finish() throws {
-            signer = try DetachedSignature.check(
-                signature, digest: digest.finalize(), policy: policy, principal: principal, file: file)
+            _ = try judge(digest.finalize())
+        }
+
+        /// The verdict once the read is over, whatever its outcome: who signed, or the rejection thrown. When the
+        /// read stopped before its end (the archive is damaged, or the reader gave up), the bytes were not judged:
+        /// the file is read and hashed once more (nil for standard input, which cannot be).
+        ///
+        /// A caller that reports a rejection in place of anything else the read found keeps "a bad signature is
+        /// the first thing reported" with one read of an intact file.
+        ///
+        /// - Throws: ``SignatureError`` `.mismatch` when the signature does not hold, `.io` when the file cannot be
+        ///   read again.
+        public func settle() throws(SignatureError) -> Signer? {
+            if let rejection { throw rejection }
+            if let signer { return signer }
+            guard file != "-" else { return nil }
+            return try judge(DetachedSignature.digest(ofFile: file, signature.hashAlgorithm))
+        }
+
+        private func judge(_ digest: [UInt8]) throws(SignatureError) -> Signer {
+            do {
+                try DetachedSignature.checkDigest(signature, digest: digest, file: file)
+            } catch {
+                rejection = error
+                throw error
+            }
+            signer = authorized
+            return authorized
         }
     }
 }
