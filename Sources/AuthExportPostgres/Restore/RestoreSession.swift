@@ -139,6 +139,11 @@ final class RestoreSession {
                 if let error = error as? PostgresError, error.sqlState == "55P03" {
                     failure = explainLockTimeout(error, on: connection)
                 }
+                if let error = error as? PostgresError, error.sqlState == "53200",
+                    error.hint?.contains("max_locks_per_transaction") == true
+                {
+                    failure = explainFullLockTable(error, on: connection)
+                }
                 connection.close()
             }
             if let error = failure as? PostgresError, error.sqlState == "57014", options.isCancelled?() == true {
@@ -146,6 +151,40 @@ final class RestoreSession {
             }
             throw failure
         }
+    }
+
+    /// The server's lock table is full (SQLSTATE 53200, "out of shared memory", PostgreSQL's hint naming
+    /// `max_locks_per_transaction`): a restore is one transaction, holding until its commit a lock on every table,
+    /// TOAST table, index and sequence it creates, so an archive of thousands of tables needs more than a default
+    /// server's lock table (64 × (100 + 0) = 6,400 locks: about 3,000 tables). After the rollback, says how many
+    /// this archive needs and which setting to raise.
+    private func explainFullLockTable(_ error: PostgresError, on connection: PGConnection) -> PostgresError {
+        var explained = error
+        let tables = (previewSchemas ?? plans.map(\.source)).filter { options.tables.includes($0.name) }
+        // Per table: itself, its TOAST table and TOAST index (any text, bytes or JSON column), its keys and
+        // indexes, a sequence per identity column.
+        let needed = tables.reduce(0) { sum, table in
+            sum + 3 + (table.primaryKey.isEmpty ? 0 : 1) + table.uniqueConstraints.count + table.indexes.count
+                + table.columns.filter { $0.autoIncrement }.count
+        }
+        let settings = (try? connection.execute(
+            "SELECT current_setting('max_locks_per_transaction')::int, current_setting('max_connections')::int, "
+                + "current_setting('max_prepared_transactions')::int"))?.rows.first
+        guard let settings, let perTransaction = settings[0].flatMap({ Int($0) }),
+            let connections = settings[1].flatMap({ Int($0) }), let prepared = settings[2].flatMap({ Int($0) })
+        else { return explained }
+        let slots = connections + prepared
+        let capacity = perTransaction * slots
+        // A quarter more than the estimate: other sessions hold locks too.
+        let wanted = max(perTransaction + 1, (needed + needed / 4 + slots - 1) / max(slots, 1))
+        explained.message += ": the server's lock table is full"
+        explained.hint =
+            "a restore is one transaction that locks every table, index and sequence it creates until its commit: "
+            + "\(tables.count) tables need about \(needed) locks, and the server holds about \(capacity) for all sessions "
+            + "(max_locks_per_transaction \(perTransaction) × (max_connections \(connections) + max_prepared_transactions "
+            + "\(prepared))); set max_locks_per_transaction = \(wanted) in postgresql.conf and restart PostgreSQL, or "
+            + "restore the tables in parts (--table); nothing was changed"
+        return explained
     }
 
     /// A lock wait that ran out (`lock_timeout`, SQLSTATE 55P03): after the rollback, names the other sessions
