@@ -5,36 +5,26 @@ import Crypto
 
 /// The running hash of a message being signed or checked: SHA-512 (what authx signs with) or SHA-256.
 struct MessageDigest {
-    private enum State {
-        case sha512(SHA512)
-        case sha256(SHA256)
-    }
-
-    private var state: State
+    // One of the two is set. Each is updated in place (optional chaining): binding the hash out of an enum case to
+    // update it would hold a second reference to its context, which swift-crypto then copies on every update.
+    private var sha512: SHA512?
+    private var sha256: SHA256?
 
     init(_ algorithm: SSHSignature.HashAlgorithm) {
         switch algorithm {
-        case .sha512: state = .sha512(SHA512())
-        case .sha256: state = .sha256(SHA256())
+        case .sha512: sha512 = SHA512()
+        case .sha256: sha256 = SHA256()
         }
     }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        switch state {
-        case .sha512(var hash):
-            hash.update(bufferPointer: bytes)
-            state = .sha512(hash)
-        case .sha256(var hash):
-            hash.update(bufferPointer: bytes)
-            state = .sha256(hash)
-        }
+        sha512?.update(bufferPointer: bytes)
+        sha256?.update(bufferPointer: bytes)
     }
 
     func finalize() -> [UInt8] {
-        switch state {
-        case .sha512(let hash): Array(hash.finalize())
-        case .sha256(let hash): Array(hash.finalize())
-        }
+        if let sha512 { return Array(sha512.finalize()) }
+        return sha256.map { Array($0.finalize()) } ?? []
     }
 
     /// The hash of a whole file, read once in 1 MiB blocks.
