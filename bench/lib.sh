@@ -209,9 +209,9 @@ bench_fresh_db() {
 bench_measure() {
     local label=$1
     shift
-    local tf="$BENCH_WORK/.time" ef="$BENCH_WORK/.stderr" start end secs rss
+    local tf="$BENCH_WORK/.time" ef="$BENCH_WORK/.stderr" start end secs rss cpu
     start=$(date +%s%N)
-    if ! /usr/bin/time -f '%e %M' -o "$tf" "$@" >>"$BENCH_WORK/commands.log" 2>"$ef"; then
+    if ! /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >>"$BENCH_WORK/commands.log" 2>"$ef"; then
         echo "[bench] $label FAILED: $*" >&2
         sed 's/^/    /' "$ef" | tail -n 30 >&2
         return 1
@@ -219,14 +219,20 @@ bench_measure() {
     end=$(date +%s%N)
     secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     rss=$(tail -n 1 "$tf" | awk '{print $2}')
-    printf '%s %s\n' "$secs" "$rss" >>"$BENCH_WORK/$label.runs"
-    printf '[bench]   %-28s %8.3f s  %8.1f MB peak RSS\n' "$label" "$secs" "$(awk -v k="$rss" 'BEGIN{print k/1024}')" >&2
+    cpu=$(tail -n 1 "$tf" | awk '{printf "%.2f", $3 + $4}')
+    # Columns: wall seconds, peak RSS KB, CPU seconds (user + sys), 1-minute load average at the end.
+    printf '%s %s %s %s\n' "$secs" "$rss" "$cpu" "$(cut -d' ' -f1 /proc/loadavg)" >>"$BENCH_WORK/$label.runs"
+    printf '[bench]   %-28s %8.3f s  %8.1f MB peak RSS  %7.2f CPU-s  load %s\n' "$label" "$secs" \
+        "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$cpu" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
 }
 
 # Median seconds / max RSS (MB) / list of seconds for LABEL.
 bench_median() { sort -n "$BENCH_WORK/$1.runs" | awk '{a[NR]=$1} END { if (NR % 2) printf "%.3f", a[(NR+1)/2]; else printf "%.3f", (a[NR/2]+a[NR/2+1])/2 }'; }
 bench_rss_mb() { awk 'BEGIN{m=0} {if ($2>m) m=$2} END { printf "%.0f", m/1024 }' "$BENCH_WORK/$1.runs"; }
 bench_all_runs() { awk '{printf "%s%s", (NR>1?", ":""), $1}' "$BENCH_WORK/$1.runs"; }
+# Median CPU seconds (user + sys) and the 1-minute load averages seen, for LABEL.
+bench_cpu_median() { sort -n -k3 "$BENCH_WORK/$1.runs" | awk '{a[NR]=$3} END { if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2 }'; }
+bench_loads() { awk '{printf "%s%s", (NR>1?", ":""), $4}' "$BENCH_WORK/$1.runs"; }
 
 # bench_add_row BENCHMARK AUTHX_LABEL PEER_LABEL TARGET_RATIO NOTE
 # Records one comparison row (authx vs peer) for the markdown table.

@@ -38,6 +38,15 @@ PLAIN="$BENCH_WORK/plain.authx.gz"
 SIGNED="$BENCH_WORK/signed.authx.gz"
 cat "$DB" >/dev/null   # warm the page cache equally for both sides
 
+# The machine may be shared: the CPU seconds (user + sys) of each side and the load averages seen, for the notes.
+cpu_note() {
+    local signed plain
+    signed=$(bench_cpu_median "$1"); plain=$(bench_cpu_median "$2")
+    printf 'CPU median %s vs %s CPU-s (ratio %s); 1-min load at the end of each run: %s / %s' "$signed" "$plain" \
+        "$(awk -v x="$signed" -v y="$plain" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "n/a" }')" \
+        "$(bench_loads "$1")" "$(bench_loads "$2")"
+}
+
 section "signing (e): export --sign-key vs export"
 for run in $(seq 1 "$BENCH_RUNS"); do
     info "run $run/$BENCH_RUNS"
@@ -48,7 +57,8 @@ done
 ssh-keygen -Y verify -f "$SIGNERS" -I bench@authx -n auth_export -s "$SIGNED.sig" <"$SIGNED" >&2 ||
     die "ssh-keygen -Y verify refused the signature authx made"
 SIZE_MB=$(du -m "$SIGNED" | cut -f1)
-bench_add_row "(e) export --sign-key vs export" e_export_signed e_export 1.05 "archive $SIZE_MB MB; .sig accepted by ssh-keygen -Y verify"
+bench_add_row "(e) export --sign-key vs export" e_export_signed e_export 1.05 \
+    "archive $SIZE_MB MB; .sig accepted by ssh-keygen -Y verify; $(cpu_note e_export_signed e_export)"
 
 section "signing (v): verify --allowed-signers vs verify"
 cat "$SIGNED" >/dev/null
@@ -57,7 +67,8 @@ for run in $(seq 1 "$BENCH_RUNS"); do
     bench_measure v_verify "$BENCH_AUTHX" verify "$SIGNED" --quiet
     bench_measure v_verify_signed "$BENCH_AUTHX" verify "$SIGNED" --quiet --allowed-signers "$SIGNERS"
 done
-bench_add_row "(v) verify --allowed-signers vs verify" v_verify_signed v_verify 1.05 "same signed archive"
+bench_add_row "(v) verify --allowed-signers vs verify" v_verify_signed v_verify 1.05 \
+    "same signed archive; $(cpu_note v_verify_signed v_verify)"
 
 section "signing benchmark: results"
 bench_print_table "signing: authx with a signature vs without (own targets)" "$SCALE"
