@@ -141,8 +141,7 @@ extension VerifyCommand {
         ExportInterrupt.install()
         let filter = TableFilter(include: tables, exclude: excludedTables)
         let shown: String
-        var reader = ArchiveReader.Options()
-        reader.threads = ProcessInfoCPU.count
+        var reader = comparison.readerOptions
         reader.byteCheck = byteCheck
         reader.decryption = try decrypt.decryption(command: "verify")
         let report: RecordComparator.Report

@@ -172,4 +172,65 @@ import Testing
             }
         }
     }
+
+    /// Rows and tables in another order on each side match alike: a table the old side lists earlier is held until
+    /// the new side reaches it, rows the new side lists in reverse wait for their match (more rows than one batch
+    /// of a side), and rows of a table without a key match first in, first out, duplicates included.
+    @Test func rowsAndTablesInAnotherOrderMatchAlike() throws {
+        let dir = try ExportTempDirectory()
+        defer { dir.remove() }
+        let keyed = TableSchema(
+            name: "a", columns: [Column(name: "id", type: .integer, nullable: false), Column(name: "v", type: .text)],
+            primaryKey: ["id"])
+        let keyless = TableSchema(name: "b", columns: [Column(name: "event", type: .text, nullable: false)])
+        func archive(_ name: String, _ tables: [(TableSchema, [[Value]])]) throws -> String {
+            let path = dir.file(name)
+            let writer = try ArchiveWriter(
+                path: path, overwrite: true,
+                header: ArchiveHeader(createdAt: "2026-01-01T00:00:00Z", producer: "tests", source: .init(backend: "sqlite", database: "x")))
+            for (schema, rows) in tables {
+                try writer.beginTable(schema)
+                for row in rows { try writer.append(row) }
+                try writer.endTable()
+            }
+            try writer.finish()
+            return path
+        }
+        let oldA: [[Value]] = (1...9000).map { [.integer(Int64($0)), .text("v\($0)")] }
+        var newA = oldA.filter { $0[0] != .integer(8999) }
+        newA[9] = [.integer(10), .text("changed")]
+        newA.append([.integer(9500), .text("new")])
+        let oldB: [[Value]] = [[.text("x")], [.text("x")], [.text("x")], [.text("z")]]
+        let newB: [[Value]] = [[.text("x")], [.text("y")], [.text("x")]]
+        let old = try archive("old.authx.gz", [(keyed, oldA), (keyless, oldB)])
+        let inOrder = try Self.compare(old, archive("in-order.authx.gz", [(keyed, newA), (keyless, newB)]))
+        let reordered = try Self.compare(old, archive("reordered.authx.gz", [(keyless, newB), (keyed, newA.reversed())]))
+        // b held whole on the old side: its copies of x are matched in the old side's order too.
+        let oldReordered = try archive("old-reordered.authx.gz", [(keyless, oldB), (keyed, oldA)])
+        let held = try Self.compare(oldReordered, dir.file("in-order.authx.gz"))
+        #expect(held.tables.map(\.name) == ["b", "a"])
+        for report in [inOrder, reordered, held] {
+            let a = try #require(report.tables.first { $0.name == "a" })
+            #expect(a.oldRows == 9000 && a.newRows == 9000)
+            #expect(a.added == 1 && a.removed == 1 && a.changed == 1)
+            #expect(a.addedKeys == ["id=9500"] && a.removedKeys == ["id=8999"])
+            #expect(a.changedKeys.map(\.key) == ["id=10"] && a.changedKeys.first?.columns == ["v"])
+            let b = try #require(report.tables.first { $0.name == "b" })
+            #expect(b.added == 1 && b.removed == 2 && b.changed == 0)
+            #expect(b.removedKeys == ["row 3", "row 4"], "\(b.removedKeys)")
+        }
+        #expect(inOrder.tables.map(\.name) == ["a", "b"] && reordered.tables.map(\.name) == ["a", "b"])
+        for report in [inOrder, reordered, held] { #expect(report.tables.first { $0.name == "b" }?.addedKeys == ["row 2"]) }
+        // The first changed keys are listed in the new side's order, whichever side's row came second (in reverse
+        // order, rows of both kinds match as the old side's rows come), the first N of them with a limit.
+        var many = oldA
+        for index in [5, 100, 4999, 6999, 7999] { many[index][1] = .text("other") }
+        let reversed = try archive("many-reversed.authx.gz", [(keyed, many.reversed()), (keyless, oldB)])
+        #expect(try Self.compare(old, reversed).tables.first?.changedKeys.map(\.key) == ["id=8000", "id=7000", "id=5000", "id=101", "id=6"])
+        var two = RecordComparator.Options()
+        two.maxKeys = 2
+        #expect(try Self.compare(old, reversed, options: two).tables.first?.changedKeys.map(\.key) == ["id=8000", "id=7000"])
+        #expect(try Self.compare(old, archive("many.authx.gz", [(keyed, many), (keyless, oldB)])).tables.first?.changedKeys.map(\.key)
+            == ["id=6", "id=101", "id=5000", "id=7000", "id=8000"])
+    }
 }

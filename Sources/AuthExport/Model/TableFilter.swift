@@ -29,6 +29,16 @@ public struct TableFilter: Sendable, Hashable {
         return Glob.matches(tablePattern, table) && schemaNames.contains { Glob.matches(schemaPattern, $0) }
     }
 
+    /// `tables` with those named in `order` first, in that order, then the others in their own order: an export
+    /// given another stream's table order (`tableOrder`) lists its tables alike.
+    package static func ordered<T>(_ tables: [T], first order: [String], name: (T) -> String) -> [T] {
+        guard !order.isEmpty else { return tables }
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return tables.enumerated().sorted { a, b in
+            (rank[name(a.element)] ?? order.count + a.offset) < (rank[name(b.element)] ?? order.count + b.offset)
+        }.map(\.element)
+    }
+
     /// Whether the filter selects every table.
     public var selectsAll: Bool { include.isEmpty && exclude.isEmpty }
 

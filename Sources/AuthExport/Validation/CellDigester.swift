@@ -221,7 +221,12 @@ struct CellDigester {
     /// A 64-bit digest of one column's cell, null included (for comparing rows column by column).
     func columnDigest(_ column: Int) -> UInt64 {
         if isNull[column] { return 0x6E75_6C6C }
-        return digest([column])?.high ?? 0
+        var hasher = Hasher()
+        cells[column].withUnsafeBytes { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: bytes)
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 }
 

@@ -10,10 +10,12 @@ import Crypto
 /// upper case, 16 bytes), a timestamp its spellings with a space, `+00:00` or trailing zeros, a decimal its value
 /// (`12.50` = `12.5` = 12), JSON its value whatever the key order and whitespace; text and bytes compare exactly.
 ///
-/// Memory: the old side's table is held while the new side's table of the same name streams past it, per row
-/// 8 bytes per column (a 64-bit digest of each cell), the key's display text plus 8 bytes, and 20 bytes while
-/// matching (the key's 128-bit digest and the row number), plus 65,537 × 8 bytes per table for the lookup. A
-/// table of the old side that the new side has not reached yet (tables in another order, or removed) is held
+/// Both sides are read at once, each on a thread of its own, into a 64-bit digest per cell; rows are matched by
+/// key digest as they come. Memory: a row is held only while one side has read it and the other has not — when
+/// both list a table in the same order (two exports of one database, a database and the archive it was restored
+/// from), a few thousand rows whatever the sizes; otherwise up to the whole table. A row held costs 8 bytes per
+/// column, its key cells as read, and about 60 bytes of bookkeeping and lookup (docs/verify.md). A table of the
+/// old side that the new side has not reached yet (tables in another order, or removed) is held the same way
 /// until the end. Messages name tables, keys and columns, never other values; a key column whose name looks
 /// secret (password, token, secret, hash, salt, key) is shown as a SHA-256 prefix unless ``Options/showValues``.
 ///
@@ -128,215 +130,216 @@ public struct RecordComparator {
 
     /// Compares the records of `old` with those of `new`, reading each once.
     ///
+    /// The two sides are read at the same time, each on a thread of its own, into digests; this thread matches
+    /// them. Rows are matched as soon as both sides have read them, so when both list a table in the same order
+    /// (two exports of one database, a database and the archive it was restored from) only the rows one side is
+    /// ahead by are held.
+    ///
     /// - Returns: the differences; both sides are read to their end record.
     /// - Throws: `ArchiveError` when either side is not a valid archive (the first problem found: run `authx
     ///   verify` on it), `.io` when it cannot be read or the comparison was cancelled.
     public func compare(old: ArchiveReader, new: ArchiveReader) throws -> Report {
         old.materializeRows = false
         new.materializeRows = false
-        var session = Session(options: options, old: old)
-        while let record = try session.nextNew(new) {
-            switch record {
-            case .header(let header): session.newBackend = header.source.backend
-            case .table(let schema): try session.beginNew(schema)
-            case .row: session.endNewRow()
-            case .tableEnd: session.endNewTable()
-            default: break
-            }
+        let options = self.options
+        let oldSide = ComparedSide(old, isCancelled: options.isCancelled) { schema in
+            RecordComparator.oldPlan(schema, options: options)
         }
-        try session.drainOld()
+        let newSide = ComparedSide(new, isCancelled: options.isCancelled, localPlan: nil)
+        defer {
+            newSide.stop()
+            oldSide.stop()
+        }
+        var session = Session(options: options, old: oldSide, new: newSide)
+        try session.run()
         return Report(tables: session.orderedResults())
     }
 
-    // MARK: The two streams
+    /// How the old side digests a table: by its own types (a dynamically typed column by text when the new side
+    /// is a restored database), naming rows by its primary key.
+    static func oldPlan(_ schema: TableSchema, options: Options) -> DigestPlan {
+        guard options.tables.includes(schema.name) else { return .skipped }
+        return DigestPlan(
+            forms: schema.columns.map {
+                options.newIsRestoredDatabase && $0.type == .any ? .textual : RecordComparator.form(of: $0.type)
+            },
+            keyColumns: positions(of: schema.primaryKey, in: schema) ?? [])
+    }
 
-    /// A table of the old side, held while the new side's table streams past it.
+    // MARK: Matching
+
+    /// An old table read before the new side reached it (tables in another order, or removed): all its rows.
     fileprivate struct HeldTable {
         var schema: TableSchema
-        /// The name the new side holds it under.
-        var mappedName: String
-        var rows: Int64 = 0
-        /// `rows × columns` cell digests, row after row.
-        var digests: [UInt64] = []
-        /// Each row's key text, concatenated; `keyEnds[r]` is where row r's ends.
-        var keyText: [UInt8] = []
-        var keyEnds: [Int] = []
-
-        func key(_ row: Int) -> String {
-            let start = row == 0 ? 0 : keyEnds[row - 1]
-            return String(decoding: keyText[start..<keyEnds[row]], as: UTF8.self)
-        }
+        var rows: PendingRows
+        var count: Int64 = 0
     }
 
-    /// The sink the cells of a row go through: digests them (``CellDigester``) and spells the key columns.
-    fileprivate struct RowSink: RowCellSink {
-        var cells = CellDigester()
-        var keyColumns: [Int] = []
-        var keyNames: [String] = []
-        var secret: [Bool] = []
-        var showValues = false
-        /// The current row's key text pieces, by position in `keyColumns`.
-        var keyParts: [String] = []
-        var keyPosition: [Int: Int] = [:]
+    /// How a key is spelled in messages: the key columns' names and which are hidden; no names for `row N`.
+    fileprivate struct KeySpelling {
+        var names: [String] = []
+        var hidden: [Bool] = []
 
-        mutating func begin(_ schema: TableSchema, forms: [CellDigester.LogicalForm], keyColumns: [Int], showValues: Bool) {
-            cells.reset(schema.columns, forms: forms)
-            self.keyColumns = keyColumns
-            keyNames = keyColumns.map { schema.columns[$0].name }
-            secret = keyColumns.map { RecordComparator.looksSecret(schema.columns[$0].name) }
-            keyParts = Array(repeating: "", count: keyColumns.count)
-            keyPosition = Dictionary(uniqueKeysWithValues: keyColumns.enumerated().map { ($1, $0) })
-            self.showValues = showValues
+        init(_ schema: TableSchema, columns: [Int], showValues: Bool) {
+            names = columns.map { schema.columns[$0].name }
+            hidden = names.map { RecordComparator.looksSecret($0) && !showValues }
         }
 
-        mutating func cell(_ view: CellView, column: Int) {
-            cells.take(view, column: column)
-            if let position = keyPosition[column] {
-                keyParts[position] = RecordComparator.spell(view, hidden: secret[position] && !showValues)
+        /// `id=42`, `(tenant=1, id=42)`, or `row N` for rows named by number.
+        func text(_ cells: ArraySlice<UInt8>, row: Int64) -> String {
+            if names.isEmpty { return "row \(row)" }
+            let values = RecordComparator.keyValues(cells)
+            let spelled = values.indices.map { index in
+                values[index].withCellView { RecordComparator.spell($0, hidden: hidden[index]) }
             }
-        }
-
-        /// `id=42`, `(tenant=1, id=42)`, or `row N` for tables matched by whole row.
-        func keyText(row: Int64) -> String {
-            if keyColumns.isEmpty { return "row \(row)" }
-            if keyColumns.count == 1 { return "\(keyNames[0])=\(keyParts[0])" }
-            return "(" + zip(keyNames, keyParts).map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
+            if names.count == 1 { return "\(names[0])=\(spelled.first ?? "null")" }
+            return "(" + zip(names, spelled).map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
         }
     }
 
-    /// The comparison's state.
+    /// The comparison's state, on the calling thread.
     fileprivate struct Session {
         let options: Options
-        let old: ArchiveReader
+        let old: ComparedSide
+        let new: ComparedSide
         var oldDone = false
-        /// Old tables read, by the name the new side holds them under, until their new table comes.
+        /// Old tables read before their new table came, by the name the new side holds them under.
         var held: [String: HeldTable] = [:]
-        /// The old side's table order.
+        /// The old side's table order (names as the new side holds them).
         var oldOrder: [String] = []
         var results: [String: TableComparison] = [:]
         var newOnly: [String] = []
-        var sink = RowSink()
-
-        // The new table being compared.
-        var current: TableComparison?
-        var newSchema: TableSchema?
-        var heldTable: HeldTable?
-        /// Old column position for each new column, or nil.
-        var oldPosition: [Int?] = []
-        /// The new columns compared (those the old side has too), and their names.
-        var compared: [Int] = []
-        var keyOld: [Int] = []
-        var keyNew: [Int] = []
-        var lookup: SortedDigests?
-        var lookupRows: [Int32] = []
-        var matched: [Bool] = []
-        var changedByColumn: [Int64] = []
-        var newRow: Int64 = 0
-        /// Identity/serial columns of a restored table and the highest value seen in each.
-        var sequenceColumns: [(column: Int, max: Int64?)] = []
         /// The new side's backend (a PostgreSQL sequence never used has no value: one that must be past a key).
         var newBackend = ""
 
-        init(options: Options, old: ArchiveReader) {
+        init(options: Options, old: ComparedSide, new: ComparedSide) {
             self.options = options
             self.old = old
+            self.new = new
         }
 
         func mapped(_ name: String, _ kind: String) -> String { options.mapName?(name, kind) ?? name }
 
-        mutating func nextNew(_ new: ArchiveReader) throws -> ArchiveRecord? {
+        func next(_ side: ComparedSide) throws -> ComparedSide.Event {
             if options.isCancelled?() == true { throw ArchiveError(.io, "comparison cancelled") }
-            return current == nil || newSchema == nil ? try new.next() : try new.next(rowsInto: &sink)
+            return try side.next()
         }
 
-        // MARK: Old side
-
-        /// Reads the old side until the table the new side calls `name` is held, or the old side ends.
-        mutating func readOld(until name: String) throws {
-            var loading: HeldTable?
-            var oldSink = RowSink()
-            var rowIndex = 0
-            while !oldDone && held[name] == nil {
-                guard let record = loading == nil ? try old.next() : try old.next(rowsInto: &oldSink) else {
-                    oldDone = true
-                    break
-                }
-                switch record {
-                case .table(let schema):
-                    guard options.tables.includes(schema.name) else { continue }
-                    var table = HeldTable(schema: schema, mappedName: mapped(schema.name, "table"))
-                    oldOrder.append(table.mappedName)
-                    let forms = schema.columns.map {
-                        options.newIsRestoredDatabase && $0.type == .any ? .textual : RecordComparator.form(of: $0.type)
-                    }
-                    let keys = RecordComparator.positions(of: schema.primaryKey, in: schema)
-                    oldSink.begin(schema, forms: forms, keyColumns: keys ?? [], showValues: options.showValues)
-                    table.keyEnds.reserveCapacity(1024)
-                    loading = table
-                    rowIndex = 0
-                case .row:
-                    guard var table = loading else { break }
-                    loading = nil  // keeps the arrays uniquely referenced while they grow
-                    rowIndex += 1
-                    for column in table.schema.columns.indices { table.digests.append(oldSink.cells.columnDigest(column)) }
-                    table.keyText.append(contentsOf: oldSink.keyText(row: Int64(rowIndex)).utf8)
-                    table.keyEnds.append(table.keyText.count)
-                    table.rows += 1
-                    oldSink.cells.clear()
-                    loading = table
-                case .tableEnd:
-                    if let table = loading { held[table.mappedName] = table }
-                    loading = nil
-                case .end:
-                    oldDone = true
-                default:
-                    break
+        mutating func run() throws {
+            reading: while true {
+                switch try next(new) {
+                case .header(let header): newBackend = header.source.backend
+                case .table(let schema): try compareTable(schema)
+                case .end: break reading
+                default: continue
                 }
             }
-        }
-
-        /// Reads the rest of the old side: its tables the new side does not have are removed.
-        mutating func drainOld() throws {
-            while !oldDone { try readOld(until: "\u{0}end") }
-            for (name, table) in held {
-                var result = TableComparison(name: table.schema.name, presence: .onlyOld)
-                result.oldRows = table.rows
-                results[name] = result
-            }
-            held = [:]
+            try drainOld()
         }
 
         func orderedResults() -> [TableComparison] {
             oldOrder.compactMap { results[$0] } + newOnly.compactMap { results[$0] }
         }
 
+        // MARK: Old side
+
+        enum OldTable {
+            case held(HeldTable)
+            /// Its rows come next on the old side.
+            case streaming(TableSchema)
+        }
+
+        /// The old table the new side calls `name`: held, or read up to its rows (holding the tables before it).
+        /// With no name, reads the old side to its end: the tables left are only counted (removed).
+        mutating func oldTable(named name: String?) throws -> OldTable? {
+            if let name, let table = held.removeValue(forKey: name) { return .held(table) }
+            while !oldDone {
+                switch try next(old) {
+                case .table(let schema):
+                    guard options.tables.includes(schema.name) else { continue }
+                    let mappedName = mapped(schema.name, "table")
+                    oldOrder.append(mappedName)
+                    if mappedName == name { return .streaming(schema) }
+                    var table = HeldTable(schema: schema, rows: PendingRows(width: schema.columns.count))
+                    try readRows(into: &table, holding: name != nil)
+                    if name != nil {
+                        held[mappedName] = table
+                    } else {
+                        var result = TableComparison(name: schema.name, presence: .onlyOld)
+                        result.oldRows = table.count
+                        results[mappedName] = result
+                    }
+                case .end:
+                    oldDone = true
+                default:
+                    continue
+                }
+            }
+            return nil
+        }
+
+        /// Reads the rows of the old table whose record was just read: counts them, and holds them if `holding`.
+        mutating func readRows(into table: inout HeldTable, holding: Bool) throws {
+            while true {
+                switch try next(old) {
+                case .rows(let batch):
+                    guard holding else {
+                        table.count += Int64(batch.rows)
+                        continue
+                    }
+                    for row in 0..<batch.rows {
+                        table.count += 1
+                        table.rows.add(key: nil, batch.digests, at: row * batch.width, row: table.count, keyCells: batch.key(row))
+                    }
+                case .tableEnd: return
+                default: continue
+                }
+            }
+        }
+
+        /// Reads the rest of the old side: its tables the new side does not have are removed.
+        mutating func drainOld() throws {
+            _ = try oldTable(named: nil)
+            for (name, table) in held {
+                var result = TableComparison(name: table.schema.name, presence: .onlyOld)
+                result.oldRows = table.count
+                results[name] = result
+            }
+            held = [:]
+        }
+
         // MARK: New side
 
-        mutating func beginNew(_ schema: TableSchema) throws {
-            guard options.tables.includes(schema.name) else { return }
-            try readOld(until: schema.name)
-            newSchema = schema
-            newRow = 0
-            guard let table = held.removeValue(forKey: schema.name) else {
-                heldTable = nil
-                newOnly.append(schema.name)
-                current = TableComparison(name: schema.name, presence: .onlyNew)
-                let keys = RecordComparator.positions(of: schema.primaryKey, in: schema) ?? []
-                sink.begin(schema, forms: schema.columns.map { RecordComparator.form(of: $0.type) }, keyColumns: keys,
-                           showValues: options.showValues)
+        mutating func compareTable(_ schema: TableSchema) throws {
+            guard options.tables.includes(schema.name) else {
+                new.send(.skipped)
                 return
             }
-            heldTable = table
-            var result = TableComparison(name: table.schema.name, presence: .both)
-            result.oldRows = table.rows
+            guard let oldTable = try oldTable(named: schema.name) else {
+                try addedTable(schema)
+                return
+            }
+            let oldSchema: TableSchema
+            var oldRows: PendingRows
+            var heldCount: Int64?
+            switch oldTable {
+            case .held(let table):
+                oldSchema = table.schema
+                oldRows = table.rows
+                heldCount = table.count
+            case .streaming(let table):
+                oldSchema = table
+                oldRows = PendingRows(width: table.columns.count)
+            }
+            var result = TableComparison(name: oldSchema.name, presence: .both)
             result.schemaChanges = RecordComparator.schemaChanges(
-                old: table.schema, new: schema, restored: options.newIsRestoredDatabase, mapName: mapped)
+                old: oldSchema, new: schema, restored: options.newIsRestoredDatabase, mapName: mapped)
             let newPositions = Dictionary(
                 schema.columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-            oldPosition = Array(repeating: nil, count: schema.columns.count)
+            var oldPosition = Array(repeating: -1, count: schema.columns.count)
             var forms = Array(repeating: CellDigester.LogicalForm.exact, count: schema.columns.count)
-            compared = []
-            for (index, column) in table.schema.columns.enumerated() {
+            var compared: [Int] = []
+            for (index, column) in oldSchema.columns.enumerated() {
                 guard let position = newPositions[mapped(column.name, "column")] else { continue }
                 oldPosition[position] = index
                 // The old side's logical type decides how both spell a value; a dynamically typed column, or text
@@ -348,126 +351,158 @@ public struct RecordComparator {
                     ? .textual : RecordComparator.form(of: column.type)
                 compared.append(position)
             }
-            compared.sort { oldPosition[$0]! < oldPosition[$1]! }  // swift-format-ignore: NeverForceUnwrap (set above)
+            compared.sort { oldPosition[$0] < oldPosition[$1] }
             // Rows are matched by the old primary key when the new side has its columns, else by whole row.
-            let keyNames = table.schema.primaryKey.map { mapped($0, "column") }
+            let keyNames = oldSchema.primaryKey.map { mapped($0, "column") }
+            let keyNew: [Int]
             if let keys = RecordComparator.positions(of: keyNames, in: schema), !keys.isEmpty {
                 keyNew = keys
-                result.keyColumns = table.schema.primaryKey
+                result.keyColumns = oldSchema.primaryKey
             } else {
                 keyNew = compared
             }
-            keyOld = keyNew.map { oldPosition[$0]! }  // swift-format-ignore: NeverForceUnwrap (compared columns)
-            sink.begin(schema, forms: forms, keyColumns: result.keyColumns.isEmpty ? [] : keyNew,
-                       showValues: options.showValues)
-            // The old rows' keys, sorted for lookups.
-            let width = table.schema.columns.count
-            var entries: [(digest: KeyChecker.Digest, row: Int32)] = []
-            entries.reserveCapacity(Int(table.rows))
-            for row in 0..<Int(table.rows) {
-                entries.append((RecordComparator.combine(keyOld.map { table.digests[row * width + $0] }), Int32(row)))
-            }
-            entries.sort { ($0.digest, $0.row) < ($1.digest, $1.row) }
-            lookup = SortedDigests(entries.map(\.digest))
-            lookupRows = entries.map(\.row)
-            matched = Array(repeating: false, count: Int(table.rows))
-            changedByColumn = Array(repeating: 0, count: schema.columns.count)
-            sequenceColumns =
+            let keyOld = keyNew.map { oldPosition[$0] }
+            let sequenceColumns =
                 options.newIsRestoredDatabase && (schema.sequenceValue != nil || newBackend == "postgresql")
                 ? schema.columns.indices.filter { schema.columns[$0].autoIncrement && schema.columns[$0].type == .integer }
-                    .map { ($0, nil) } : []
-            current = result
-        }
+                : []
+            let newKeyColumns = result.keyColumns.isEmpty ? [] : keyNew
+            new.send(DigestPlan(forms: forms, keyColumns: newKeyColumns, sequenceColumns: sequenceColumns))
+            let oldSpelling = KeySpelling(
+                oldSchema, columns: RecordComparator.positions(of: oldSchema.primaryKey, in: oldSchema) ?? [],
+                showValues: options.showValues)
+            let newSpelling = KeySpelling(schema, columns: newKeyColumns, showValues: options.showValues)
+            if heldCount != nil { oldRows.reindex(keyOld) }
 
-        mutating func endNewRow() {
-            newRow += 1
-            defer { sink.cells.clear() }
-            guard var result = current else { return }
-            current = nil
-            defer { current = result }
-            result.newRows += 1
-            if newRow & 0xFFFF == 0 {
-                options.progress?(.init(kind: .rows, table: result.name, rowsDone: newRow, rowsTotal: nil, bytesDone: 0))
-            }
-            guard let table = heldTable, let lookup else {
-                result.added += 1
-                if result.addedKeys.count < options.maxKeys { result.addedKeys.append(sink.keyText(row: newRow)) }
-                return
-            }
-            for index in sequenceColumns.indices {
-                let column = sequenceColumns[index].column
-                if !sink.cells.isNull[column], let value = RecordComparator.integer(sink.cells.cells[column]) {
-                    sequenceColumns[index].max = max(sequenceColumns[index].max ?? value, value)
-                }
-            }
-            let digests = keyNew.map { sink.cells.columnDigest($0) }
-            let key = RecordComparator.combine(digests)
-            var found: Int?
-            if var index = lookup.firstIndex(of: key) {
-                while index < lookupRows.count, lookup.digests[index] == key {
-                    if !matched[Int(lookupRows[index])] {
-                        found = Int(lookupRows[index])
-                        break
-                    }
-                    index += 1
-                }
-            }
-            guard let row = found else {
-                result.added += 1
-                if result.addedKeys.count < options.maxKeys { result.addedKeys.append(sink.keyText(row: newRow)) }
-                return
-            }
-            matched[row] = true
-            let width = table.schema.columns.count
+            var newRows = PendingRows(width: schema.columns.count)
+            var changedByColumn = Array(repeating: Int64(0), count: schema.columns.count)
+            /// The first changed rows by new row number: the number, the old key, the columns.
+            var changedKeys: [(row: Int64, key: String, columns: [String])] = []
             var changedColumns: [Int] = []
-            for column in compared
-            where table.digests[row * width + oldPosition[column]!] != sink.cells.columnDigest(column) {  // swift-format-ignore: NeverForceUnwrap
-                changedColumns.append(column)
-                changedByColumn[column] += 1
-            }
-            if !changedColumns.isEmpty {
+            let maxKeys = options.maxKeys
+            func compareRow(_ oldDigests: [UInt64], _ oldBase: Int, _ newDigests: [UInt64], _ newBase: Int, newRow: Int64,
+                            oldKey: () -> String) {
+                changedColumns.removeAll(keepingCapacity: true)
+                for column in compared where oldDigests[oldBase + oldPosition[column]] != newDigests[newBase + column] {
+                    changedColumns.append(column)
+                    changedByColumn[column] += 1
+                }
+                guard !changedColumns.isEmpty else { return }
                 result.changed += 1
-                if result.changedKeys.count < options.maxKeys, let schema = newSchema {
-                    result.changedKeys.append(
-                        (table.key(row), changedColumns.map { table.schema.columns[oldPosition[$0]!].name }))  // swift-format-ignore: NeverForceUnwrap
-                    _ = schema
-                }
+                guard maxKeys > 0, changedKeys.count < maxKeys || newRow < changedKeys[changedKeys.count - 1].row else { return }
+                let entry = (newRow, oldKey(), changedColumns.map { oldSchema.columns[oldPosition[$0]].name })
+                let position = changedKeys.firstIndex { $0.row > newRow } ?? changedKeys.count
+                changedKeys.insert(entry, at: position)
+                if changedKeys.count > maxKeys { changedKeys.removeLast() }
             }
-        }
 
-        mutating func endNewTable() {
-            guard var result = current else { return }
-            if let table = heldTable {
-                for row in matched.indices where !matched[row] {
-                    result.removed += 1
-                    if result.removedKeys.count < options.maxKeys { result.removedKeys.append(table.key(row)) }
-                }
-                for column in compared where changedByColumn[column] > 0 {
-                    result.changedColumns.append(
-                        (table.schema.columns[oldPosition[column]!].name, changedByColumn[column]))  // swift-format-ignore: NeverForceUnwrap
-                }
-                if let schema = newSchema {
-                    for (column, highest) in sequenceColumns {
-                        guard let highest else { continue }
-                        guard let value = schema.sequenceValue else {
-                            result.sequenceProblems.append(
-                                "the sequence of \(schema.columns[column].name) was never set (next value 1), below the highest key \(highest)")
-                            continue
+            var newRow: Int64 = 0
+            var oldRow: Int64 = heldCount ?? 0
+            var maxima: [Int64?] = []
+            var oldOpen = heldCount == nil
+            var newOpen = true
+            while oldOpen || newOpen {
+                if newOpen {
+                    switch try next(new) {
+                    case .rows(let batch):
+                        for row in 0..<batch.rows {
+                            newRow += 1
+                            if newRow & 0xFFFF == 0 {
+                                options.progress?(.init(kind: .rows, table: result.name, rowsDone: newRow, rowsTotal: nil, bytesDone: 0))
+                            }
+                            let base = row * batch.width
+                            let key = RecordComparator.combine(keyNew, at: base, in: batch.digests)
+                            if let slot = oldRows.take(key) {
+                                compareRow(oldRows.digests, slot * oldRows.width, batch.digests, base, newRow: newRow) {
+                                    oldSpelling.text(oldRows.keyCells(slot), row: oldRows.rowNumbers[slot])
+                                }
+                                oldRows.release(slot)
+                            } else {
+                                newRows.add(key: key, batch.digests, at: base, row: newRow, keyCells: batch.key(row))
+                            }
                         }
-                        guard value < highest else { continue }
-                        result.sequenceProblems.append(
-                            "the sequence of \(schema.columns[column].name) is at \(value), below the highest key \(highest)")
+                    case .tableEnd(let highest):
+                        maxima = highest
+                        newOpen = false
+                    default:
+                        continue
                     }
                 }
+                if oldOpen {
+                    switch try next(old) {
+                    case .rows(let batch):
+                        for row in 0..<batch.rows {
+                            oldRow += 1
+                            let base = row * batch.width
+                            let key = RecordComparator.combine(keyOld, at: base, in: batch.digests)
+                            if let slot = newRows.take(key) {
+                                compareRow(batch.digests, base, newRows.digests, slot * newRows.width, newRow: newRows.rowNumbers[slot]) {
+                                    oldSpelling.text(batch.key(row), row: oldRow)
+                                }
+                                newRows.release(slot)
+                            } else {
+                                oldRows.add(key: key, batch.digests, at: base, row: oldRow, keyCells: batch.key(row))
+                            }
+                        }
+                    case .tableEnd:
+                        oldOpen = false
+                    default:
+                        continue
+                    }
+                }
+            }
+
+            result.oldRows = oldRow
+            result.newRows = newRow
+            result.added = Int64(newRows.count)
+            result.removed = Int64(oldRows.count)
+            result.addedKeys = newRows.firstSlots(maxKeys).map { newSpelling.text(newRows.keyCells($0), row: newRows.rowNumbers[$0]) }
+            result.removedKeys = oldRows.firstSlots(maxKeys).map { oldSpelling.text(oldRows.keyCells($0), row: oldRows.rowNumbers[$0]) }
+            result.changedKeys = changedKeys.map { ($0.key, $0.columns) }
+            for column in compared where changedByColumn[column] > 0 {
+                result.changedColumns.append((oldSchema.columns[oldPosition[column]].name, changedByColumn[column]))
+            }
+            for (index, column) in sequenceColumns.enumerated() {
+                guard index < maxima.count, let highest = maxima[index] else { continue }
+                guard let value = schema.sequenceValue else {
+                    result.sequenceProblems.append(
+                        "the sequence of \(schema.columns[column].name) was never set (next value 1), below the highest key \(highest)")
+                    continue
+                }
+                guard value < highest else { continue }
+                result.sequenceProblems.append(
+                    "the sequence of \(schema.columns[column].name) is at \(value), below the highest key \(highest)")
             }
             options.progress?(.init(kind: .tableFinished, table: result.name, rowsDone: newRow, rowsTotal: newRow, bytesDone: 0))
-            results[heldTable?.mappedName ?? result.name] = result
-            current = nil
-            heldTable = nil
-            newSchema = nil
-            lookup = nil
-            lookupRows = []
-            matched = []
+            results[mapped(oldSchema.name, "table")] = result
+        }
+
+        /// A table only the new side has: every row added.
+        mutating func addedTable(_ schema: TableSchema) throws {
+            let keys = RecordComparator.positions(of: schema.primaryKey, in: schema) ?? []
+            new.send(DigestPlan(forms: schema.columns.map { RecordComparator.form(of: $0.type) }, keyColumns: keys))
+            let spelling = KeySpelling(schema, columns: keys, showValues: options.showValues)
+            newOnly.append(schema.name)
+            var result = TableComparison(name: schema.name, presence: .onlyNew)
+            reading: while true {
+                switch try next(new) {
+                case .rows(let batch):
+                    for row in 0..<batch.rows {
+                        result.newRows += 1
+                        result.added += 1
+                        if result.newRows & 0xFFFF == 0 {
+                            options.progress?(.init(kind: .rows, table: result.name, rowsDone: result.newRows, rowsTotal: nil, bytesDone: 0))
+                        }
+                        if result.addedKeys.count < options.maxKeys {
+                            result.addedKeys.append(spelling.text(batch.key(row), row: result.newRows))
+                        }
+                    }
+                case .tableEnd: break reading
+                default: continue
+                }
+            }
+            options.progress?(.init(kind: .tableFinished, table: result.name, rowsDone: result.newRows, rowsTotal: result.newRows, bytesDone: 0))
+            results[schema.name] = result
         }
     }
 
@@ -489,18 +524,78 @@ public struct RecordComparator {
         return found.count == names.count ? found : nil
     }
 
-    /// A key's digest from its cells' digests.
-    static func combine(_ digests: [UInt64]) -> KeyChecker.Digest {
+    /// A key's digest from the cell digests at `columns` of the row at `base` in `digests`.
+    static func combine(_ columns: [Int], at base: Int, in digests: [UInt64]) -> KeyChecker.Digest {
         var first = Hasher()
         var second = Hasher()
         first.combine(0x726F_7731)
         second.combine(0x726F_7732)
-        for digest in digests {
-            first.combine(digest)
-            second.combine(digest)
+        for column in columns {
+            first.combine(digests[base + column])
+            second.combine(digests[base + column])
         }
         return KeyChecker.Digest(
             high: UInt64(bitPattern: Int64(first.finalize())), low: UInt64(bitPattern: Int64(second.finalize())))
+    }
+
+    /// Appends a key cell as it is kept with a row until it is named in a message: a kind byte, then the value
+    /// (8 bytes for a number, a 4-byte length and the bytes for text, bytes and JSON).
+    static func appendKeyCell(_ view: CellView, to out: inout [UInt8]) {
+        func append(_ kind: UInt8, _ bytes: UnsafeRawBufferPointer) {
+            out.append(kind)
+            withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: bytes)
+        }
+        switch view {
+        case .null: out.append(0)
+        case .boolean(let b): out.append(contentsOf: [1, b ? 1 : 0])
+        case .integer(let i):
+            out.append(2)
+            withUnsafeBytes(of: i.littleEndian) { out.append(contentsOf: $0) }
+        case .real(let d):
+            out.append(3)
+            withUnsafeBytes(of: d.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        case .text(let b): append(4, b)
+        case .bytes(let b): append(5, b)
+        case .json(let b): append(6, b)
+        case .invalidText(let b): append(7, b)
+        }
+    }
+
+    /// The key cells ``appendKeyCell(_:to:)`` kept, as values.
+    static func keyValues(_ cells: ArraySlice<UInt8>) -> [Value] {
+        var values: [Value] = []
+        var at = cells.startIndex
+        func word() -> UInt64 {
+            var value: UInt64 = 0
+            for index in (at..<(at + 8)).reversed() { value = value << 8 | UInt64(cells[index]) }
+            at += 8
+            return value
+        }
+        func bytes() -> [UInt8] {
+            var length = 0
+            for index in (at..<(at + 4)).reversed() { length = length << 8 | Int(cells[index]) }
+            at += 4
+            defer { at += length }
+            return Array(cells[at..<(at + length)])
+        }
+        while at < cells.endIndex {
+            let kind = cells[at]
+            at += 1
+            switch kind {
+            case 0: values.append(.null)
+            case 1:
+                values.append(.boolean(cells[at] != 0))
+                at += 1
+            case 2: values.append(.integer(Int64(bitPattern: word())))
+            case 3: values.append(.real(Double(bitPattern: word())))
+            case 4: values.append(.text(String(decoding: bytes(), as: UTF8.self)))
+            case 5: values.append(.bytes(bytes()))
+            case 6: values.append(.json(String(decoding: bytes(), as: UTF8.self)))
+            default: values.append(.invalidText(bytes()))
+            }
+        }
+        return values
     }
 
     /// The integer in a digested cell (tag 2), if it is one.

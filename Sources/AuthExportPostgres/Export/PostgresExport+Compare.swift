@@ -25,14 +25,19 @@ extension PostgresExport {
         comparison: RecordComparator.Options = .init(), reader: ArchiveReader.Options = .init()
     ) throws -> RecordComparator.Report {
         var export = options
-        export.writer.compressionLevel = 1
+        export.writer.compressionLevel = 0  // the stream only crosses a pipe: stored blocks, nothing to squeeze
         export.progress = nil
         var comparison = comparison
         comparison.newIsRestoredDatabase = true
         comparison.tables = options.tables
         comparison.mapName = { name, kind in (try? IdentifierMap.pgName(name, kind: kind)) ?? name }
         if comparison.isCancelled == nil { comparison.isCancelled = options.isCancelled }
-        let old = try ArchiveReader(path: archive, options: reader)
+        // The database's tables in the archive's order (from its index), so that they are compared one at a time.
+        let listing = try? ArchiveListing(path: archive, options: reader)
+        if export.tableOrder.isEmpty, let listing {
+            export.tableOrder = listing.tables.map { (try? IdentifierMap.pgName($0.schema.name, kind: "table")) ?? $0.schema.name }
+        }
+        let old = try ArchiveReader(path: archive, options: reader, listing: listing)
         let exportOptions = export
         return try ArchivePipe.withReader { fd in
             _ = try PostgresExport.export(from: connection, to: .fileDescriptor(fd), options: exportOptions)

@@ -40,6 +40,10 @@ public enum PostgresExport {
         /// restore makes the empty schema. Sequence values are left out (a restore starts them afresh).
         /// Default false.
         public var schemaOnly = false
+        /// Tables written first, in this order (by name as exported); the others follow, parents first. An
+        /// archive's table order (``compare(archive:against:options:comparison:reader:)`` gives it) makes the
+        /// stream list its tables as the archive does, so that they can be compared one at a time. Default none.
+        public var tableOrder: [String] = []
         /// Creates the default options.
         public init() {}
     }
@@ -138,7 +142,8 @@ public enum PostgresExport {
         }
         // Expressions and index definitions then name the schema's tables without the schema.
         try configure("SET LOCAL search_path = \(PGConnection.quoteIdentifier(schema))", "configuring the session")
-        let catalog = try PostgresCatalog(schema: schema, filter: options.tables, connection: pg)
+        var catalog = try PostgresCatalog(schema: schema, filter: options.tables, connection: pg)
+        catalog.tables = TableFilter.ordered(catalog.tables, first: options.tableOrder) { $0.schema.name }
         if !catalog.tables.isEmpty {
             let names = catalog.tables.map { qualified(schema, $0.schema.name) }.joined(separator: ", ")
             do {

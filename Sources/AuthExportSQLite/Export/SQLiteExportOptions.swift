@@ -55,6 +55,11 @@ public struct SQLiteExportOptions: Sendable {
     /// starts them afresh). Default false.
     public var schemaOnly = false
 
+    /// Tables written first, in this order (by name); the others follow, parents first. An archive's table
+    /// order (`SQLiteExporter.compare(archive:against:options:comparison:reader:)` gives it) makes the stream list
+    /// its tables as the archive does, so that they can be compared one at a time. Default none.
+    public var tableOrder: [String] = []
+
     /// Creates the default options.
     public init() {}
 }

@@ -64,7 +64,7 @@ public enum SQLiteExporter {
         let schema = try SchemaReader.read(db)
 
         let selected = try selectTables(schema, options)
-        let ordered = TableOrder.parentsFirst(selected)
+        let ordered = TableFilter.ordered(TableOrder.parentsFirst(selected), first: options.tableOrder) { $0.name }
         try checkOverrides(options.typeOverrides, ordered)
 
         var writerOptions = ArchiveWriter.Options()
