@@ -4,9 +4,11 @@ import Glibc
 
 /// Lists an archive's contents from its header, end record and table records only, like `pg_restore --list`.
 ///
-/// It reads the first gzip member, the end member (found from the file's last 4 bytes), and the first member of
-/// each table (found through the end record's index): at most a member per table, whatever the number of rows. It checks
-/// nothing beyond what it reads; use ``ArchiveVerifier`` for that.
+/// It reads the first gzip member, the end member (found from the file's last 4 bytes), and the member holding each
+/// table record (found through the end record's index): whatever the number of rows, a member per table. authx
+/// writes each table record alone in its member (spec/FORMAT.md §2.3), so that is a few hundred bytes per table; in
+/// an archive whose table record shares its member with rows (older authx, other writers) it is that member, up to
+/// about 1 MiB compressed. It checks nothing beyond what it reads; use ``ArchiveVerifier`` for that.
 public struct ArchiveListing: Sendable {
     /// The header record.
     public var header: ArchiveHeader
@@ -66,8 +68,11 @@ public struct ArchiveListing: Sendable {
             guard memberSize <= maxMember * 2, offset + Int64(memberSize) <= size else {
                 throw fail(.truncated, "gzip member extends past the end of the file", offset)
             }
-            var raw = [UInt8](repeating: 0, count: memberSize)
-            _ = try raw.withUnsafeMutableBytes { try input.read(into: $0, at: offset) }
+            // The rest of the member only: its header was just read.
+            var raw = header + [UInt8](repeating: 0, count: memberSize - GzipMember.headerSize)
+            _ = try raw.withUnsafeMutableBytes {
+                try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[GzipMember.headerSize...]), at: offset + Int64(GzipMember.headerSize))
+            }
             do {
                 try raw.withUnsafeBytes { try decompressor.inflate(member: $0, maxSize: maxMember, into: &content) }
             } catch let p as MemberDecompressor.Problem {

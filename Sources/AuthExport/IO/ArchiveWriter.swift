@@ -136,7 +136,10 @@ public final class ArchiveWriter {
         tableRows = 0
         index.append(.init(table: schema.name, offset: -1, compressedBytes: 0, uncompressedBytes: 0, rows: 0))
         appendLine(RecordCodec.json(schema))
-        unhashedRows = member.count
+        // The table record gets a member of its own (spec §2.3 rule 4): a listing then reads a few hundred bytes
+        // per table instead of inflating a member of about 1 MiB of rows to get at its first line.
+        try submitMember(tag: index.count - 1)
+        unhashedRows = 0
     }
 
     /// Appends a row of the current table, one value per column.
