@@ -79,7 +79,12 @@ enum SchemaRestoreFuzzing {
         if (try? state.monitor.execute("SELECT 1")) == nil || state.monitor.backendPID != state.monitorPID {
             fatalError("the harness's own session was terminated by the restore (\(outcome))")
         }
-        let exists = (try? state.monitor.execute("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]))?.rowCount
+        let exists: Int
+        do {
+            exists = try state.monitor.execute("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).rowCount
+        } catch {
+            fatalError("cannot look for the restore's schema after the restore (\(outcome)): \(error)")
+        }
         if restoredSchema, exists != 1 {
             fatalError("the restore succeeded but its schema \(schema) does not exist")
         }

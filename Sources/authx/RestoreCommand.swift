@@ -197,6 +197,7 @@ struct RestoreCommand: ParsableCommand {
         options.jobs = jobs
         options.copyFormat = PostgresRestore.CopyFormat(rawValue: copyFormat) ?? .binary
         options.analyze = !noAnalyze
+        options.strictSQL = strictSQL
         options.representation = try representation.options()
         if let timeout = lockWait.duration { options.lockWaitTimeout = timeout }
         options.readerOptions.byteCheck = signature?.stream

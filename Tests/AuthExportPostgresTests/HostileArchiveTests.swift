@@ -91,6 +91,52 @@ import AuthExport
         #expect(try db.value("SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public.t'::regclass") == "1")
     }
 
+    /// `strictSQL` (`--strict-sql`), as for a SQLite restore: archive SQL outside the allow-list (a CHECK calling
+    /// `setval`, a view with a sub-query, a DEFAULT calling `nextval` on another sequence) fails the restore before its
+    /// commit, naming the object, with either loading path; the database is unchanged and the sequence untouched.
+    /// Without it the same archive restores with notes. The CLI exits 1 (an unsafe archive, the SQLite code).
+    @Test(arguments: [1, 2]) func strictSQLRefusesArchiveSQLOutsideTheAllowList(jobs: Int) throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        try db.execute("CREATE SEQUENCE app_users_id_seq; SELECT setval('app_users_id_seq', 100)")
+        let archive = dir.file("strict.authx.gz")
+        let table = TableSchema(
+            name: "t",
+            columns: [
+                Column(name: "id", type: .integer, nullable: false, sourceType: "INTEGER"),
+                Column(name: "n", type: .integer, sourceType: "INTEGER", defaultSQL: "(length('x'))"),
+            ],
+            primaryKey: ["id"],
+            checks: [CheckConstraint(expression: "id > 0"), CheckConstraint(expression: "setval('public.app_users_id_seq', 1) > 0")])
+        let view = SchemaObject(type: "view", name: "v", sql: "CREATE VIEW v AS SELECT id FROM t WHERE id IN (SELECT 1)")
+        try TestArchives.write(archive, [(table, [[.integer(1), .integer(2)]])], objects: [view])
+        let before = try db.snapshot()
+
+        var options = PostgresRestore.Options()
+        options.jobs = jobs
+        options.strictSQL = true
+        let error = #expect(throws: ArchiveError.self) { try PostgresRestore.restore(archive: archive, to: db.url, options: options) }
+        #expect(error?.code == .badRecord)
+        let text = error?.description ?? ""
+        #expect(text.contains("table t: CHECK (setval('public.app_users_id_seq', 1) > 0) left out"), "\(text)")
+        #expect(text.contains("--strict-sql refuses archive SQL outside the allow-list (and 1 more such objects)"), "\(text)")
+        let after = try db.snapshot()
+        #expect(after == before, "\(Set(after).symmetricDifference(before))")
+        #expect(try db.value("SELECT last_value::text || ' ' || is_called::text FROM app_users_id_seq") == "100 true")
+
+        options.strictSQL = false
+        let summary = try PostgresRestore.restore(archive: archive, to: db.url, options: options)
+        #expect(summary.notes.filter(\.isOutsideAllowList).count == 2, "\(summary.notes)")
+        #expect(try db.value("SELECT last_value::text FROM app_users_id_seq") == "100")
+
+        let cli = try TestProgram.run("authx", ["restore", archive, "--to", db.url, "--schema", "strict", "--strict-sql"])
+        #expect(cli.status == 1, "\(cli.stderr)")
+        #expect(cli.stderr.contains("--strict-sql refuses"), "\(cli.stderr)")
+        #expect(try db.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'strict'") == "0")
+    }
+
     /// A CHECK that sleeps an hour: never sent. The restore is watched: if any backend runs `pg_sleep`, it is
     /// cancelled (and the test fails) — no timing assertion.
     @Test func checkCannotHoldTheRestore() throws {

@@ -55,6 +55,12 @@ public enum PostgresRestore {
         public var representation = RepresentationOptions()
         /// Run `ANALYZE` on the restored tables at the end.
         public var analyze = true
+        /// Fail the restore (`ArchiveError` `.badRecord`, before its commit: nothing is changed) where archive
+        /// SQL — a CHECK, DEFAULT, index key or `WHERE`, or view — is outside the allow-list grammar (a function
+        /// with side effects, a sub-query, an unknown cast…), instead of leaving the object out with a note
+        /// (`--strict-sql`, as for a SQLite restore). Objects PostgreSQL itself rejects, and triggers (never
+        /// restored), are still reported as notes.
+        public var strictSQL = false
         /// How long a statement may wait for a lock held by another session (an application still reading a
         /// table that `--clean` drops, say) before the restore gives up, rolls back and names the sessions
         /// holding locks on the restore's tables (`lock_timeout`, like `pg_dump --lock-wait-timeout`). nil or

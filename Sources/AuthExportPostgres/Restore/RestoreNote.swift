@@ -32,6 +32,17 @@ public struct RestoreNote: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Whether the object was left out because its SQL text is outside the allow-list grammar (what
+    /// `strictSQL` refuses), rather than for another reason.
+    package var isOutsideAllowList = false
+
+    /// A `.notRestored` note for archive SQL outside the allow-list grammar.
+    static func outsideAllowList(table: String?, _ message: String) -> RestoreNote {
+        var note = RestoreNote(.notRestored, table: table, message)
+        note.isOutsideAllowList = true
+        return note
+    }
+
     /// `table t: message`.
     public var description: String {
         if let table { return "table \(table): \(message)" }

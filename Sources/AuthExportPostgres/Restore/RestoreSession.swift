@@ -301,8 +301,10 @@ final class RestoreSession {
                 "--as \(unmatchedColumns.map(\.description).joined(separator: ", ")): the archive has no such column")
         }
         try postData()
+        try refuseSQLOutsideAllowList()
         commitSent = true
         try execute("COMMIT", operation: "committing the restore")
+        staging = nil
         return PostgresRestore.Summary(
             database: connection?.databaseName ?? "", schema: schema, tables: results,
             rows: results.reduce(0) { $0 + $1.rows }, bytesRead: source.bytesRead, notes: notes)
@@ -934,9 +936,21 @@ final class RestoreSession {
         }
         try restoreObjects()
         if let staging {
+            // Still named until the commit: a failure before it rolls this drop back, and the clean-up drops it.
             try execute("DROP SCHEMA \(PGConnection.quoteIdentifier(staging))", operation: "dropping the empty staging schema")
-            self.staging = nil
         }
+    }
+
+    /// `strictSQL`: the first object left out because its SQL is outside the allow-list fails the restore, before
+    /// its commit (so nothing is changed; a plan is not printed).
+    private func refuseSQLOutsideAllowList() throws {
+        guard options.strictSQL, let note = notes.first(where: \.isOutsideAllowList) else { return }
+        let others = notes.filter(\.isOutsideAllowList).count - 1
+        throw ArchiveError(
+            .badRecord,
+            "\(note.message); --strict-sql refuses archive SQL outside the allow-list"
+                + (others > 0 ? " (and \(others) more such objects)" : ""),
+            location: .init(path: archivePath.isEmpty ? nil : archivePath, table: note.table))
     }
 
     /// `--jobs N`: waits for the loading connections, then, in the final transaction, replaces old tables
@@ -1047,10 +1061,10 @@ final class RestoreSession {
                     sql = try PostgresExpressionEmitter.viewSQL(
                         statement, pgName: pgName, schema: schema, dialect: dialect, relations: relationsByName)
                 } catch let failure as SQLExpressionParser.Failure {
-                    notes.append(RestoreNote(.notRestored, table: nil, "view \(object.name) left out: cannot parse its SQL (\(failure.message))"))
+                    notes.append(RestoreNote.outsideAllowList(table: nil, "view \(object.name) left out: cannot parse its SQL (\(failure.message))"))
                     continue
                 } catch let unsupported as PostgresExpressionEmitter.Unsupported {
-                    notes.append(RestoreNote(.notRestored, table: nil, "view \(object.name) left out: \(unsupported.message)"))
+                    notes.append(RestoreNote.outsideAllowList(table: nil, "view \(object.name) left out: \(unsupported.message)"))
                     continue
                 }
                 try relations.claim(pgName, by: "view \"\(object.name)\"")

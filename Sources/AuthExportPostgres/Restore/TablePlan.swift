@@ -118,10 +118,12 @@ struct TablePlan {
                 case .sql(let sql, let certain):
                     if certain { plan.inlineDefault = sql } else { plan.attemptedDefault = sql }
                 case .untranslatable(let reason):
-                    notes.append(
-                        RestoreNote(
-                            .notRestored, table: table.name,
-                            "column \(column.name): default \(defaultSQL) not restored (\(reason))"))
+                    // A PostgreSQL default is parsed by the allow-list grammar (what --strict-sql refuses); a SQLite
+                    // one has no PostgreSQL equivalent (as for a SQLite restore, --strict-sql leaves defaults alone).
+                    var note = RestoreNote(
+                        .notRestored, table: table.name, "column \(column.name): default \(defaultSQL) not restored (\(reason))")
+                    note.isOutsideAllowList = backend == "postgresql"
+                    notes.append(note)
                 }
             }
             columns.append(plan)
@@ -307,7 +309,7 @@ struct TablePlan {
             switch expressionSQL(check.expression) {
             case .success(let sql): expression = sql
             case .failure(let reason):
-                notes.append(RestoreNote(.notRestored, table: source.name, "CHECK (\(check.expression)) left out: \(reason.message)"))
+                notes.append(RestoreNote.outsideAllowList(table: source.name, "CHECK (\(check.expression)) left out: \(reason.message)"))
                 continue
             }
             var name: String?
@@ -338,7 +340,7 @@ struct TablePlan {
                     keys = list
                     predicateSQL = predicate
                 case .failure(let reason):
-                    notes.append(RestoreNote(.notRestored, table: source.name, "index \(index.name) on expressions left out: \(reason.message)"))
+                    notes.append(RestoreNote.outsideAllowList(table: source.name, "index \(index.name) on expressions left out: \(reason.message)"))
                     continue
                 }
             } else {
@@ -349,7 +351,7 @@ struct TablePlan {
                 switch expressionSQL(predicate) {
                 case .success(let sql): predicateSQL = sql
                 case .failure(let reason):
-                    notes.append(RestoreNote(.notRestored, table: source.name, "index \(index.name) left out: WHERE \(predicate): \(reason.message)"))
+                    notes.append(RestoreNote.outsideAllowList(table: source.name, "index \(index.name) left out: WHERE \(predicate): \(reason.message)"))
                     continue
                 }
             }
