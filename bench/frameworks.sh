@@ -12,7 +12,8 @@
 #   verify             authx verify F                    vs  gzip -dc F | sha256sum           (≤ 1.0)
 #   restore → SQLite   authx restore F --to sqlite:///…  vs  sqlite3 new.db < dump.sql        (≤ 0.5, peak RSS < 100 MB)
 #   export+restore → PostgreSQL  authx export + restore  vs  pgloader sqlite://DB postgresql://…  (≤ 0.6)
-#   restore → PostgreSQL         authx restore F         vs  pg_restore of a pg_dump -Fc of it   (≤ 1.0)
+#   restore → PostgreSQL         authx restore F --no-analyze  vs  pg_restore of a pg_dump -Fc of it   (≤ 1.0)
+#                                authx restore F (its default ANALYZE)  vs  pg_restore + psql -c ANALYZE (≤ 1.0)
 # Sizes are users (1,000,000 also when AUTHX_BENCH_1M=1: building it takes long). The databases and
 # the framework venv (pinned scripts/e2e/orm/requirements.txt, from PyPI) are cached in $OUT/dbs and
 # $OUT/venv. PostgreSQL is a throwaway cluster (scripts/lib/pg-cluster.sh, fsync=off, same settings for
@@ -116,19 +117,35 @@ for entry in "${DBS[@]}"; do
         rm -f pg.authx.gz pg.authx.gz.sha256
         bench_measure "$tag-pga-authx" bash -c '"$1" export "$2" -o pg.authx.gz --force --quiet && "$1" restore pg.authx.gz --to "$3"' \
             _ "$BENCH_AUTHX" "$DB" "$url"
+        url=$(bench_fresh_db bench_authx_na)
+        rm -f pg.authx.gz pg.authx.gz.sha256
+        bench_measure "$tag-pgn-authx" bash -c '"$1" export "$2" -o pg.authx.gz --force --quiet && "$1" restore pg.authx.gz --to "$3" --no-analyze' \
+            _ "$BENCH_AUTHX" "$DB" "$url"
     done
-    bench_add_row "$name: export+restore → PostgreSQL vs pgloader" "$tag-pga-authx" "$tag-pga-peer" 0.6 \
+    # pgloader's SQLite defaults run no ANALYZE; authx's restore ends with one unless --no-analyze.
+    bench_add_row "$name: export+restore → PostgreSQL (default, ends with ANALYZE) vs pgloader" "$tag-pga-authx" "$tag-pga-peer" 0.6 \
         "users: pgloader $(rows_in bench_pgloader "$users_table"), authx $(rows_in bench_authx "$users_table")"
+    bench_add_row "$name: export+restore → PostgreSQL (\`--no-analyze\`, as pgloader) vs pgloader" "$tag-pgn-authx" "$tag-pga-peer" 0.6 \
+        "users: authx $(rows_in bench_authx_na "$users_table")"
     pg_dump -Fc -h 127.0.0.1 -p "$PG_CLUSTER_PORT" -U postgres -f dump.fc bench_authx
+    # authx ends its restore with ANALYZE (after the commit); pg_restore does not (its manual says to run
+    # ANALYZE afterwards). So two comparisons, each with the same work on both sides: authx --no-analyze
+    # against pg_restore, and authx as it runs by default against pg_restore followed by that ANALYZE.
     for run in $(seq 1 "$BENCH_RUNS"); do
         info "$tag restore → PostgreSQL, run $run/$BENCH_RUNS"
         url=$(bench_fresh_db bench_pg_restore)
         bench_measure "$tag-pgb-peer" pg_restore --no-owner --exit-on-error -d "$url" dump.fc
         url=$(bench_fresh_db bench_authx_restore)
-        bench_measure "$tag-pgb-authx" "$BENCH_AUTHX" restore archive.authx.gz --to "$url"
+        bench_measure "$tag-pgb-authx" "$BENCH_AUTHX" restore archive.authx.gz --to "$url" --no-analyze
+        url=$(bench_fresh_db bench_pg_restore_analyze)
+        bench_measure "$tag-pgc-peer" bash -c 'pg_restore --no-owner --exit-on-error -d "$1" dump.fc && psql -X -q -d "$1" -c ANALYZE' _ "$url"
+        url=$(bench_fresh_db bench_authx_restore_analyze)
+        bench_measure "$tag-pgc-authx" "$BENCH_AUTHX" restore archive.authx.gz --to "$url"
     done
-    bench_add_row "$name: restore → PostgreSQL vs \`pg_restore\` of \`pg_dump -Fc\`" "$tag-pgb-authx" "$tag-pgb-peer" 1.0 \
+    bench_add_row "$name: restore → PostgreSQL (\`--no-analyze\`) vs \`pg_restore\` of \`pg_dump -Fc\`" "$tag-pgb-authx" "$tag-pgb-peer" 1.0 \
         "users: pg_restore $(rows_in bench_pg_restore "$users_table"), authx $(rows_in bench_authx_restore "$users_table")"
+    bench_add_row "$name: restore → PostgreSQL (default, ends with ANALYZE) vs \`pg_restore\` + \`ANALYZE\`" "$tag-pgc-authx" "$tag-pgc-peer" 1.0 \
+        "users: pg_restore $(rows_in bench_pg_restore_analyze "$users_table"), authx $(rows_in bench_authx_restore_analyze "$users_table")"
 done
 
 section "frameworks benchmark: results"

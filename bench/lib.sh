@@ -244,6 +244,10 @@ bench_add_row() {
         am=$(bench_median "$a"); ar=$(bench_rss_mb "$a")
         ratio=$(awk -v x="$am" -v y="$pm" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "n/a" }')
         verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { if (r == "n/a") print "?"; else if (r + 0 <= t + 0) print "MET"; else print "MISSED" }')
+        local ac pc cratio
+        ac=$(bench_cpu_median "$a"); pc=$(bench_cpu_median "$p")
+        cratio=$(awk -v x="$ac" -v y="$pc" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "n/a" }')
+        note="CPU s (user+sys, medians) $ac / $pc = $cratio; load $(bench_loads "$a")${note:+; $note}"
         BENCH_ROWS+=("| $name | $am ($(bench_all_runs "$a")) | $ar | $pm ($(bench_all_runs "$p")) | $pr | **$ratio** | ≤ $target $verdict | $note |")
     else
         BENCH_ROWS+=("| $name | skipped | – | $pm ($(bench_all_runs "$p")) | $pr | n/a | ≤ $target | $note |")
