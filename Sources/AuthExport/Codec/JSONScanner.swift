@@ -170,6 +170,12 @@ package struct JSONScanner {
         var hasEscapes = false
         let count = bytes.count
         while position < count {
+            // Eight plain bytes at a time (no quote, backslash, control byte or non-ASCII byte): session data,
+            // hashes and tokens are long runs of them. A word that may hold one goes byte by byte below.
+            while position &+ 8 <= count, Self.isPlainASCII(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                position &+= 8
+            }
+            guard position < count else { break }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 let token = Token(kind: .string(hasEscapes: hasEscapes), start: start, end: position)
@@ -208,6 +214,20 @@ package struct JSONScanner {
             }
         }
         throw fail("unterminated string")
+    }
+
+    /// Whether none of the eight bytes of `word` is a quote, a backslash, below 0x20 or above 0x7F (SWAR: `x` has a zero byte
+    /// exactly when `(x - 0x01…) & ~x & 0x80…` is not zero; a false "maybe" only costs speed).
+    @inline(__always)
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = word &- (ones &* 0x20)  // borrows into a high bit for a byte below 0x20
+        return ((hasQuote | hasBackslash | hasControl) & ~word | word) & highs == 0
     }
 
     private func hex4(at index: Int) throws(Failure) -> UInt32 {

@@ -76,8 +76,9 @@ public final class ArchiveReader {
     private var rowDecoder: RowDecoder?
     /// Space for the cells a row sink gets that are not views of the line.
     private var scratch = ByteBuffer()
-    /// Whether the current member's worker-side row checks used the current table's schema (decided once).
-    private var rowChecksVerdict: Bool?
+    /// The current member's worker-side row check results, when they used the current table's schema: `nil`
+    /// before the first row of a member (decided once per member, not per row), `.some(nil)` when they do not apply.
+    private var memberRowFailures: [Int: RowFailure]??
 
     /// Where in the member's content the last line read is.
     private var lastLine: Range<Int>?
@@ -195,7 +196,7 @@ public final class ArchiveReader {
                 }
                 lineStart = 0
                 memberLineIndex = 0
-                rowChecksVerdict = nil
+                memberRowFailures = nil
                 if members.content.isEmpty {
                     location = .init(path: path, line: lineNumber + 1, byteOffset: members.memberOffset)
                     throw fail(.badRecord, "empty gzip member")
@@ -260,8 +261,8 @@ public final class ArchiveReader {
                 if let failure { throw fail(failure) }
                 return .row([])
             }
-            if !materializeRows, let checks = members.rowChecks, rowChecksApply(checks) {
-                if let failure = checks.failures[memberLineIndex - 1] { throw fail(failure) }
+            if !materializeRows, let failures = checkedRowFailures() {
+                if !failures.isEmpty, let failure = failures[memberLineIndex - 1] { throw fail(failure) }
                 return .row([])
             }
             do throws(RowFailure) {
@@ -290,11 +291,14 @@ public final class ArchiveReader {
         }
     }
 
-    private func rowChecksApply(_ checks: RowChecks) -> Bool {
-        if let verdict = rowChecksVerdict { return verdict }
-        let verdict = checks.schema == currentTable
-        rowChecksVerdict = verdict
-        return verdict
+    /// The failures the workers found in the current member's rows, if they checked them against the current
+    /// table's schema; `nil` when the rows must be decoded here.
+    private func checkedRowFailures() -> [Int: RowFailure]? {
+        if let known = memberRowFailures { return known }
+        var failures: [Int: RowFailure]?
+        if let checks = members.rowChecks, checks.schema == currentTable { failures = checks.failures }
+        memberRowFailures = .some(failures)
+        return failures
     }
 
     private func fail(_ failure: RowFailure) -> ArchiveError {
@@ -348,7 +352,7 @@ public final class ArchiveReader {
             }
             currentTable = table
             rowDecoder = RowDecoder(table: table, maxDepth: options.maxDepth)
-            rowChecksVerdict = nil
+            memberRowFailures = nil
             location.table = table.name
             tableHash = SHA256()
             tableRows = 0
