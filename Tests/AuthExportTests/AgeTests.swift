@@ -119,6 +119,79 @@ final class MemorySink: ByteSink {
         }
     }
 
+    /// Chunks queued by `willRead` are decrypted by other threads (`runPendingWork`), and a read then takes their
+    /// plaintext; a chunk that fails to authenticate ahead fails only when it is read, with its offset.
+    @Test func chunksQueuedAheadAreDecryptedByOtherThreadsAndReadInOrder() throws {
+        let identity = AgeIdentity.generate()
+        let size = 40 * 65_536 + 1_000
+        let plain = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        // swift-format-ignore: NeverForceUnwrap
+        var file = try Self.encrypt(plain, to: [identity.recipient!])
+        let payloadStart = Self.headerLength(file) + 16
+        let damaged = 20
+        file[payloadStart + damaged * AgePayload.sealedChunkSize + 100] ^= 1
+        let decryption = ArchiveDecryption(identities: [identity])
+        try Self.withFile(file) { path in
+            let opened = try ArchiveInput.openRandomAccess(path: path, decryption: decryption)
+            let input = try #require(opened as? EncryptedFileInput)
+            defer { input.close() }
+            #expect(input.willRead(from: 0))
+            #expect(input.hasPendingWork)
+            // Two threads drain the queue while this one waits.
+            let done = DispatchGroup()
+            for _ in 0..<2 {
+                DispatchQueue.global().async(group: done) { while input.runPendingWork() {} }
+            }
+            done.wait()
+            #expect(!input.hasPendingWork)
+            #expect(input.chunksDecryptedAhead == Int(EncryptedFileInput.readAheadChunks))
+            // Reading the queued chunks decrypts none again; the damaged one fails when read, not before.
+            let before = input.bytesRead
+            #expect(try Self.readAt(input, 0, damaged * 65_536) == Array(plain[..<(damaged * 65_536)]))
+            #expect(input.bytesRead == before)
+            let error = #expect(throws: ArchiveError.self) { try Self.readAt(input, Int64(damaged * 65_536), 10) }
+            #expect(error?.code == .badEncryption)
+            #expect(error?.location.byteOffset == Int64(payloadStart + damaged * AgePayload.sealedChunkSize))
+            // Past it, reads (ahead or not) go on.
+            #expect(input.willRead(from: Int64((damaged + 1) * 65_536)))
+            #expect(input.runPendingWork())
+            #expect(try Self.readAt(input, Int64((damaged + 1) * 65_536), 65_536 * 3) == Array(plain[((damaged + 1) * 65_536)..<((damaged + 4) * 65_536)]))
+        }
+    }
+
+    /// The parallel reader of an encrypted archive has its worker threads decrypt the chunks ahead, and reads the
+    /// archive as the sequential reader does.
+    @Test func theParallelReaderDecryptsOnItsWorkers() throws {
+        let identity = AgeIdentity.generate()
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/a.authx.gz.age"
+        var options = ArchiveWriter.Options()
+        // swift-format-ignore: NeverForceUnwrap
+        options.recipients = [identity.recipient!]
+        options.compressionLevel = 1
+        let header = ArchiveHeader(createdAt: "2026-01-01T00:00:00Z", producer: "t", source: .init(backend: "sqlite", database: "d"))
+        let writer = try ArchiveWriter(path: path, overwrite: false, header: header, options: options)
+        try writer.beginTable(TableSchema(name: "t", columns: [Column(name: "h", type: .text, nullable: false)]))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {  // about 3 MB of incompressible hex: some 45 chunks
+            try writer.append([.text((0..<10).map { _ in String(generator.next() as UInt64, radix: 16) }.joined())])
+        }
+        try writer.endTable()
+        try writer.finish()
+        for threads in [1, 2] {
+            var readerOptions = ArchiveReader.Options()
+            readerOptions.threads = threads
+            readerOptions.decryption = ArchiveDecryption(identities: [identity])
+            let reader = try ArchiveReader(path: path, options: readerOptions)
+            var rows = 0
+            while let record = try reader.next() { if case .row = record { rows += 1 } }
+            #expect(rows == 20_000)
+            let input = (reader.members as? ParallelMemberSource)?.input as? EncryptedFileInput
+            #expect((input != nil) == (threads == 2))
+            if let input { #expect(input.chunksDecryptedAhead > 0, "no chunk was decrypted by a worker") }
+        }
+    }
+
     static func headerLength(_ file: [UInt8]) -> Int {
         // swift-format-ignore: NeverForceUnwrap, NeverForceTry
         try! AgeHeader.parse(file)!.length

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The bytes of an archive at any offset: a plain regular file, or the plaintext of an age-encrypted one.
 package protocol RandomAccessInput: AnyObject {
@@ -14,6 +15,26 @@ package protocol RandomAccessInput: AnyObject {
     var encryption: String? { get }
     /// Closes the file. Safe to call more than once.
     func close()
+
+    /// Says that reads will go on forward from `offset`: an input whose reads cost work (an encrypted file's
+    /// decryption) queues that work for the bytes ahead, for ``runPendingWork()`` on other threads. Reads stay
+    /// correct without it, and whether or not the work was done. Returns whether work was queued.
+    @discardableResult
+    func willRead(from offset: Int64) -> Bool
+    /// Whether work queued by ``willRead(from:)`` waits for a thread.
+    var hasPendingWork: Bool { get }
+    /// Does one piece of the queued work on the calling thread (any thread); false when there was none.
+    func runPendingWork() -> Bool
+}
+
+extension RandomAccessInput {
+    /// Reads cost no work beyond the file read: nothing to queue.
+    @discardableResult
+    package func willRead(from offset: Int64) -> Bool { false }
+    /// Nothing is ever queued.
+    package var hasPendingWork: Bool { false }
+    /// Nothing is ever queued.
+    package func runPendingWork() -> Bool { false }
 }
 
 /// The bytes of an archive in order: a file or standard input, plain or age-encrypted.
@@ -71,7 +92,9 @@ package final class PlainFileInput: RandomAccessInput {
     private let fd: Int32
     private let path: String
     package let size: Int64
-    package private(set) var bytesRead: Int64 = 0
+    /// Updated by the threads that read (an encrypted file's chunks are read by the reader's workers).
+    private let bytesCounter = Atomic<Int64>(0)
+    package var bytesRead: Int64 { bytesCounter.load(ordering: .relaxed) }
     private var closed = false
     package var encryption: String? { nil }
 
@@ -85,7 +108,7 @@ package final class PlainFileInput: RandomAccessInput {
 
     package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
         let n = try FileIO.readFully(fd, into: buffer, at: offset, path: path)
-        bytesRead += Int64(n)
+        bytesCounter.add(Int64(n), ordering: .relaxed)
         return n
     }
 

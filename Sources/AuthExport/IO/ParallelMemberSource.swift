@@ -6,7 +6,8 @@ import Foundation
 
 /// Inflates members and checks their rows on worker threads, delivering them in file order.
 ///
-/// The calling thread reads the raw members (cheap) and keeps the file checksum; workers inflate each member and,
+/// The calling thread reads the raw members (cheap) and keeps the file checksum; workers decrypt the chunks ahead
+/// when the input is an encrypted file (``RandomAccessInput/runPendingWork()``), inflate each member and,
 /// when the archive's index says which table the member belongs to, check its row lines against that table's
 /// schema. The reader still runs every ordered check (record order, table and file checksums, counts) and uses a
 /// worker's row results only when the table record it actually read equals the schema the worker used.
@@ -26,7 +27,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
 
     private let path: String
     /// The archive bytes (decrypted on access, for an age-encrypted file).
-    private let input: any RandomAccessInput
+    let input: any RandomAccessInput
     private let maxMemberSize: Int
     private let maxDepth: Int
     private let tableStarts: [Int64: TableSchema]
@@ -106,6 +107,12 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             condition.unlock()
             if inFlight >= maxInFlight || (inFlight > 0 && inFlightBytes >= Self.inFlightByteBudget) { return }
             let start = readOffset
+            // An encrypted file queues the decryption of the chunks ahead, for the workers.
+            if input.willRead(from: start) {
+                condition.lock()
+                condition.broadcast()
+                condition.unlock()
+            }
             var slot = Slot(memberOffset: start, raw: [], hashBefore: readHash, schema: nil)
             do {
                 guard let raw = try readRawMember() else { return }
@@ -188,12 +195,18 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         let decompressor = MemberDecompressor()
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
+            while queue.isEmpty && !stopping && !input.hasPendingWork { condition.wait() }
             if stopping {
                 liveWorkers -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
+            }
+            // The input's work first (an encrypted file's chunks ahead): the reading thread waits for it.
+            if queue.isEmpty || input.hasPendingWork {
+                condition.unlock()
+                _ = input.runPendingWork()
+                continue
             }
             let sequence = queue.removeFirst()
             // swift-format-ignore: NeverForceUnwrap
