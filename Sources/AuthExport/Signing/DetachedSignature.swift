@@ -200,7 +200,11 @@ public enum DetachedSignature {
 
         /// Checks `signature` against `policy` (and `principal`) once the reader has read `file` to its end.
         ///
-        /// - Parameter file: The file read (`-`: standard input, which ``settle()`` cannot read again).
+        /// - Parameters:
+        ///   - signature: The parsed detached signature (`FILE.sig`).
+        ///   - policy: The allowed signers the signature's key must be among.
+        ///   - principal: The principal the key must be allowed as (`--signer`), or `nil` for any of its principals.
+        ///   - file: The file read (`-`: standard input, which ``settle()`` cannot read again).
         /// - Throws: ``SignatureError`` at once, before anything is read, when the signature is not for `auth_export`
         ///   or the policy does not allow its key (its own code and message for each reason, as
         ///   ``DetachedSignature/verify(file:signaturePath:policy:principal:)``).
