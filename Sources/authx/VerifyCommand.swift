@@ -80,7 +80,8 @@ struct VerifyCommand: ParsableCommand {
         // A FILE.sha256 beside the archive is checked on the same read: a stale or damaged one fails (exit 1).
         // Both see the bytes of the file as stored (the ciphertext, for an encrypted archive).
         let sidecar = file == "-" ? nil : try ChecksumFile.StreamCheck(file: file)
-        let byteCheck = ArchiveByteChecks.combined([signature?.stream, sidecar])
+        // Their hashing runs on a thread of its own, off the reader's thread (the one that orders every check).
+        let byteCheck = ArchiveByteChecks.combined([signature?.stream, sidecar]).map { BackgroundByteCheck($0) }
         options.reader.byteCheck = byteCheck
         options.reader.decryption = try decrypt.decryption(command: "verify")
         if let against { return try verifyAgainst(against, byteCheck: byteCheck, signature: signature) }
