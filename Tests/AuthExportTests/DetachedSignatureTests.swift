@@ -37,7 +37,7 @@ import Testing
         let key = try SigningKey(path: fx.key)
         #expect(!key.usesAgent)
         let signature = try DetachedSignature.sign(file: fx.file, with: key)
-        #expect(signature.namespace == "auth_export" && signature.hashAlgorithm == .sha512)
+        #expect(signature.namespace == "auth_export" && signature.hashAlgorithm == .sha256)
         let sigPath = fx.file + ".sig"
         var st = stat()
         #expect(stat(sigPath, &st) == 0 && st.st_mode & 0o777 == 0o600)

@@ -20,8 +20,11 @@ import Glibc
 public enum DetachedSignature {
     /// The SSHSIG namespace of auth_export archives.
     public static let namespace = "auth_export"
-    /// The hash authx signs with.
-    public static let hashAlgorithm = SSHSignature.HashAlgorithm.sha512
+    /// The hash authx signs with: SHA-256, one of the two of PROTOCOL.sshsig, which `ssh-keygen -Y verify`
+    /// accepts like SHA-512. Checking it costs the verifying read about 4 % more CPU where SHA-512 cost 28 %
+    /// (this CPU has SHA-256 instructions; swift-crypto's SHA-512 runs at about 255 MB/s here): bench/RESULTS.md,
+    /// "Signing". Signatures made with SHA-512 (ssh-keygen's default) are checked as well.
+    public static let hashAlgorithm = SSHSignature.HashAlgorithm.sha256
 
     /// Who signed a file, once the policy accepted it.
     public struct Signer: Sendable, CustomStringConvertible {

@@ -15,9 +15,9 @@ import Foundation
 public struct SSHSignature: Sendable, Hashable {
     /// The hash algorithms of PROTOCOL.sshsig.
     public enum HashAlgorithm: String, Sendable, Hashable {
-        /// `sha512`: what authx and ssh-keygen sign with.
+        /// `sha512`: what `ssh-keygen -Y sign` signs with by default.
         case sha512
-        /// `sha256`.
+        /// `sha256`: what authx signs with (`ssh-keygen -Y sign -O hashalg=sha256`); every checker accepts both.
         case sha256
     }
 
