@@ -21,9 +21,14 @@ import Testing
             let output = Pipe()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = [
-                "-c", "source \"$0\"; trap pg_cluster_stop EXIT; pg_cluster_start >&2; echo \"$PG_CLUSTER_URL\"; read -r _", script,
+                "-c", "source \"$0\"; pg_cluster_start >&2 || exit 1; trap pg_cluster_stop EXIT; echo \"$PG_CLUSTER_URL\"; read -r _",
+                script,
             ]
-            process.environment = ProcessInfo.processInfo.environment.merging(["PG_CLUSTER_EXTRA_CONF": conf]) { $1 }
+            // Not the PG_CLUSTER_* variables of the cluster scripts/test started: with them, pg_cluster_start
+            // refuses ("already running"), and this script's pg_cluster_stop would stop the shared cluster.
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG_CLUSTER_") }
+            environment["PG_CLUSTER_EXTRA_CONF"] = conf
+            process.environment = environment
             process.standardInput = input
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
