@@ -29,6 +29,40 @@ import Testing
 
     static var authx: String { TestArchives.repositoryRoot() + "/.build/debug/authx" }
 
+    /// A database restored from the `sample_auth` fixture whose `users` table a second real session holds in ACCESS
+    /// EXCLUSIVE mode until ``release()``; ``close()`` releases it (if still held), then drops the database.
+    final class UsersLockedByAnotherSession {
+        let dir: TempDir
+        let archive: String
+        let database: TestDatabase
+        let holder: PGConnection
+        private var holding = false
+
+        init() throws {
+            dir = try TempDir()
+            archive = try TestArchives.fixtureArchive("sample_auth", in: dir)
+            database = try TestDatabase()
+            let first = try CommandLineDefectTests.authx(["restore", archive, "--to", database.url])
+            #expect(first.status == 0, "\(first.stderr)")
+            holder = try database.connect()
+            try holder.execute("BEGIN")
+            try holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+            holding = true
+        }
+
+        func release() throws {
+            try holder.execute("COMMIT")
+            holding = false
+        }
+
+        func close() {
+            if holding { _ = try? holder.execute("COMMIT") }
+            holder.close()
+            database.drop()
+            dir.remove()
+        }
+    }
+
     /// Starts the shell `command` on a pseudo terminal `columns` wide, recording it into `typescript`.
     static func startOnTerminal(_ command: String, columns: Int, typescript: String) throws -> Process {
         let process = Process()
@@ -81,19 +115,9 @@ import Testing
     /// second real session; it is released on every path, and the restore's own lock timeout bounds the wait.
     @Test(.timeLimit(.minutes(3)))
     func aLockWaitSaysWhatItWaitsForAndWho() throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let archive = try TestArchives.fixtureArchive("sample_auth", in: dir)
-        let database = try TestDatabase()
-        defer { database.drop() }
-        let first = try CommandLineDefectTests.authx(["restore", archive, "--to", database.url])
-        #expect(first.status == 0, "\(first.stderr)")
-        let holder = try database.connect()
-        defer { holder.close() }
-        try holder.execute("BEGIN")
-        try holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
-        var holding = true
-        defer { if holding { _ = try? holder.execute("COMMIT") } }
+        let locked = try UsersLockedByAnotherSession()
+        defer { locked.close() }
+        let (dir, archive, database, holder) = (locked.dir, locked.archive, locked.database, locked.holder)
 
         let columns = 100
         let typescript = dir.file("typescript")
@@ -102,8 +126,7 @@ import Testing
             columns: columns, typescript: typescript)
         let expected = "restore: waiting for a lock on table users held by pid \(holder.backendPID)"
         let seen = Self.waitFor(expected, in: typescript, while: process)
-        try holder.execute("COMMIT")
-        holding = false
+        try locked.release()
         process.waitUntilExit()
         #expect(seen, "no '\(expected)' while the lock was held")
         #expect(process.terminationStatus == 0)
@@ -125,19 +148,9 @@ import Testing
     /// An export whose LOCK TABLE waits for another session's exclusive lock says so on its progress line too,
     /// then exports once the lock is released.
     @Test func anExportWaitingForALockSaysSo() throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let archive = try TestArchives.fixtureArchive("sample_auth", in: dir)
-        let database = try TestDatabase()
-        defer { database.drop() }
-        let first = try CommandLineDefectTests.authx(["restore", archive, "--to", database.url])
-        #expect(first.status == 0, "\(first.stderr)")
-        let holder = try database.connect()
-        defer { holder.close() }
-        try holder.execute("BEGIN")
-        try holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
-        var holding = true
-        defer { if holding { _ = try? holder.execute("COMMIT") } }
+        let locked = try UsersLockedByAnotherSession()
+        defer { locked.close() }
+        let (dir, database, holder) = (locked.dir, locked.database, locked.holder)
 
         let output = dir.file("exported.authx.gz")
         let typescript = dir.file("typescript-export")
@@ -146,8 +159,7 @@ import Testing
             typescript: typescript)
         let expected = "export: waiting for a lock on table users held by pid \(holder.backendPID)"
         let seen = Self.waitFor(expected, in: typescript, while: process)
-        try holder.execute("COMMIT")
-        holding = false
+        try locked.release()
         process.waitUntilExit()
         #expect(seen, "no '\(expected)' while the lock was held: \((try? String(contentsOfFile: typescript, encoding: .utf8)) ?? "")")
         #expect(process.terminationStatus == 0)
