@@ -52,12 +52,18 @@ struct RowDecoder: Sendable {
     /// - Parameters:
     ///   - scratch: Space for cells that are not views of the line (escaped strings, bytes, JSON); reused.
     ///   - viewed: When false, cells are only validated and the sink gets `.null` for each.
+    ///   - viewedColumns: When given, only the columns it marks true are viewed; the others are validated and
+    ///     handed over as `.null` (a sink that needs a few columns of each row).
     /// - Returns: why the line does not conform to the table, or nil.
     /// - Throws: only what the sink throws.
     func decode<Sink: RowCellSink>(
-        _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool = true, into sink: inout Sink
+        _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool = true, viewedColumns: [Bool]? = nil,
+        into sink: inout Sink
     ) throws(ArchiveError) -> RowFailure? {
-        guard let failure = try decodeCells(line, scratch: &scratch, viewed: viewed, into: &sink) else { return nil }
+        guard
+            let failure = try decodeCells(
+                line, scratch: &scratch, viewed: viewed, viewedColumns: viewedColumns, into: &sink)
+        else { return nil }
         return settle(failure, line)
     }
 
@@ -94,7 +100,8 @@ struct RowDecoder: Sendable {
     }
 
     private func decodeCells<Sink: RowCellSink>(
-        _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool, into sink: inout Sink
+        _ line: UnsafeRawBufferPointer, scratch: inout ByteBuffer, viewed: Bool, viewedColumns: [Bool]?,
+        into sink: inout Sink
     ) throws(ArchiveError) -> RowFailure? {
         var scanner = JSONScanner(line, maxDepth: maxDepth)
         do { try scanner.expect(UInt8(ascii: "["), "'['") } catch { return Self.syntax(error, nil) }
@@ -117,7 +124,8 @@ struct RowDecoder: Sendable {
             }
             let spec = specs[i]
             let failure = try CellCodec.withCell(
-                &scanner, type: spec.type, nullable: spec.nullable, scratch: &scratch, viewed: viewed
+                &scanner, type: spec.type, nullable: spec.nullable, scratch: &scratch,
+                viewed: viewed && (viewedColumns?[i] ?? true)
             ) { (view) throws(ArchiveError) in
                 try sink.cell(view, column: i)
             }

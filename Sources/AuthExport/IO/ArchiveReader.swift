@@ -57,6 +57,9 @@ public final class ArchiveReader {
     private let path: String
     /// When false, rows are validated but not turned into values (verification).
     package var materializeRows = true
+    /// For ``next(rowsInto:)``: when set, only the columns it marks true are handed to the sink as read; the
+    /// others are validated all the same and handed over as `.null`. Set per table (by column position).
+    package var viewedColumns: [Bool]?
 
     private var lineStart = 0
     private var lineNumber: Int64 = 0
@@ -186,6 +189,13 @@ public final class ArchiveReader {
         }
     }
 
+    /// Calls `body` with the line (without its newline) of the row that ``next(rowsInto:)`` returned last. Only
+    /// valid right after that call returned the row.
+    package func withLastRowLine<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        guard let range = lastLine else { preconditionFailure("withLastRowLine called without a row just read") }
+        return try members.content.withUnsafeBytes { buffer in try body(UnsafeRawBufferPointer(rebasing: buffer[range])) }
+    }
+
     private func read<Sink: RowCellSink>(_ sink: inout Sink, viewing: Bool) throws -> ArchiveRecord? {
         while true {
             guard !finished else { return nil }
@@ -254,7 +264,8 @@ public final class ArchiveReader {
                 let failure: RowFailure?
                 do {
                     // swift-format-ignore: NeverForceUnwrap
-                    failure = try rowDecoder!.decode(line, scratch: &scratch, into: &sink)  // set with currentTable
+                    failure = try rowDecoder!.decode(
+                        line, scratch: &scratch, viewedColumns: viewedColumns, into: &sink)  // set with currentTable
                 } catch {
                     throw error.filling(location)
                 }

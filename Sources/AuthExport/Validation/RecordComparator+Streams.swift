@@ -15,11 +15,24 @@ struct DigestPlan: Sendable {
     var keyColumns: [Int] = []
     /// Integer columns whose highest value is wanted (identity/serial columns of a restored table).
     var sequenceColumns: [Int] = []
+    /// Rows are carried as their line (its bytes and a 64-bit digest of them) with only the key and sequence
+    /// columns digested: a row whose line is byte for byte the other side's is matched without its cells, the
+    /// others are digested from their line when compared (``LineDigester``). Needs key columns.
+    var lines = false
 
     static let skipped = DigestPlan(skip: true)
+
+    /// The columns a side digests as it reads: every column, or with ``lines`` the key and sequence columns.
+    func digested(width: Int) -> [Bool] {
+        guard lines else { return Array(repeating: true, count: width) }
+        var mask = Array(repeating: false, count: width)
+        for column in keyColumns + sequenceColumns { mask[column] = true }
+        return mask
+    }
 }
 
-/// Rows of one table as their digests: `width` cell digests per row, row after row, and each row's key cells.
+/// Rows of one table as their digests: `width` cell digests per row, row after row, and each row's key cells; with
+/// a plan's ``DigestPlan/lines``, also each row's line and its digest (the cells not digested are 0).
 struct DigestBatch {
     var width: Int
     var rows = 0
@@ -27,18 +40,46 @@ struct DigestBatch {
     var keyBytes: [UInt8] = []
     /// `keyEnds[r]` is where row r's key cells end in `keyBytes`.
     var keyEnds: [Int] = []
+    /// Whether the rows carry their lines.
+    var lines = false
+    var lineDigests: [UInt64] = []
+    var lineBytes: [UInt8] = []
+    /// `lineEnds[r]` is where row r's line ends in `lineBytes`.
+    var lineEnds: [Int] = []
 
-    init(width: Int, capacity: Int = 0) {
+    init(width: Int, capacity: Int = 0, lines: Bool = false) {
         self.width = width
+        self.lines = lines
         digests.reserveCapacity(width * capacity)
         keyEnds.reserveCapacity(capacity)
+        if lines {
+            lineDigests.reserveCapacity(capacity)
+            lineEnds.reserveCapacity(capacity)
+        }
     }
 
     /// The key cells of row `row`.
     func key(_ row: Int) -> ArraySlice<UInt8> { keyBytes[(row == 0 ? 0 : keyEnds[row - 1])..<keyEnds[row]] }
 
+    /// The line of row `row` (a batch with lines).
+    func line(_ row: Int) -> ArraySlice<UInt8> { lineBytes[(row == 0 ? 0 : lineEnds[row - 1])..<lineEnds[row]] }
+
+    /// Adds the line of the row just ended.
+    mutating func appendLine(_ line: UnsafeRawBufferPointer) {
+        lineDigests.append(DigestBatch.lineDigest(line))
+        lineBytes.append(contentsOf: line)
+        lineEnds.append(lineBytes.count)
+    }
+
+    /// A 64-bit digest of a row's line (SipHash under the per-process seed, as cells are digested).
+    static func lineDigest(_ line: UnsafeRawBufferPointer) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(bytes: line)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
     /// About how many bytes the batch holds.
-    var bytes: Int { digests.count * 8 + keyBytes.count + keyEnds.count * 8 + 64 }
+    var bytes: Int { digests.count * 8 + keyBytes.count + keyEnds.count * 8 + lineBytes.count + lineEnds.count * 16 + 64 }
 }
 
 /// The cell sink of a side: digests each cell (``CellDigester``), keeps the key cells as they are, and the highest
@@ -46,6 +87,8 @@ struct DigestBatch {
 struct DigestSink: RowCellSink {
     var cells = CellDigester()
     var width = 0
+    /// The columns digested (all, or with a plan's ``DigestPlan/lines`` the key and sequence columns).
+    var digested: [Bool] = []
     /// For each column, its position among the key columns, or -1.
     var keyPosition: [Int] = []
     /// The current row's key cells (`RecordComparator.appendKeyCell`), by key position.
@@ -56,6 +99,7 @@ struct DigestSink: RowCellSink {
     mutating func begin(_ schema: TableSchema, plan: DigestPlan) {
         width = schema.columns.count
         cells.reset(schema.columns, forms: plan.forms)
+        digested = plan.digested(width: width)
         keyPosition = Array(repeating: -1, count: width)
         for (position, column) in plan.keyColumns.enumerated() { keyPosition[column] = position }
         keyCells = Array(repeating: [], count: plan.keyColumns.count)
@@ -64,6 +108,7 @@ struct DigestSink: RowCellSink {
     }
 
     mutating func cell(_ view: CellView, column: Int) {
+        guard digested[column] else { return }
         cells.take(view, column: column)
         let position = keyPosition[column]
         if position >= 0 {
@@ -74,7 +119,7 @@ struct DigestSink: RowCellSink {
 
     /// Adds the row read to `batch` and readies for the next.
     mutating func endRow(into batch: inout DigestBatch) {
-        for column in 0..<width { batch.digests.append(cells.columnDigest(column)) }
+        for column in 0..<width { batch.digests.append(digested[column] ? cells.columnDigest(column) : 0) }
         for position in keyCells.indices { batch.keyBytes.append(contentsOf: keyCells[position]) }
         batch.keyEnds.append(batch.keyBytes.count)
         batch.rows += 1
@@ -170,15 +215,20 @@ final class ComparedSide: @unchecked Sendable {
                 guard push(.table(schema), 1024) else { return }
                 guard let plan = localPlan?(schema) ?? plans.pop() else { return }
                 digesting = !plan.skip
-                if digesting { sink.begin(schema, plan: plan) }
-                batch = DigestBatch(width: schema.columns.count, capacity: batchRows)
+                if digesting {
+                    sink.begin(schema, plan: plan)
+                    // The cells of the columns not digested are only validated, not handed over.
+                    reader.viewedColumns = plan.lines ? sink.digested : nil
+                }
+                batch = DigestBatch(width: schema.columns.count, capacity: batchRows, lines: digesting && plan.lines)
             case .row:
                 guard digesting else { continue }
                 sink.endRow(into: &batch)
+                if batch.lines { reader.withLastRowLine { batch.appendLine($0) } }
                 if batch.rows == batchRows {
                     if isCancelled?() == true { throw ArchiveError(.io, "comparison cancelled") }
                     guard push(.rows(batch), batch.bytes) else { return }
-                    batch = DigestBatch(width: batch.width, capacity: batchRows)
+                    batch = DigestBatch(width: batch.width, capacity: batchRows, lines: batch.lines)
                 }
             case .tableEnd:
                 if digesting && batch.rows > 0 {
@@ -186,6 +236,7 @@ final class ComparedSide: @unchecked Sendable {
                 }
                 guard push(.tableEnd(maxima: digesting ? sink.maxima : []), 0) else { return }
                 digesting = false
+                reader.viewedColumns = nil
             case .end:
                 _ = push(.end, 0)
                 return
@@ -197,15 +248,24 @@ final class ComparedSide: @unchecked Sendable {
 }
 
 /// The rows of one side of a table not matched yet, findable by key digest: per row its cell digests (8 bytes a
-/// column), its row number, its key cells and the links of the lookup. Slots of matched rows are reused; rows
-/// with equal keys are matched first in, first out.
+/// column) — or, holding rows with their lines (``DigestPlan/lines``), its line and the line's digest instead — its
+/// row number, its key cells and the links of the lookup. Slots of matched rows are reused; rows with equal keys are
+/// matched first in, first out.
 struct PendingRows {
     let width: Int
+    /// Whether rows are held as their lines (no cell digests).
+    let lines: Bool
+    /// Cell digests per slot: `width`, or 0 when holding lines.
+    let stride: Int
     private(set) var digests: [UInt64] = []
+    private(set) var lineDigests: [UInt64] = []
     private(set) var rowNumbers: [Int64] = []
+    /// Each slot's key cells are `bytes[keyStarts[s]..<keyEnds[s]]`, its line (when holding lines) follows up to
+    /// `lineEnds[s]`.
     private var keyStarts: [Int] = []
     private var keyEnds: [Int] = []
-    private var keyBytes: [UInt8] = []
+    private var lineEnds: [Int] = []
+    private var bytes: [UInt8] = []
     /// The next slot with the same key, or -1.
     private var nextSlot: [Int32] = []
     private var live: [Bool] = []
@@ -213,30 +273,52 @@ struct PendingRows {
     private var index: [KeyChecker.Digest: (head: Int32, tail: Int32)] = [:]
     /// Rows held.
     private(set) var count = 0
-    private var deadKeyBytes = 0
+    private var deadBytes = 0
 
-    init(width: Int) { self.width = width }
+    init(width: Int, lines: Bool = false) {
+        self.width = width
+        self.lines = lines
+        self.stride = lines ? 0 : width
+    }
 
-    /// Adds a row: its digests are `source[base..<base + width]`; `key` nil leaves it out of the lookup (see
-    /// ``reindex(_:)``).
-    mutating func add(key: KeyChecker.Digest?, _ source: [UInt64], at base: Int, row: Int64, keyCells: ArraySlice<UInt8>) {
+    /// Bytes of key cells and lines held (live or not yet compacted).
+    var heldBytes: Int { bytes.count }
+
+    /// Adds row `row` of `batch` (its digests, or its line when holding lines); `key` nil leaves it out of the
+    /// lookup (see ``reindex(_:)``).
+    mutating func add(key: KeyChecker.Digest?, _ batch: DigestBatch, row: Int, number: Int64) {
+        add(key: key, batch.digests, at: row * batch.width, row: number, keyCells: batch.key(row),
+            line: lines ? batch.line(row) : nil, lineDigest: lines ? batch.lineDigests[row] : 0)
+    }
+
+    /// Adds a row: its digests are `source[base..<base + width]` (ignored when holding lines: then its `line`).
+    mutating func add(
+        key: KeyChecker.Digest?, _ source: [UInt64], at base: Int, row: Int64, keyCells: ArraySlice<UInt8>,
+        line: ArraySlice<UInt8>? = nil, lineDigest: UInt64 = 0
+    ) {
         let slot: Int
         if let reused = free.popLast() {
             slot = Int(reused)
-            for column in 0..<width { digests[slot * width + column] = source[base + column] }
+            for column in 0..<stride { digests[slot * stride + column] = source[base + column] }
             rowNumbers[slot] = row
-            keyStarts[slot] = keyBytes.count
-            keyBytes.append(contentsOf: keyCells)
-            keyEnds[slot] = keyBytes.count
+            keyStarts[slot] = bytes.count
+            bytes.append(contentsOf: keyCells)
+            keyEnds[slot] = bytes.count
+            if let line { bytes.append(contentsOf: line) }
+            lineEnds[slot] = bytes.count
+            if lines { lineDigests[slot] = lineDigest }
             nextSlot[slot] = -1
             live[slot] = true
         } else {
             slot = rowNumbers.count
-            digests.append(contentsOf: source[base..<(base + width)])
+            digests.append(contentsOf: source[base..<(base + stride)])
             rowNumbers.append(row)
-            keyStarts.append(keyBytes.count)
-            keyBytes.append(contentsOf: keyCells)
-            keyEnds.append(keyBytes.count)
+            keyStarts.append(bytes.count)
+            bytes.append(contentsOf: keyCells)
+            keyEnds.append(bytes.count)
+            if let line { bytes.append(contentsOf: line) }
+            lineEnds.append(bytes.count)
+            if lines { lineDigests.append(lineDigest) }
             nextSlot.append(-1)
             live.append(true)
         }
@@ -266,25 +348,26 @@ struct PendingRows {
         live[slot] = false
         free.append(Int32(slot))
         count -= 1
-        deadKeyBytes += keyEnds[slot] - keyStarts[slot]
-        if deadKeyBytes > 1 << 20 && deadKeyBytes * 2 > keyBytes.count { compactKeys() }
+        deadBytes += lineEnds[slot] - keyStarts[slot]
+        if deadBytes > 1 << 20 && deadBytes * 2 > bytes.count { compact() }
     }
 
-    private mutating func compactKeys() {
+    private mutating func compact() {
         var compacted: [UInt8] = []
-        compacted.reserveCapacity(keyBytes.count - deadKeyBytes)
+        compacted.reserveCapacity(bytes.count - deadBytes)
         for slot in live.indices where live[slot] {
             let start = compacted.count
-            compacted.append(contentsOf: keyBytes[keyStarts[slot]..<keyEnds[slot]])
+            compacted.append(contentsOf: bytes[keyStarts[slot]..<lineEnds[slot]])
+            keyEnds[slot] = start + keyEnds[slot] - keyStarts[slot]
             keyStarts[slot] = start
-            keyEnds[slot] = compacted.count
+            lineEnds[slot] = compacted.count
         }
-        keyBytes = compacted
-        deadKeyBytes = 0
+        bytes = compacted
+        deadBytes = 0
     }
 
     /// Puts every row held into the lookup under the digest of its cells at `columns` (rows added without a key,
-    /// before the columns that match them were known).
+    /// before the columns that match them were known). Not for rows held as lines.
     mutating func reindex(_ columns: [Int]) {
         index = [:]
         index.reserveCapacity(count)
@@ -295,7 +378,36 @@ struct PendingRows {
     }
 
     /// The key cells of a slot.
-    func keyCells(_ slot: Int) -> ArraySlice<UInt8> { keyBytes[keyStarts[slot]..<keyEnds[slot]] }
+    func keyCells(_ slot: Int) -> ArraySlice<UInt8> { bytes[keyStarts[slot]..<keyEnds[slot]] }
+
+    /// The line of a slot (rows held as lines).
+    func line(_ slot: Int) -> ArraySlice<UInt8> { bytes[keyEnds[slot]..<lineEnds[slot]] }
+
+    /// The same rows with their cells digested from their lines by `digester`, in the same slots (so that the
+    /// lookup stays valid): for a table whose lines have grown past the memory they may take.
+    func digestingLines(_ digester: inout LineDigester) throws -> PendingRows {
+        var rows = PendingRows(width: width)
+        rows.rowNumbers = rowNumbers
+        rows.nextSlot = nextSlot
+        rows.live = live
+        rows.free = free
+        rows.index = index
+        rows.count = count
+        rows.digests.reserveCapacity(rowNumbers.count * width)
+        for slot in rowNumbers.indices {
+            let start = rows.bytes.count
+            rows.bytes.append(contentsOf: keyCells(slot))
+            rows.keyStarts.append(start)
+            rows.keyEnds.append(rows.bytes.count)
+            rows.lineEnds.append(rows.bytes.count)
+            if live[slot] {
+                rows.digests.append(contentsOf: try digester.digests(line(slot)))
+            } else {
+                rows.digests.append(contentsOf: repeatElement(0, count: width))
+            }
+        }
+        return rows
+    }
 
     /// The slots held, in row order, at most `limit`.
     func firstSlots(_ limit: Int) -> [Int] {
@@ -310,5 +422,54 @@ struct PendingRows {
             slots.insert(slot, at: position)
         }
         return slots
+    }
+}
+
+/// Digests the cells of a row from its line, on the comparing thread: the rows a side carried as lines
+/// (``DigestPlan/lines``) when they must be compared cell by cell (their lines differ) or kept as digests.
+struct LineDigester {
+    private let decoder: RowDecoder
+    private var sink = DigestSink()
+    private var scratch = ByteBuffer()
+    private var batch: DigestBatch
+    private let table: String
+
+    /// Digests rows of `schema` as a side whose plan is `plan` would (every column).
+    init(_ schema: TableSchema, plan: DigestPlan) {
+        decoder = RowDecoder(table: schema, maxDepth: ReaderLimits.defaultMaxDepth)
+        var full = plan
+        full.lines = false
+        sink.begin(schema, plan: full)
+        batch = DigestBatch(width: schema.columns.count, capacity: 1)
+        table = schema.name
+    }
+
+    /// The cell digests of a row line (one the side's reader has already checked).
+    ///
+    /// - Throws: `ArchiveError` if the line does not conform after all (it cannot: its reader checked it).
+    mutating func digests(_ line: ArraySlice<UInt8>) throws -> [UInt64] {
+        batch.digests.removeAll(keepingCapacity: true)
+        batch.keyBytes.removeAll(keepingCapacity: true)
+        batch.keyEnds.removeAll(keepingCapacity: true)
+        batch.rows = 0
+        let failure = try line.withUnsafeBytes { bytes throws(ArchiveError) in
+            try decoder.decode(bytes, scratch: &scratch, into: &sink)
+        }
+        if let failure {
+            throw ArchiveError(failure.code, "table \(table): a row read before no longer decodes: \(failure.message)")
+        }
+        sink.endRow(into: &batch)
+        return batch.digests
+    }
+
+    /// `batch` with every cell of its rows digested (from their lines, when it carries them).
+    mutating func expand(_ batch: DigestBatch) throws -> DigestBatch {
+        guard batch.lines else { return batch }
+        var expanded = DigestBatch(width: batch.width, capacity: batch.rows)
+        expanded.rows = batch.rows
+        expanded.keyBytes = batch.keyBytes
+        expanded.keyEnds = batch.keyEnds
+        for row in 0..<batch.rows { expanded.digests.append(contentsOf: try digests(batch.line(row))) }
+        return expanded
     }
 }

@@ -11,10 +11,13 @@ import Crypto
 /// (`12.50` = `12.5` = 12), JSON its value whatever the key order and whitespace; text and bytes compare exactly.
 ///
 /// Both sides are read at once, each on a thread of its own, into a 64-bit digest per cell; rows are matched by
-/// key digest as they come. Memory: a row is held only while one side has read it and the other has not — when
-/// both list a table in the same order (two exports of one database, a database and the archive it was restored
-/// from), a few thousand rows whatever the sizes; otherwise up to the whole table. A row held costs 8 bytes per
-/// column, its key cells as read, and about 60 bytes of bookkeeping and lookup (docs/verify.md). A table of the
+/// key digest as they come. Where both sides list a keyed table's columns alike, rows travel as their lines with
+/// only the key digested: a row whose line is the other side's byte for byte is equal without its cells being
+/// digested, the others are digested from their lines to compare them by value. Memory: a row is held only while
+/// one side has read it and the other has not — when both list a table in the same order (two exports of one
+/// database, a database and the archive it was restored from), a few thousand rows whatever the sizes; otherwise
+/// up to the whole table. A row held costs its line (up to 64 MiB of lines per table, then 8 bytes per column
+/// instead), its key cells as read, and about 60 bytes of bookkeeping and lookup (docs/verify.md). A table of the
 /// old side that the new side has not reached yet (tables in another order, or removed) is held the same way
 /// until the end. Messages name tables, keys and columns, never other values; a key column whose name looks
 /// secret (password, token, secret, hash, salt, key) is shown as a SHA-256 prefix unless ``Options/showValues``.
@@ -44,6 +47,9 @@ public struct RecordComparator {
         public var progress: ProgressHandler?
         /// Polled between rows; returning true stops the comparison with `ArchiveError` `.io` "cancelled".
         public var isCancelled: (@Sendable () -> Bool)?
+        /// Bytes of lines the rows of a table waiting for their match may hold (both sides) before they are kept
+        /// as cell digests instead (8 bytes a column, usually less than a line): rows in another order on each side.
+        var maxHeldLineBytes = 64 << 20
         /// Creates the default options.
         public init() {}
     }
@@ -159,12 +165,14 @@ public struct RecordComparator {
     /// is a restored database), naming rows by its primary key.
     static func oldPlan(_ schema: TableSchema, options: Options) -> DigestPlan {
         guard options.tables.includes(schema.name) else { return .skipped }
+        let keys = positions(of: schema.primaryKey, in: schema) ?? []
         return DigestPlan(
             forms: schema.columns.map {
                 options.newIsRestoredDatabase && $0.type == .any ? .textual : RecordComparator.form(of: $0.type)
             },
-            keyColumns: positions(of: schema.primaryKey, in: schema) ?? [])
+            keyColumns: keys, lines: !keys.isEmpty)
     }
+
 
     // MARK: Matching
 
@@ -173,6 +181,8 @@ public struct RecordComparator {
         var schema: TableSchema
         var rows: PendingRows
         var count: Int64 = 0
+        /// Digests the rows the old side carried as lines.
+        var digester: LineDigester
     }
 
     /// How a key is spelled in messages: the key columns' names and which are hidden; no names for `row N`.
@@ -260,7 +270,9 @@ public struct RecordComparator {
                     let mappedName = mapped(schema.name, "table")
                     oldOrder.append(mappedName)
                     if mappedName == name { return .streaming(schema) }
-                    var table = HeldTable(schema: schema, rows: PendingRows(width: schema.columns.count))
+                    var table = HeldTable(
+                        schema: schema, rows: PendingRows(width: schema.columns.count),
+                        digester: LineDigester(schema, plan: RecordComparator.oldPlan(schema, options: options)))
                     try readRows(into: &table, holding: name != nil)
                     if name != nil {
                         held[mappedName] = table
@@ -287,9 +299,11 @@ public struct RecordComparator {
                         table.count += Int64(batch.rows)
                         continue
                     }
-                    for row in 0..<batch.rows {
+                    // Held whole until the new side reaches it: as cell digests, not lines.
+                    let digested = try table.digester.expand(batch)
+                    for row in 0..<digested.rows {
                         table.count += 1
-                        table.rows.add(key: nil, batch.digests, at: row * batch.width, row: table.count, keyCells: batch.key(row))
+                        table.rows.add(key: nil, digested, row: row, number: table.count)
                     }
                 case .tableEnd: return
                 default: continue
@@ -329,7 +343,7 @@ public struct RecordComparator {
                 heldCount = table.count
             case .streaming(let table):
                 oldSchema = table
-                oldRows = PendingRows(width: table.columns.count)
+                oldRows = PendingRows(width: table.columns.count, lines: true)
             }
             var result = TableComparison(name: oldSchema.name, presence: .both)
             result.schemaChanges = RecordComparator.schemaChanges(
@@ -367,14 +381,32 @@ public struct RecordComparator {
                 ? schema.columns.indices.filter { schema.columns[$0].autoIncrement && schema.columns[$0].type == .integer }
                 : []
             let newKeyColumns = result.keyColumns.isEmpty ? [] : keyNew
-            new.send(DigestPlan(forms: forms, keyColumns: newKeyColumns, sequenceColumns: sequenceColumns))
+            // Rows travel as lines (a row whose line is the other side's byte for byte is not digested) when equal
+            // lines mean equal values: rows matched by key, the same columns in the same places, of the same types
+            // and collations, digested in the same forms. Otherwise the old side's lines are digested here.
+            let oldPlan = RecordComparator.oldPlan(oldSchema, options: options)
+            var lines =
+                heldCount == nil && oldPlan.lines && !newKeyColumns.isEmpty
+                && schema.columns.count == oldSchema.columns.count
+                && schema.columns.indices.allSatisfy { position in
+                    oldPosition[position] == position && forms[position] == oldPlan.forms[position]
+                        && schema.columns[position].type == oldSchema.columns[position].type
+                        && schema.columns[position].collation?.uppercased()
+                            == oldSchema.columns[position].collation?.uppercased()
+                }
+            let newPlan = DigestPlan(
+                forms: forms, keyColumns: newKeyColumns, sequenceColumns: sequenceColumns, lines: lines)
+            new.send(newPlan)
+            var oldDigester = LineDigester(oldSchema, plan: oldPlan)
+            var newDigester = LineDigester(schema, plan: newPlan)
             let oldSpelling = KeySpelling(
                 oldSchema, columns: RecordComparator.positions(of: oldSchema.primaryKey, in: oldSchema) ?? [],
                 showValues: options.showValues)
             let newSpelling = KeySpelling(schema, columns: newKeyColumns, showValues: options.showValues)
             if heldCount != nil { oldRows.reindex(keyOld) }
+            if !lines && oldRows.lines { oldRows = PendingRows(width: oldSchema.columns.count) }
 
-            var newRows = PendingRows(width: schema.columns.count)
+            var newRows = PendingRows(width: schema.columns.count, lines: lines)
             var changedByColumn = Array(repeating: Int64(0), count: schema.columns.count)
             /// The first changed rows by new row number: the number, the old key, the columns.
             var changedKeys: [(row: Int64, key: String, columns: [String])] = []
@@ -396,6 +428,15 @@ public struct RecordComparator {
                 if changedKeys.count > maxKeys { changedKeys.removeLast() }
             }
 
+            /// Rows held as lines past `Options.maxHeldLineBytes` (the sides list the rows in other orders) are
+            /// digested instead, and so are the rest of the table's rows.
+            func limitHeldLines() throws {
+                guard lines, oldRows.heldBytes + newRows.heldBytes > options.maxHeldLineBytes else { return }
+                oldRows = try oldRows.digestingLines(&oldDigester)
+                newRows = try newRows.digestingLines(&newDigester)
+                lines = false
+            }
+
             var newRow: Int64 = 0
             var oldRow: Int64 = heldCount ?? 0
             var maxima: [Int64?] = []
@@ -404,7 +445,8 @@ public struct RecordComparator {
             while oldOpen || newOpen {
                 if newOpen {
                     switch try next(new) {
-                    case .rows(let batch):
+                    case .rows(let received):
+                        let batch = lines ? received : try newDigester.expand(received)
                         for row in 0..<batch.rows {
                             newRow += 1
                             if newRow & 0xFFFF == 0 {
@@ -413,14 +455,20 @@ public struct RecordComparator {
                             let base = row * batch.width
                             let key = RecordComparator.combine(keyNew, at: base, in: batch.digests)
                             if let slot = oldRows.take(key) {
-                                compareRow(oldRows.digests, slot * oldRows.width, batch.digests, base, newRow: newRow) {
-                                    oldSpelling.text(oldRows.keyCells(slot), row: oldRows.rowNumbers[slot])
+                                let oldKey = { oldSpelling.text(oldRows.keyCells(slot), row: oldRows.rowNumbers[slot]) }
+                                if !lines {
+                                    compareRow(oldRows.digests, slot * oldRows.stride, batch.digests, base, newRow: newRow, oldKey: oldKey)
+                                } else if oldRows.lineDigests[slot] != batch.lineDigests[row] {
+                                    compareRow(
+                                        try oldDigester.digests(oldRows.line(slot)), 0, try newDigester.digests(batch.line(row)), 0,
+                                        newRow: newRow, oldKey: oldKey)
                                 }
                                 oldRows.release(slot)
                             } else {
-                                newRows.add(key: key, batch.digests, at: base, row: newRow, keyCells: batch.key(row))
+                                newRows.add(key: key, batch, row: row, number: newRow)
                             }
                         }
+                        try limitHeldLines()
                     case .tableEnd(let highest):
                         maxima = highest
                         newOpen = false
@@ -430,20 +478,28 @@ public struct RecordComparator {
                 }
                 if oldOpen {
                     switch try next(old) {
-                    case .rows(let batch):
+                    case .rows(let received):
+                        let batch = lines ? received : try oldDigester.expand(received)
                         for row in 0..<batch.rows {
                             oldRow += 1
                             let base = row * batch.width
                             let key = RecordComparator.combine(keyOld, at: base, in: batch.digests)
                             if let slot = newRows.take(key) {
-                                compareRow(batch.digests, base, newRows.digests, slot * newRows.width, newRow: newRows.rowNumbers[slot]) {
-                                    oldSpelling.text(batch.key(row), row: oldRow)
+                                let number = oldRow
+                                let oldKey = { oldSpelling.text(batch.key(row), row: number) }
+                                if !lines {
+                                    compareRow(batch.digests, base, newRows.digests, slot * newRows.stride, newRow: newRows.rowNumbers[slot], oldKey: oldKey)
+                                } else if batch.lineDigests[row] != newRows.lineDigests[slot] {
+                                    compareRow(
+                                        try oldDigester.digests(batch.line(row)), 0, try newDigester.digests(newRows.line(slot)), 0,
+                                        newRow: newRows.rowNumbers[slot], oldKey: oldKey)
                                 }
                                 newRows.release(slot)
                             } else {
-                                oldRows.add(key: key, batch.digests, at: base, row: oldRow, keyCells: batch.key(row))
+                                oldRows.add(key: key, batch, row: row, number: oldRow)
                             }
                         }
+                        try limitHeldLines()
                     case .tableEnd:
                         oldOpen = false
                     default:

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import AuthExport
+
+/// `RecordComparator`'s rows carried as lines: a row whose line is the other side's byte for byte is matched
+/// without digesting its cells; every other row is still compared cell by cell, in logical form.
+@Suite struct ComparatorLineTests {
+    static let record =
+        #"{"kind":"table","name":"t","columns":[{"name":"id","type":"integer","nullable":false},{"name":"name","type":"text","nullable":true},{"name":"at","type":"timestamp","nullable":true},{"name":"profile","type":"json","nullable":true},{"name":"amount","type":"decimal","nullable":true}],"primary_key":["id"]}"#
+
+    /// Row `id` as the archive line the writer spells it.
+    static func line(_ id: Int, name: String? = nil, at: String = "2026-01-01T10:00:00Z",
+                     profile: String? = nil, amount: String = "12.50") -> String {
+        #"[\#(id),"\#(name ?? "v\(id)")","\#(at)",\#(profile ?? #"{"a":\#(id),"b":[1,2]}"#),"\#(amount)"]"#
+    }
+
+    static func reader(_ tables: [TestArchiveBuilder.Table]) -> ArchiveReader {
+        ArchiveReader(bytes: TestArchiveBuilder.build(tables))
+    }
+
+    static func compare(
+        _ old: [TestArchiveBuilder.Table], _ new: [TestArchiveBuilder.Table], options: RecordComparator.Options = .init()
+    ) throws -> RecordComparator.Report {
+        try RecordComparator(options: options).compare(old: reader(old), new: reader(new))
+    }
+
+    static func table(_ lines: [String], record: String = record) -> [TestArchiveBuilder.Table] {
+        // Several members, more rows than a batch of a side.
+        [.init(name: "t", record: record, memberRows: stride(from: 0, to: lines.count, by: 1500).map {
+            Array(lines[$0..<min($0 + 1500, lines.count)])
+        })]
+    }
+
+    static let oldLines = (1...5000).map { line($0) }
+
+    /// Lines that differ in bytes but not in value (another spelling of the instant, the JSON key order, the
+    /// decimal's trailing zero) match; a one-byte change in a cell that is not the key is named with its column.
+    @Test func respelledLinesMatchAndOneByteChangesAreNamed() throws {
+        var newLines = Self.oldLines
+        newLines[99] = Self.line(100, at: "2026-01-01T10:00:00.000Z")
+        newLines[1999] = Self.line(2000, profile: #"{"b":[1,2],"a":2000}"#)
+        newLines[2999] = Self.line(3000, amount: "12.5")
+        #expect(newLines[99] != Self.oldLines[99])
+        #expect(try Self.compare(Self.table(Self.oldLines), Self.table(newLines)).isSame)
+
+        newLines[4320] = Self.line(4321, name: "v4322")
+        newLines[41] = Self.line(42, at: "2026-01-01T10:00:01Z")
+        newLines[4999] = Self.line(5000, profile: #"{"a":5000,"b":[1,3]}"#)
+        let report = try Self.compare(Self.table(Self.oldLines), Self.table(newLines))
+        let table = try #require(report.tables.first)
+        #expect(table.changed == 3 && table.added == 0 && table.removed == 0)
+        #expect(table.changedKeys.map(\.key) == ["id=42", "id=4321", "id=5000"])
+        #expect(table.changedKeys.map(\.columns) == [["at"], ["name"], ["profile"]])
+        #expect(table.changedColumns.map(\.column) == ["name", "at", "profile"])
+    }
+
+    /// Equal lines are equal rows only when both sides read them alike: columns in another order or of another
+    /// type make the same bytes other values, compared cell by cell.
+    @Test func equalLinesOfOtherColumnsAreStillCompared() throws {
+        let swapped = Self.record.replacingOccurrences(of: #""name":"name""#, with: #""name":"tmp""#)
+            .replacingOccurrences(of: #""name":"at""#, with: #""name":"name""#)
+            .replacingOccurrences(of: #""name":"tmp""#, with: #""name":"at""#)
+            .replacingOccurrences(of: #""type":"text""#, with: #""type":"tmp""#)
+            .replacingOccurrences(of: #""type":"timestamp""#, with: #""type":"text""#)
+            .replacingOccurrences(of: #""type":"tmp""#, with: #""type":"timestamp""#)
+        // Byte-identical lines, but "at" is now the second column and "name" the third: each row's values moved to
+        // the other column, every row changed, both columns named.
+        let flipped = (1...10).map { #"[\#($0),"2026-01-01T10:00:00Z","2026-01-01T10:00:01Z",{"a":1},"1"]"# }
+        let flippedReport = try Self.compare(Self.table(flipped), Self.table(flipped, record: swapped))
+        let flippedTable = try #require(flippedReport.tables.first)
+        #expect(flippedTable.changed == 10)
+        #expect(flippedTable.changedColumns.map(\.column) == ["name", "at"])
+
+        // Two text columns in each other's place: the same bytes, other values.
+        let ab = #"{"kind":"table","name":"t","columns":[{"name":"id","type":"integer","nullable":false},{"name":"a","type":"text","nullable":true},{"name":"b","type":"text","nullable":true}],"primary_key":["id"]}"#
+        let ba = ab.replacingOccurrences(of: #""name":"a""#, with: #""name":"tmp""#)
+            .replacingOccurrences(of: #""name":"b""#, with: #""name":"a""#).replacingOccurrences(of: #""name":"tmp""#, with: #""name":"b""#)
+        let pairs = (1...10).map { #"[\#($0),"x","y"]"# }
+        let swappedText = try #require(try Self.compare(Self.table(pairs, record: ab), Self.table(pairs, record: ba)).tables.first)
+        #expect(swappedText.changed == 10 && swappedText.changedColumns.map(\.column) == ["a", "b"])
+
+        // A column of another type: the same base64 text is text on one side, bytes on the other.
+        let textRecord = #"{"kind":"table","name":"t","columns":[{"name":"id","type":"integer","nullable":false},{"name":"y","type":"text","nullable":true}],"primary_key":["id"]}"#
+        let bytesRecord = textRecord.replacingOccurrences(of: #""type":"text""#, with: #""type":"bytes""#)
+        let base64 = (1...10).map { #"[\#($0),"AQI="]"# }
+        let typed = try #require(try Self.compare(Self.table(base64, record: textRecord), Self.table(base64, record: bytesRecord)).tables.first)
+        #expect(typed.schemaChanges == ["column y: type text → bytes"])
+        #expect(typed.changed == 10 && typed.changedColumns.map(\.column) == ["y"])
+    }
+
+    /// Rows in another order on each side are held as lines up to a limit, then as cell digests: the report is the
+    /// same whichever way they were held.
+    @Test func rowsHeldPastTheLineLimitAreDigested() throws {
+        var newLines = Array(Self.oldLines.reversed())
+        newLines[10] = Self.line(4990, name: "changed")
+        newLines[4000] = Self.line(1000, at: "2026-01-01T10:00:00.000Z")  // respelled, same value
+        newLines.remove(at: 20)  // id 4980
+        newLines.append(Self.line(6000))
+        var small = RecordComparator.Options()
+        small.maxHeldLineBytes = 10_000
+        for options in [RecordComparator.Options(), small] {
+            let report = try Self.compare(Self.table(Self.oldLines), Self.table(newLines), options: options)
+            let table = try #require(report.tables.first)
+            #expect(table.changed == 1 && table.added == 1 && table.removed == 1, "\(table.summary())")
+            #expect(table.changedKeys.map(\.key) == ["id=4990"] && table.changedKeys.first?.columns == ["name"])
+            #expect(table.addedKeys == ["id=6000"] && table.removedKeys == ["id=4980"])
+        }
+    }
+}
