@@ -107,4 +107,29 @@ import Testing
             #expect(table.addedKeys == ["id=6000"] && table.removedKeys == ["id=4980"])
         }
     }
+
+    /// When most lines differ (the sides spell the same values differently: every timestamp with trailing zeros
+    /// on one side), the sides go on digesting every cell: rows compare alike before and after.
+    @Test func mostlyDifferingLinesAreDigestedBySides() throws {
+        var newLines = (1...20000).map { Self.line($0, at: "2026-01-01T10:00:00.000000Z") }
+        let oldLines = (1...20000).map { Self.line($0) }
+        for id in [3, 5000, 12345, 19999] { newLines[id - 1] = Self.line(id, name: "x", at: "2026-01-01T10:00:00.000000Z") }
+        newLines[15000] = Self.line(15001, profile: #"{"b":[1,2],"a":15001}"#, amount: "12.500")  // same values
+        // Sides that read little ahead: most rows come after the switch.
+        var options = RecordComparator.Options()
+        options.readAheadBytes = 64 << 10
+        let report = try Self.compare(Self.table(oldLines), Self.table(newLines), options: options)
+        let table = try #require(report.tables.first)
+        #expect(table.changed == 4 && table.added == 0 && table.removed == 0, "\(table.summary())")
+        #expect(table.changedKeys.map(\.key) == ["id=3", "id=5000", "id=12345", "id=19999"])
+        #expect(table.changedColumns.map(\.column) == ["name"])
+
+        // Lines alike for 20,000 rows (the rows held as lines compacted several times), then respelled.
+        let longOld = (1...40000).map { Self.line($0) }
+        var longNew = longOld
+        for index in 20000..<40000 { longNew[index] = Self.line(index + 1, at: "2026-01-01T10:00:00.000000Z") }
+        longNew[38000] = Self.line(38001, name: "x")
+        let long = try #require(try Self.compare(Self.table(longOld), Self.table(longNew), options: options).tables.first)
+        #expect(long.changed == 1 && long.changedKeys.map(\.key) == ["id=38001"], "\(long.summary())")
+    }
 }

@@ -107,6 +107,9 @@ struct DigestSink: RowCellSink {
         maxima = Array(repeating: nil, count: sequenceColumns.count)
     }
 
+    /// Digests every column from the next row on (a plan with lines that the comparator turned off).
+    mutating func digestEveryColumn() { digested = Array(repeating: true, count: width) }
+
     mutating func cell(_ view: CellView, column: Int) {
         guard digested[column] else { return }
         cells.take(view, column: column)
@@ -146,9 +149,19 @@ final class ComparedSide: @unchecked Sendable {
 
     /// Rows per batch.
     static let batchRows = 4096
-    private let events = BoundedBatchQueue<Event>(maxBytes: 8 << 20)
+    private let events: BoundedBatchQueue<Event>
     private let plans = BoundedBatchQueue<DigestPlan>(maxBytes: 1)
     private let ended = DispatchSemaphore(value: 0)
+    private let linesOff = LinesOff()
+
+    /// The table whose rows the side is to digest cell by cell from its next batch on, though its plan said lines
+    /// (set by the comparing thread; read by the side's thread between batches).
+    final class LinesOff: @unchecked Sendable {
+        private let lock = NSLock()
+        private var table: String?
+        func set(_ name: String) { lock.withLock { table = name } }
+        func isSet(_ name: String) -> Bool { lock.withLock { table == name } }
+    }
 
     /// The reader, released by the thread when it ends.
     private final class ReaderBox: @unchecked Sendable {
@@ -158,16 +171,19 @@ final class ComparedSide: @unchecked Sendable {
 
     /// Starts reading `reader` on a thread of its own.
     init(
-        _ reader: ArchiveReader, isCancelled: (@Sendable () -> Bool)?,
+        _ reader: ArchiveReader, readAhead: Int = 8 << 20, isCancelled: (@Sendable () -> Bool)?,
         localPlan: (@Sendable (TableSchema) -> DigestPlan)?
     ) {
+        events = BoundedBatchQueue<Event>(maxBytes: readAhead)
         let box = ReaderBox(reader)
         let events = self.events
         let plans = self.plans
         let ended = self.ended
+        let linesOff = self.linesOff
         let thread = Thread {
             do {
-                try Self.run(box, events: events, plans: plans, isCancelled: isCancelled, localPlan: localPlan)
+                try Self.run(
+                    box, events: events, plans: plans, linesOff: linesOff, isCancelled: isCancelled, localPlan: localPlan)
             } catch {
                 _ = events.push(.failed(error), bytes: 0)
             }
@@ -190,6 +206,10 @@ final class ComparedSide: @unchecked Sendable {
     /// Sends the plan for the table just returned by ``next()`` (a side without `localPlan`).
     func send(_ plan: DigestPlan) { _ = plans.push(plan, bytes: 1) }
 
+    /// Asks the side to digest every cell of the rest of table `name` rather than carry lines (batches already
+    /// read still carry them).
+    func stopLines(_ name: String) { linesOff.set(name) }
+
     /// Stops the thread (if still reading) and waits for it to end. Call once.
     func stop() {
         events.cancel()
@@ -198,13 +218,14 @@ final class ComparedSide: @unchecked Sendable {
     }
 
     private static func run(
-        _ box: ReaderBox, events: BoundedBatchQueue<Event>, plans: BoundedBatchQueue<DigestPlan>,
+        _ box: ReaderBox, events: BoundedBatchQueue<Event>, plans: BoundedBatchQueue<DigestPlan>, linesOff: LinesOff,
         isCancelled: (@Sendable () -> Bool)?, localPlan: (@Sendable (TableSchema) -> DigestPlan)?
     ) throws {
         guard let reader = box.reader else { return }
         var sink = DigestSink()
         var digesting = false
         var batch = DigestBatch(width: 0)
+        var table = ""
         func push(_ event: Event, _ bytes: Int) -> Bool { events.push(event, bytes: bytes) }
         while true {
             guard let record = digesting ? try reader.next(rowsInto: &sink) : try reader.next() else { return }
@@ -214,6 +235,7 @@ final class ComparedSide: @unchecked Sendable {
             case .table(let schema):
                 guard push(.table(schema), 1024) else { return }
                 guard let plan = localPlan?(schema) ?? plans.pop() else { return }
+                table = schema.name
                 digesting = !plan.skip
                 if digesting {
                     sink.begin(schema, plan: plan)
@@ -228,7 +250,11 @@ final class ComparedSide: @unchecked Sendable {
                 if batch.rows == batchRows {
                     if isCancelled?() == true { throw ArchiveError(.io, "comparison cancelled") }
                     guard push(.rows(batch), batch.bytes) else { return }
-                    batch = DigestBatch(width: batch.width, capacity: batchRows, lines: batch.lines)
+                    if batch.lines && linesOff.isSet(table) {
+                        sink.digestEveryColumn()
+                        reader.viewedColumns = nil
+                    }
+                    batch = DigestBatch(width: batch.width, capacity: batchRows, lines: batch.lines && reader.viewedColumns != nil)
                 }
             case .tableEnd:
                 if digesting && batch.rows > 0 {
@@ -395,8 +421,9 @@ struct PendingRows {
         rows.count = count
         rows.digests.reserveCapacity(rowNumbers.count * width)
         for slot in rowNumbers.indices {
+            // A free slot's ranges may point past bytes compacted since: only live slots are read.
             let start = rows.bytes.count
-            rows.bytes.append(contentsOf: keyCells(slot))
+            if live[slot] { rows.bytes.append(contentsOf: keyCells(slot)) }
             rows.keyStarts.append(start)
             rows.keyEnds.append(rows.bytes.count)
             rows.lineEnds.append(rows.bytes.count)

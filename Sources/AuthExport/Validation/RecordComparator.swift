@@ -50,6 +50,8 @@ public struct RecordComparator {
         /// Bytes of lines the rows of a table waiting for their match may hold (both sides) before they are kept
         /// as cell digests instead (8 bytes a column, usually less than a line): rows in another order on each side.
         var maxHeldLineBytes = 64 << 20
+        /// Bytes of digested rows each side may read ahead of the comparison.
+        var readAheadBytes = 8 << 20
         /// Creates the default options.
         public init() {}
     }
@@ -148,10 +150,10 @@ public struct RecordComparator {
         old.materializeRows = false
         new.materializeRows = false
         let options = self.options
-        let oldSide = ComparedSide(old, isCancelled: options.isCancelled) { schema in
+        let oldSide = ComparedSide(old, readAhead: options.readAheadBytes, isCancelled: options.isCancelled) { schema in
             RecordComparator.oldPlan(schema, options: options)
         }
-        let newSide = ComparedSide(new, isCancelled: options.isCancelled, localPlan: nil)
+        let newSide = ComparedSide(new, readAhead: options.readAheadBytes, isCancelled: options.isCancelled, localPlan: nil)
         defer {
             newSide.stop()
             oldSide.stop()
@@ -428,10 +430,20 @@ public struct RecordComparator {
                 if changedKeys.count > maxKeys { changedKeys.removeLast() }
             }
 
-            /// Rows held as lines past `Options.maxHeldLineBytes` (the sides list the rows in other orders) are
-            /// digested instead, and so are the rest of the table's rows.
-            func limitHeldLines() throws {
-                guard lines, oldRows.heldBytes + newRows.heldBytes > options.maxHeldLineBytes else { return }
+            /// Rows matched so far as lines, and how many of them had lines that differ.
+            var linesMatched = 0
+            var linesDiffering = 0
+            /// The sides stop carrying lines and digest every cell (from their next batch; the rows held as lines
+            /// are digested here) when the rows held as lines pass `Options.maxHeldLineBytes` (the sides list the
+            /// rows in other orders), or when most lines differ (the sides spell the values differently: a
+            /// database's JSON key order, a timestamp's trailing zeros), so that lines would only cost.
+            func limitLines() throws {
+                guard lines else { return }
+                let tooMuchHeld = oldRows.heldBytes + newRows.heldBytes > options.maxHeldLineBytes
+                let mostlyDiffering = linesMatched >= 4096 && linesDiffering * 4 > linesMatched
+                guard tooMuchHeld || mostlyDiffering else { return }
+                old.stopLines(oldSchema.name)
+                new.stopLines(schema.name)
                 oldRows = try oldRows.digestingLines(&oldDigester)
                 newRows = try newRows.digestingLines(&newDigester)
                 lines = false
@@ -456,9 +468,11 @@ public struct RecordComparator {
                             let key = RecordComparator.combine(keyNew, at: base, in: batch.digests)
                             if let slot = oldRows.take(key) {
                                 let oldKey = { oldSpelling.text(oldRows.keyCells(slot), row: oldRows.rowNumbers[slot]) }
+                                if lines { linesMatched += 1 }
                                 if !lines {
                                     compareRow(oldRows.digests, slot * oldRows.stride, batch.digests, base, newRow: newRow, oldKey: oldKey)
                                 } else if oldRows.lineDigests[slot] != batch.lineDigests[row] {
+                                    linesDiffering += 1
                                     compareRow(
                                         try oldDigester.digests(oldRows.line(slot)), 0, try newDigester.digests(batch.line(row)), 0,
                                         newRow: newRow, oldKey: oldKey)
@@ -468,7 +482,7 @@ public struct RecordComparator {
                                 newRows.add(key: key, batch, row: row, number: newRow)
                             }
                         }
-                        try limitHeldLines()
+                        try limitLines()
                     case .tableEnd(let highest):
                         maxima = highest
                         newOpen = false
@@ -487,9 +501,11 @@ public struct RecordComparator {
                             if let slot = newRows.take(key) {
                                 let number = oldRow
                                 let oldKey = { oldSpelling.text(batch.key(row), row: number) }
+                                if lines { linesMatched += 1 }
                                 if !lines {
                                     compareRow(batch.digests, base, newRows.digests, slot * newRows.stride, newRow: newRows.rowNumbers[slot], oldKey: oldKey)
                                 } else if batch.lineDigests[row] != newRows.lineDigests[slot] {
+                                    linesDiffering += 1
                                     compareRow(
                                         try oldDigester.digests(batch.line(row)), 0, try newDigester.digests(newRows.line(slot)), 0,
                                         newRow: newRows.rowNumbers[slot], oldKey: oldKey)
@@ -499,7 +515,7 @@ public struct RecordComparator {
                                 oldRows.add(key: key, batch, row: row, number: oldRow)
                             }
                         }
-                        try limitHeldLines()
+                        try limitLines()
                     case .tableEnd:
                         oldOpen = false
                     default:
