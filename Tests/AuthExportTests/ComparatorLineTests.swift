@@ -132,4 +132,43 @@ import Testing
         let long = try #require(try Self.compare(Self.table(longOld), Self.table(longNew), options: options).tables.first)
         #expect(long.changed == 1 && long.changedKeys.map(\.key) == ["id=38001"], "\(long.summary())")
     }
+
+    /// `CellDigester.digest(_:column:)` hashes numbers, exact text, uuids and instants in place: it must give
+    /// what the cell kept by `take` digests to, so that spellings of one value digest alike whichever way they go.
+    @Test func digestsInPlaceEqualTheKeptCells() throws {
+        let cases: [(CellDigester.LogicalForm, String?, [Value])] = [
+            (.uuid, nil, [
+                .text("0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10"), .text("0B9E8A523C4F4A8E9A7E2F6D7C1E4B10"),
+                .bytes([0x0b, 0x9e, 0x8a, 0x52, 0x3c, 0x4f, 0x4a, 0x8e, 0x9a, 0x7e, 0x2f, 0x6d, 0x7c, 0x1e, 0x4b, 0x10]),
+                .text("0123456789abcdef"), .bytes([1, 2]), .null,
+            ]),
+            (.instant, nil, [
+                .text("2026-01-01T10:00:00Z"), .text("2026-01-01 10:00:00+00:00"), .text("2026-01-01T10:00:00.000000Z"),
+                .text("2026-01-01 10:00:00.5"), .text("2026-01-01T10:00:00.50Z"), .text("10:00:00.000"), .text("10:00:00"),
+                .text("2026-01-01"), .text(""), .text("2026-01-01 "), .integer(3),
+            ]),
+            (.exact, nil, [.text("Ada"), .text(""), .integer(1), .real(1.0), .real(-0.0), .real(1.5), .boolean(true), .bytes([65]), .null]),
+            (.exact, "NOCASE", [.text("Ada"), .text("ADA")]),
+            (.decimal, nil, [.text("12.50"), .text("12.5"), .text("12"), .integer(12)]),
+            (.json, nil, [.json(#"{"b":[1,{"d":1,"c":2}],"a":null}"#), .json(#"{"a":null,"b":[1,{"c":2,"d":1}]}"#)]),
+            (.textual, nil, [.integer(5), .text("5"), .null]),
+        ]
+        for (form, collation, values) in cases {
+            var digester = CellDigester()
+            digester.reset([Column(name: "c", type: .text, collation: collation)], forms: [form])
+            var kept = CellDigester()
+            kept.reset([Column(name: "c", type: .text, collation: collation)], forms: [form])
+            for value in values {
+                let inPlace = value.withCellView { digester.digest($0, column: 0) }
+                value.withCellView { kept.take($0, column: 0) }
+                #expect(inPlace == kept.columnDigest(0), "\(form) \(value)")
+                kept.clear()
+            }
+        }
+        // Spellings of one value digest alike.
+        var digester = CellDigester()
+        digester.reset([Column(name: "c", type: .text)], forms: [.instant])
+        let instants = ["2026-01-01T10:00:00Z", "2026-01-01 10:00:00+00:00", "2026-01-01T10:00:00.000Z", "2026-01-01 10:00:00"]
+        #expect(Set(instants.map { Value.text($0).withCellView { digester.digest($0, column: 0) } }).count == 1)
+    }
 }

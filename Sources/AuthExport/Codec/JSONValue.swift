@@ -61,8 +61,9 @@ package enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// Serializes compactly, keys in their stored order.
-    package func write(to out: inout ByteBuffer) {
+    /// Serializes compactly, keys in their stored order — or, with `sortingKeys`, every object's members ordered
+    /// by the bytes of their keys (stable: members with equal keys keep their order), without copying the value.
+    package func write(to out: inout ByteBuffer, sortingKeys: Bool = false) {
         switch self {
         case .null: out.append(ascii: "null")
         case .bool(let b): out.append(ascii: b ? "true" : "false")
@@ -73,16 +74,19 @@ package enum JSONValue: Sendable, Hashable {
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                item.write(to: &out)
+                item.write(to: &out, sortingKeys: sortingKeys)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, (key, value)) in members.enumerated() {
+            func precedes(_ a: Int, _ b: Int) -> Bool { members[a].0.utf8.lexicographicallyPrecedes(members[b].0.utf8) }
+            let inOrder = !sortingKeys || members.indices.dropFirst().allSatisfy { !precedes($0, $0 - 1) }
+            let order = inOrder ? Array(members.indices) : members.indices.sorted(by: precedes)
+            for (i, index) in order.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(jsonString: key)
+                out.append(jsonString: members[index].0)
                 out.append(UInt8(ascii: ":"))
-                value.write(to: &out)
+                members[index].1.write(to: &out, sortingKeys: sortingKeys)
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -194,7 +194,7 @@ struct CellDigester {
             return
         }
         var out = ByteBuffer(capacity: utf8.count)
-        value.sortingKeys.write(to: &out)
+        value.write(to: &out, sortingKeys: true)
         cells[column].append(6)
         cells[column].append(contentsOf: out.bytes)
     }
@@ -218,6 +218,68 @@ struct CellDigester {
             high: UInt64(bitPattern: Int64(first.finalize())), low: UInt64(bitPattern: Int64(second.finalize())))
     }
 
+    /// The 64-bit digest ``columnDigest(_:)`` gives the cell of `column` after ``take(_:column:)``, computed from
+    /// the view in place where the form allows (a number, exact text, a uuid, an instant: no copy of the cell);
+    /// others are taken first (replacing the cell ``take(_:column:)`` last kept for the column).
+    mutating func digest(_ view: CellView, column: Int) -> UInt64 {
+        var hasher = Hasher()
+        func finish() -> UInt64 { UInt64(bitPattern: Int64(hasher.finalize())) }
+        func bytes(_ tag: UInt8, _ parts: UnsafeRawBufferPointer...) -> UInt64 {
+            hasher.combine(parts.reduce(1) { $0 + $1.count })
+            withUnsafeBytes(of: tag) { hasher.combine(bytes: $0) }
+            for part in parts { hasher.combine(bytes: part) }
+            return finish()
+        }
+        func integer(_ value: Int64) -> UInt64 {
+            withUnsafeBytes(of: value.littleEndian) { bytes(2, $0) }
+        }
+        let form = forms[column]
+        switch view {
+        case .null where form != .textual: return 0x6E75_6C6C
+        case .boolean(let b) where form != .textual:
+            return withUnsafeBytes(of: UInt8(b ? 1 : 0)) { bytes(1, $0) }
+        case .integer(let i) where form != .textual: return integer(i)
+        case .real(let d) where form != .textual:
+            if d == d.rounded(), let i = Int64(exactly: d) { return integer(i) }
+            return withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes(3, $0) }
+        case .text(let utf8) where form == .exact && collations[column] == 0,
+            .invalidText(let utf8) where form == .exact && collations[column] == 0:
+            return bytes(4, utf8)
+        case .bytes(let raw) where form == .exact || (form == .uuid && raw.count != 16):
+            return bytes(5, raw)
+        case .text(let utf8) where form == .instant, .invalidText(let utf8) where form == .instant:
+            // As appendInstant: `T` for a space at 10, a trailing `Z` or `+00:00` dropped, then trailing zeros of a
+            // fraction and a bare `.`.
+            var end = utf8.count
+            if end > 0 && utf8[end - 1] == UInt8(ascii: "Z") {
+                end -= 1
+            } else if end >= 6, utf8[end - 6] == UInt8(ascii: "+"), utf8[(end - 5)..<end].elementsEqual("00:00".utf8) {
+                end -= 6
+            }
+            if utf8[0..<end].contains(UInt8(ascii: ".")) {
+                while end > 0 && utf8[end - 1] == UInt8(ascii: "0") { end -= 1 }
+                if end > 0 && utf8[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            }
+            guard end > 10, utf8[10] == UInt8(ascii: " ") else { return bytes(4, UnsafeRawBufferPointer(rebasing: utf8[0..<end])) }
+            return withUnsafeBytes(of: UInt8(ascii: "T")) { t in
+                bytes(4, UnsafeRawBufferPointer(rebasing: utf8[0..<10]), t, UnsafeRawBufferPointer(rebasing: utf8[11..<end]))
+            }
+        case .text(let utf8) where form == .uuid && utf8.count <= 64 && utf8.count != 16,
+            .invalidText(let utf8) where form == .uuid && utf8.count <= 64 && utf8.count != 16:
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+                var count = 0
+                for byte in utf8 where byte != UInt8(ascii: "-") {
+                    buffer[count] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                    count += 1
+                }
+                return bytes(4, UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count]))
+            }
+        default:
+            take(view, column: column)
+            return columnDigest(column)
+        }
+    }
+
     /// A 64-bit digest of one column's cell, null included (for comparing rows column by column).
     func columnDigest(_ column: Int) -> UInt64 {
         if isNull[column] { return 0x6E75_6C6C }
@@ -227,17 +289,5 @@ struct CellDigester {
             hasher.combine(bytes: bytes)
         }
         return UInt64(bitPattern: Int64(hasher.finalize()))
-    }
-}
-
-extension JSONValue {
-    /// The same value with every object's members ordered by key (jsonb's order does not matter).
-    var sortingKeys: JSONValue {
-        switch self {
-        case .array(let items): return .array(items.map(\.sortingKeys))
-        case .object(let members):
-            return .object(members.map { ($0.0, $0.1.sortingKeys) }.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) })
-        default: return self
-        }
     }
 }

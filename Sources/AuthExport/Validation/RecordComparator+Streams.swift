@@ -94,12 +94,19 @@ struct DigestSink: RowCellSink {
     /// The current row's key cells (`RecordComparator.appendKeyCell`), by key position.
     var keyCells: [[UInt8]] = []
     var sequenceColumns: [Int] = []
+    /// Whether each column is a sequence column (its cells are kept, for their highest value).
+    var isSequence: [Bool] = []
     var maxima: [Int64?] = []
+    /// The current row's cell digests.
+    var digests: [UInt64] = []
 
     mutating func begin(_ schema: TableSchema, plan: DigestPlan) {
         width = schema.columns.count
         cells.reset(schema.columns, forms: plan.forms)
         digested = plan.digested(width: width)
+        digests = Array(repeating: 0, count: width)
+        isSequence = Array(repeating: false, count: width)
+        for column in plan.sequenceColumns { isSequence[column] = true }
         keyPosition = Array(repeating: -1, count: width)
         for (position, column) in plan.keyColumns.enumerated() { keyPosition[column] = position }
         keyCells = Array(repeating: [], count: plan.keyColumns.count)
@@ -112,7 +119,8 @@ struct DigestSink: RowCellSink {
 
     mutating func cell(_ view: CellView, column: Int) {
         guard digested[column] else { return }
-        cells.take(view, column: column)
+        digests[column] = cells.digest(view, column: column)
+        if isSequence[column] { cells.take(view, column: column) }
         let position = keyPosition[column]
         if position >= 0 {
             keyCells[position].removeAll(keepingCapacity: true)
@@ -122,7 +130,7 @@ struct DigestSink: RowCellSink {
 
     /// Adds the row read to `batch` and readies for the next.
     mutating func endRow(into batch: inout DigestBatch) {
-        for column in 0..<width { batch.digests.append(digested[column] ? cells.columnDigest(column) : 0) }
+        for column in 0..<width { batch.digests.append(digested[column] ? digests[column] : 0) }
         for position in keyCells.indices { batch.keyBytes.append(contentsOf: keyCells[position]) }
         batch.keyEnds.append(batch.keyBytes.count)
         batch.rows += 1

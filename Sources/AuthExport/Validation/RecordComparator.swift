@@ -440,7 +440,7 @@ public struct RecordComparator {
             func limitLines() throws {
                 guard lines else { return }
                 let tooMuchHeld = oldRows.heldBytes + newRows.heldBytes > options.maxHeldLineBytes
-                let mostlyDiffering = linesMatched >= 4096 && linesDiffering * 4 > linesMatched
+                let mostlyDiffering = linesMatched >= 1024 && linesDiffering * 4 > linesMatched
                 guard tooMuchHeld || mostlyDiffering else { return }
                 old.stopLines(oldSchema.name)
                 new.stopLines(schema.name)
