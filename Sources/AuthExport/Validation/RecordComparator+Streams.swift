@@ -47,7 +47,9 @@ struct DigestBatch {
     /// `lineEnds[r]` is where row r's line ends in `lineBytes`.
     var lineEnds: [Int] = []
 
-    init(width: Int, capacity: Int = 0, lines: Bool = false) {
+    /// A batch for `capacity` rows; `lineBytes` reserves that much for their lines (the last batch's size: the
+    /// array is not grown, and so copied, row after row).
+    init(width: Int, capacity: Int = 0, lines: Bool = false, lineBytes: Int = 0) {
         self.width = width
         self.lines = lines
         digests.reserveCapacity(width * capacity)
@@ -55,6 +57,7 @@ struct DigestBatch {
         if lines {
             lineDigests.reserveCapacity(capacity)
             lineEnds.reserveCapacity(capacity)
+            self.lineBytes.reserveCapacity(lineBytes)
         }
     }
 
@@ -262,7 +265,9 @@ final class ComparedSide: @unchecked Sendable {
                         sink.digestEveryColumn()
                         reader.viewedColumns = nil
                     }
-                    batch = DigestBatch(width: batch.width, capacity: batchRows, lines: batch.lines && reader.viewedColumns != nil)
+                    batch = DigestBatch(
+                        width: batch.width, capacity: batchRows, lines: batch.lines && reader.viewedColumns != nil,
+                        lineBytes: batch.lineBytes.count + batch.lineBytes.count / 8)
                 }
             case .tableEnd:
                 if digesting && batch.rows > 0 {
