@@ -80,13 +80,16 @@ package enum JSONValue: Sendable, Hashable {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             func precedes(_ a: Int, _ b: Int) -> Bool { members[a].0.utf8.lexicographicallyPrecedes(members[b].0.utf8) }
-            let inOrder = !sortingKeys || members.indices.dropFirst().allSatisfy { !precedes($0, $0 - 1) }
-            let order = inOrder ? Array(members.indices) : members.indices.sorted(by: precedes)
-            for (i, index) in order.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            func member(_ index: Int, first: Bool) {
+                if !first { out.append(UInt8(ascii: ",")) }
                 out.append(jsonString: members[index].0)
                 out.append(UInt8(ascii: ":"))
                 members[index].1.write(to: &out, sortingKeys: sortingKeys)
+            }
+            if !sortingKeys || members.indices.dropFirst().allSatisfy({ !precedes($0, $0 - 1) }) {
+                for index in members.indices { member(index, first: index == 0) }
+            } else {
+                for (i, index) in members.indices.sorted(by: precedes).enumerated() { member(index, first: i == 0) }
             }
             out.append(UInt8(ascii: "}"))
         }
