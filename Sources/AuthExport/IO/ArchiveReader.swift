@@ -92,9 +92,6 @@ public final class ArchiveReader {
     /// Where in the member's content the last line read is.
     private var lastLine: Range<Int>?
 
-    /// Rows whose cells ``next(rowsInto:)`` handed over from the workers' ``CellTape`` (for tests).
-    package private(set) var rowsDecodedByWorkers: Int64 = 0
-
     /// The header, once read.
     public private(set) var header: ArchiveHeader?
     /// Where the last record returned (or the failure) is.
@@ -277,7 +274,6 @@ public final class ArchiveReader {
                     } catch {
                         throw error.filling(location)
                     }
-                    rowsDecodedByWorkers += 1
                     return .row([])
                 }
                 let failure: RowFailure?
