@@ -32,10 +32,6 @@ public final class ArchiveReader {
         /// the archive's index). That saves the reader the work when it only validates rows (verification); a
         /// reader that decodes every row itself (a restore) turns it off, so no row is parsed twice.
         package var workersCheckRows = true
-        /// With more than one thread, whether the workers also decode each member's rows and keep their cells, which
-        /// the reader then hands to the row sink of ``next(rowsInto:)`` instead of parsing the line itself (a
-        /// restore: the parsing moves off the reading thread). Rows the workers could not keep are decoded as usual.
-        package var workersDecodeRows = false
         /// Sees every byte of the file as it is read and judges them once the `end` record is checked, before the
         /// reader returns it (a detached signature checked as a pipe streams). Default: none.
         public var byteCheck: (any ArchiveByteCheck)?
@@ -46,12 +42,12 @@ public final class ArchiveReader {
         /// Creates the default options.
         public init() {}
 
-        /// For a reader that hands every row to a sink (a restore): with two CPUs or more, a regular file's members
-        /// are inflated and their rows decoded on two worker threads (``workersDecodeRows``).
+        /// For a reader that decodes every row itself (a restore): a regular file's members are inflated on a
+        /// second thread when there are two CPUs or more, and the workers do not check rows as well.
         package static var decodingEveryRow: Options {
             var options = Options()
             options.threads = min(2, ProcessInfoCPU.count)
-            options.workersDecodeRows = true
+            options.workersCheckRows = false
             return options
         }
     }
@@ -86,8 +82,6 @@ public final class ArchiveReader {
     /// The current member's worker-side row check results, when they used the current table's schema: `nil`
     /// before the first row of a member (decided once per member, not per row), `.some(nil)` when they do not apply.
     private var memberRowFailures: [Int: RowFailure]??
-    /// The cells the workers kept of the current member's rows, under the same conditions.
-    private var memberTape: CellTape?
 
     /// Where in the member's content the last line read is.
     private var lastLine: Range<Int>?
@@ -121,14 +115,14 @@ public final class ArchiveReader {
             // The index, when readable, tells which table each member belongs to, so workers can check rows.
             // It is only a hint: every record is still checked in order, and the index itself at the end.
             var starts: [Int64: TableSchema] = [:]
-            if options.workersCheckRows || options.workersDecodeRows,
+            if options.workersCheckRows,
                 let listing = known ?? (try? ArchiveListing(input: input, path: path, options: options))
             {
                 for (schema, entry) in listing.tables { starts[entry.offset] = schema }
             }
             self.members = ParallelMemberSource(
                 path: path, input: input, maxMemberSize: maxMember, maxDepth: options.maxDepth, tableStarts: starts,
-                threads: options.threads, decodeRows: options.workersDecodeRows, observer: options.byteCheck)
+                threads: options.threads, observer: options.byteCheck)
         } else {
             self.members = try MemberReader(
                 path: path, maxMemberSize: maxMember, decryption: options.decryption, observer: options.byteCheck)
@@ -267,15 +261,6 @@ public final class ArchiveReader {
             tableRows += 1
             location.row = tableRows
             if viewing {
-                let lineIndex = memberLineIndex - 1
-                if checkedRowFailures() != nil, let tape = memberTape, tape.hasLine(lineIndex) {
-                    do {
-                        try tape.replay(line: lineIndex, line, into: &sink)
-                    } catch {
-                        throw error.filling(location)
-                    }
-                    return .row([])
-                }
                 let failure: RowFailure?
                 do {
                     // swift-format-ignore: NeverForceUnwrap
@@ -322,11 +307,7 @@ public final class ArchiveReader {
     private func checkedRowFailures() -> [Int: RowFailure]? {
         if let known = memberRowFailures { return known }
         var failures: [Int: RowFailure]?
-        memberTape = nil
-        if let checks = members.rowChecks, checks.schema == currentTable {
-            failures = checks.failures
-            memberTape = checks.tape
-        }
+        if let checks = members.rowChecks, checks.schema == currentTable { failures = checks.failures }
         memberRowFailures = .some(failures)
         return failures
     }

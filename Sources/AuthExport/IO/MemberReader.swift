@@ -32,8 +32,6 @@ struct RowChecks: Sendable {
     var schema: TableSchema
     /// Problems by line index within the member; lines not listed conform.
     var failures: [Int: RowFailure]
-    /// The cells of the conforming row lines, when the workers kept them (see ``CellTape``).
-    var tape: CellTape?
 }
 
 /// Reads an archive file member by member: framing checks, inflation, and the running file checksum.

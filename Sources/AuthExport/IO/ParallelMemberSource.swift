@@ -21,7 +21,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         // Filled by a worker:
         var content: [UInt8] = []
         var failures: [Int: RowFailure] = [:]
-        var tape: CellTape?
         var error: ArchiveError?
         var done = false
     }
@@ -32,9 +31,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private let maxMemberSize: Int
     private let maxDepth: Int
     private let tableStarts: [Int64: TableSchema]
-    /// Whether the workers also keep the cells of the rows they check (a ``CellTape`` per member), for a reader
-    /// that hands every row's cells to a sink.
-    private let decodeRows: Bool
     private let condition = NSCondition()
     private var slots: [Int: Slot] = [:]
     private var queue: [Int] = []
@@ -68,13 +64,11 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private(set) var rowChecks: RowChecks?
     private var currentHashBefore = SHA256()
 
-    /// `tableStarts` maps the file offset of each table's first member to its schema (from the index); with
-    /// `decodeRows` the workers keep the cells of the rows they check.
+    /// `tableStarts` maps the file offset of each table's first member to its schema (from the index).
     init(
         path: String, input: any RandomAccessInput, maxMemberSize: Int, maxDepth: Int, tableStarts: [Int64: TableSchema],
-        threads: Int, decodeRows: Bool = false, observer: (any ArchiveByteObserver)? = nil
+        threads: Int, observer: (any ArchiveByteObserver)? = nil
     ) {
-        self.decodeRows = decodeRows
         self.observer = observer
         self.path = path
         self.input = input
@@ -239,8 +233,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         guard let schema = slot.schema else { return }
         let decoder = RowDecoder(table: schema, maxDepth: maxDepth)
         var failures: [Int: RowFailure] = [:]
-        var tape = CellTape()
-        var scratch = ByteBuffer()
         slot.content.withUnsafeBytes { buffer in
             var start = 0
             var lineIndex = 0
@@ -249,16 +241,10 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
                 if end >= buffer.count { break }
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
                 if firstNonWhitespace(line) == UInt8(ascii: "[") {
-                    if decodeRows && !tape.isFull {
-                        if let failure = tape.record(line: line, index: lineIndex, decoder: decoder, scratch: &scratch) {
-                            failures[lineIndex] = failure
-                        }
-                    } else {
-                        do throws(RowFailure) {
-                            _ = try decoder.decode(line, materialize: false)
-                        } catch {
-                            failures[lineIndex] = error
-                        }
+                    do throws(RowFailure) {
+                        _ = try decoder.decode(line, materialize: false)
+                    } catch {
+                        failures[lineIndex] = error
                     }
                 }
                 start = end + 1
@@ -266,7 +252,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
             }
         }
         slot.failures = failures
-        slot.tape = decodeRows ? tape : nil
     }
 
     // MARK: MemberSource (calling thread)
@@ -290,7 +275,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         raw = slot.raw
         content = slot.content
         currentHashBefore = slot.hashBefore
-        rowChecks = slot.schema.map { RowChecks(schema: $0, failures: slot.failures, tape: slot.tape) }
+        rowChecks = slot.schema.map { RowChecks(schema: $0, failures: slot.failures) }
         return true
     }
 
