@@ -144,24 +144,36 @@ struct CellDigester {
             }
             return
         }
-        for byte in bytes where byte != UInt8(ascii: "-") {
-            cells[column].append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
-        }
+        for byte in bytes { if let folded = Self.uuidByte(byte) { cells[column].append(folded) } }
     }
 
     private mutating func appendInstant(_ utf8: UnsafeRawBufferPointer, to column: Int) {
         cells[column].append(4)
+        for (index, byte) in utf8[0..<Self.instantEnd(utf8)].enumerated() {
+            cells[column].append(index == 10 && byte == UInt8(ascii: " ") ? UInt8(ascii: "T") : byte)
+        }
+    }
+
+    /// Where an instant's canonical spelling ends: a trailing `Z` or `+00:00` dropped, then the trailing zeros
+    /// of a fraction and a bare `.` (the other step, `T` for a space at 10, is the caller's).
+    private static func instantEnd(_ utf8: UnsafeRawBufferPointer) -> Int {
         var end = utf8.count
         if end > 0 && utf8[end - 1] == UInt8(ascii: "Z") {
             end -= 1
-        } else if end >= 6, utf8[end - 6] == UInt8(ascii: "+"), Array(utf8[(end - 5)..<end]) == Array("00:00".utf8) {
+        } else if end >= 6, utf8[end - 6] == UInt8(ascii: "+"), utf8[(end - 5)..<end].elementsEqual("00:00".utf8) {
             end -= 6
         }
-        let start = cells[column].count
-        for (index, byte) in utf8[0..<end].enumerated() {
-            cells[column].append(index == 10 && byte == UInt8(ascii: " ") ? UInt8(ascii: "T") : byte)
+        if utf8[0..<end].contains(UInt8(ascii: ".")) {
+            while end > 0 && utf8[end - 1] == UInt8(ascii: "0") { end -= 1 }
+            if end > 0 && utf8[end - 1] == UInt8(ascii: ".") { end -= 1 }
         }
-        trimFraction(column, from: start)
+        return end
+    }
+
+    /// A uuid's text byte in its compared form: lowercase, `nil` for a dash.
+    @inline(__always)
+    private static func uuidByte(_ byte: UInt8) -> UInt8? {
+        byte == UInt8(ascii: "-") ? nil : byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     private mutating func appendDecimal(_ utf8: UnsafeRawBufferPointer, to column: Int) {
@@ -177,13 +189,6 @@ struct CellDigester {
             cells[column].append(4)
             cells[column].append(contentsOf: text)
         }
-    }
-
-    /// Drops trailing zeros of a fraction (and a bare `.`) in the bytes of `column` from `start`.
-    private mutating func trimFraction(_ column: Int, from start: Int) {
-        guard cells[column][start...].contains(UInt8(ascii: ".")) else { return }
-        while cells[column].last == UInt8(ascii: "0") { cells[column].removeLast() }
-        if cells[column].last == UInt8(ascii: ".") { cells[column].removeLast() }
     }
 
     private mutating func appendJSON(_ utf8: UnsafeRawBufferPointer, tag: UInt8, to column: Int) {
@@ -248,18 +253,8 @@ struct CellDigester {
         case .bytes(let raw) where form == .exact || (form == .uuid && raw.count != 16):
             return bytes(5, raw)
         case .text(let utf8) where form == .instant, .invalidText(let utf8) where form == .instant:
-            // As appendInstant: `T` for a space at 10, a trailing `Z` or `+00:00` dropped, then trailing zeros of a
-            // fraction and a bare `.`.
-            var end = utf8.count
-            if end > 0 && utf8[end - 1] == UInt8(ascii: "Z") {
-                end -= 1
-            } else if end >= 6, utf8[end - 6] == UInt8(ascii: "+"), utf8[(end - 5)..<end].elementsEqual("00:00".utf8) {
-                end -= 6
-            }
-            if utf8[0..<end].contains(UInt8(ascii: ".")) {
-                while end > 0 && utf8[end - 1] == UInt8(ascii: "0") { end -= 1 }
-                if end > 0 && utf8[end - 1] == UInt8(ascii: ".") { end -= 1 }
-            }
+            // As appendInstant, in place.
+            let end = Self.instantEnd(utf8)
             guard end > 10, utf8[10] == UInt8(ascii: " ") else { return bytes(4, UnsafeRawBufferPointer(rebasing: utf8[0..<end])) }
             return withUnsafeBytes(of: UInt8(ascii: "T")) { t in
                 bytes(4, UnsafeRawBufferPointer(rebasing: utf8[0..<10]), t, UnsafeRawBufferPointer(rebasing: utf8[11..<end]))
@@ -268,8 +263,9 @@ struct CellDigester {
             .invalidText(let utf8) where form == .uuid && utf8.count <= 64 && utf8.count != 16:
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
                 var count = 0
-                for byte in utf8 where byte != UInt8(ascii: "-") {
-                    buffer[count] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                for byte in utf8 {
+                    guard let folded = Self.uuidByte(byte) else { continue }
+                    buffer[count] = folded
                     count += 1
                 }
                 return bytes(4, UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count]))
