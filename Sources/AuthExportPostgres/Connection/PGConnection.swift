@@ -119,7 +119,12 @@ package final class PGConnection {
 
     private static func message(_ conn: OpaquePointer, conninfo: String) -> String {
         let raw = PQerrorMessage(conn).map { String(cString: $0) } ?? "unknown libpq error"
-        let line = raw.trimmingSpaces().split(separator: "\n").joined(separator: "; ")
+        // libpq indents its continuation lines with a tab ("\tIs the server running…"): one line, no tabs.
+        let line = raw.split(separator: "\n")
+            .map { $0.drop { $0 == " " || $0 == "\t" } }
+            .map { String($0.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
         return ConnectionTarget.scrub(line, conninfo: conninfo)
     }
 
