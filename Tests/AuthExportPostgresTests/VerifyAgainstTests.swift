@@ -1,5 +1,6 @@
 import AuthExport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AuthExportPostgres
@@ -194,6 +195,137 @@ import Testing
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, stdout, stderr)
+    }
+
+    /// A table `big` of `rows` rows (about 80 bytes a line) and its archive, exported from the database.
+    static func bigTable(_ db: TestDatabase, rows: Int, in dir: TempDir) throws -> String {
+        try db.execute(
+            "CREATE TABLE big (id bigint PRIMARY KEY, t text NOT NULL, ts timestamptz NOT NULL); "
+                + "INSERT INTO big SELECT i, md5(i::text), timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' "
+                + "FROM generate_series(1, \(rows)) i")
+        let path = dir.file("big.authx.gz")
+        _ = try PostgresExport.export(from: db.url, to: .file(path: path, overwrite: false))
+        return path
+    }
+
+    /// The client backends on the server other than `probe`'s own.
+    static func otherBackends(_ probe: PGConnection) throws -> String? {
+        try probe.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' "
+                + "AND pid <> pg_backend_pid()"
+        ).string(0, 0)
+    }
+
+    /// Runs `body` on a thread and waits for it at most `seconds`: a hang is recorded, not waited out.
+    static func withoutHanging<T: Sendable>(seconds: Int = 300, _ body: @escaping @Sendable () throws -> T) -> Result<T, any Error>? {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let result = Result { try body() }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }.start()
+        guard done.wait(timeout: .now() + .seconds(seconds)) == .success else {
+            Issue.record("still running after \(seconds) s: a hang")
+            return nil
+        }
+        return outcome.withLock { $0 }
+    }
+
+    /// Cancelled (Ctrl-C) while the exporter feeds the comparison mid-table: the comparison stops with the
+    /// cancellation error — no hang (the exporter blocked on the full queue is released), no report, and the
+    /// exporter's session ends (no backend left on the server). Mutation-checked: with `ComparedSide.stop()` not
+    /// cancelling the event queue, the exporter stays blocked and this records a hang.
+    @Test func cancellingWhileTheExporterFeedsTheComparisonStopsCleanly() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let archive = try Self.bigTable(db, rows: 200_000, in: dir)
+        let probe = try db.connect()
+        defer { probe.close() }
+        // Ctrl-C comes when the comparison has compared 65,536 rows of the table: the exporter is then mid-table
+        // (it is at most the read-ahead, 8 MiB of lines, ahead), feeding or blocked on the full queue.
+        let interrupted = Atomic(false)
+        let rowsSeen = Atomic(0)
+        var options = PostgresExport.Options()
+        options.isCancelled = { interrupted.load(ordering: .relaxed) }
+        var comparison = RecordComparator.Options()
+        comparison.progress = { event in
+            if event.kind == .rows {
+                rowsSeen.store(Int(event.rowsDone), ordering: .relaxed)
+                interrupted.store(true, ordering: .relaxed)
+            }
+        }
+        let (url, exportOptions, compareOptions) = (db.url, options, comparison)
+        let outcome = Self.withoutHanging {
+            try PostgresExport.compare(archive: archive, against: url, options: exportOptions, comparison: compareOptions)
+        }
+        guard case .failure(let error)? = outcome else {
+            Issue.record("the comparison was not stopped: \(String(describing: outcome))")
+            return
+        }
+        let seen = rowsSeen.load(ordering: .relaxed)
+        #expect(seen == 65_536)
+        let message = "\(error)"
+        #expect(
+            (error as? PostgresError)?.code == .cancelled || ((error as? ArchiveError)?.code == .io && message.contains("cancelled")),
+            "\(message)")
+        let deadline = Date().addingTimeInterval(30)
+        while try Self.otherBackends(probe) != "0" && Date() < deadline { usleep(50_000) }
+        #expect(try Self.otherBackends(probe) == "0", "the exporter's session is still on the server")
+    }
+
+    /// The database failing mid-table (its session terminated while the exporter feeds the comparison) is reported
+    /// as that database error — a `PostgresError`, exit 3 through the CLI — not as rows missing from the database;
+    /// an invalid archive beside a readable database is still the archive's error, exit 1. Mutation-checked: with
+    /// the producer's error turned into an end of records, the comparison returns a report (rows only in the archive)
+    /// and this fails.
+    @Test func databaseErrorMidTableIsTheDatabaseError() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        // More rows than the comparison reads ahead (8 MiB of lines) plus what the sockets buffer, after the first
+        // 65,536 compared: the exporter's COPY is still running when its session is terminated.
+        let archive = try Self.bigTable(db, rows: 500_000, in: dir)
+        let url = db.url
+        let terminated = Atomic(false)
+        var comparison = RecordComparator.Options()
+        comparison.progress = { event in
+            guard event.kind == .rows, !terminated.exchange(true, ordering: .relaxed) else { return }
+            // On the comparing thread: the exporter can only run ahead by the read-ahead meanwhile.
+            guard let probe = try? PGConnection(conninfo: url) else { return }
+            defer { probe.close() }
+            _ = try? probe.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+            let deadline = Date().addingTimeInterval(30)
+            while (try? Self.otherBackends(probe)) != "0" && Date() < deadline { usleep(20_000) }
+        }
+        let compareOptions = comparison
+        let outcome = Self.withoutHanging {
+            try PostgresExport.compare(archive: archive, against: url, comparison: compareOptions)
+        }
+        let wasTerminated = terminated.load(ordering: .relaxed)
+        #expect(wasTerminated)
+        switch outcome {
+        case .failure(let error)?:
+            #expect(error is PostgresError, "not the database's error: \(error)")
+            #expect("\(error)".contains("big"), "\(error)")
+        case .success(let report)?:
+            Issue.record("a report instead of the database error: \(report.tables.map { $0.summary() })")
+        case nil:
+            break
+        }
+
+        // The archive cut short, the database readable: the archive's error, exit 1 (not 3).
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+        let cut = dir.file("cut.authx.gz")
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        let result = try RestoreCommandTests.authx(["verify", cut, "--against", db.url])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("cut.authx.gz"), "\(result.stderr)")
     }
 
     /// Ctrl-C while `verify --against` waits inside PostgreSQL (for a lock another session holds): exit 130 with one

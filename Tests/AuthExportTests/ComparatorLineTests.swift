@@ -171,4 +171,95 @@ import Testing
         let instants = ["2026-01-01T10:00:00Z", "2026-01-01 10:00:00+00:00", "2026-01-01T10:00:00.000Z", "2026-01-01 10:00:00"]
         #expect(Set(instants.map { Value.text($0).withCellView { digester.digest($0, column: 0) } }).count == 1)
     }
+
+    /// A comparison fed by an exporter (`verify --against`) digests the cells a `RowEncoder` writes as it writes them
+    /// (`RowCellTap`), without decoding the line: for every kind of cell each encoder method writes, the digests
+    /// equal those of the line read back (under each column's logical form, as exact bytes and as text).
+    /// Mutation-checked: the tap given `.integer` for an integer written to a real column, or `.text` for invalid
+    /// UTF-8 in an `any` column, fails this.
+    @Test func encoderTapDigestsCellsAsTheLineReadsBack() throws {
+        let columns = [
+            Column(name: "i", type: .integer), Column(name: "r", type: .real), Column(name: "a", type: .any),
+            Column(name: "t", type: .text), Column(name: "u", type: .uuid), Column(name: "ts", type: .timestamp),
+            Column(name: "d", type: .decimal), Column(name: "dt", type: .date), Column(name: "tm", type: .time),
+            Column(name: "b", type: .boolean), Column(name: "y", type: .bytes), Column(name: "j", type: .json),
+        ]
+        let schema = TableSchema(name: "t", columns: columns, primaryKey: [])
+        let rows: [(inout RowEncoder) throws -> Void] = [
+            { row in
+                try row.appendInteger(-7); try row.appendInteger(5); try row.appendInteger(9)
+                try row.text("Ada \u{e9}\\\"\n"); try row.text("0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10")
+                try row.text("2026-01-01T10:00:00.500000Z"); try row.text("12.50")
+                try row.text("2026-01-01"); try row.text("10:00:00")
+                try row.appendBoolean(true); try row.bytes("\u{0}\u{1}xy")
+                try row.json(#" { "b" : [1, {"d":1,"c":2}], "a": null } "#)
+            },
+            { row in
+                for _ in 0..<12 { try row.appendNull() }
+            },
+            { row in
+                try row.appendInteger(0); try row.appendReal(1.5); try row.appendReal(-0.25)
+                try row.text(""); try row.appendNull(); try row.appendNull(); try row.appendNull()
+                try row.appendNull(); try row.appendNull(); try row.appendBoolean(false); try row.bytes("")
+                try row.json("null")
+            },
+            { row in
+                try row.appendInteger(Int64.max); try row.appendReal(.infinity); try row.text("text")
+                for _ in 0..<8 { try row.appendNull() }
+                try row.json(#"{"$":[1,2]}"#)
+            },
+            { row in
+                try row.appendNull(); try row.appendReal(.nan)
+                try [UInt8]([0x66, 0xFF, 0x00]).withUnsafeBytes { try row.appendText(utf8: $0) }
+                for _ in 0..<8 { try row.appendNull() }
+                try row.json("[true,\"x\",2.5e3]")
+            },
+            { row in
+                try row.appendNull(); try row.appendNull(); try row.bytes("\u{7}b")
+                for _ in 0..<9 { try row.append(.null) }
+            },
+            { row in
+                try row.append(.integer(3)); try row.append(.integer(4)); try row.append(.real(2.5))
+                try row.append(.text("v")); try row.append(.text("0b9e8a52-3c4f-4a8e-9a7e-2f6d7c1e4b10"))
+                try row.append(.text("2026-01-01T10:00:00Z")); try row.append(.text("12")); try row.append(.null)
+                try row.append(.null); try row.append(.boolean(true)); try row.append(.bytes([1, 2]))
+                try row.append(.json(#"{"k":"v"}"#))
+            },
+        ]
+        let formSets: [[CellDigester.LogicalForm]] = [
+            columns.map { RecordComparator.form(of: $0.type) }, columns.map { _ in .exact }, columns.map { _ in .textual },
+        ]
+        let specs = columns.map { CellSpec(type: $0.type, nullable: $0.nullable) }
+        let decoder = RowDecoder(table: schema, maxDepth: ReaderLimits.defaultMaxDepth)
+        for forms in formSets {
+            let plan = DigestPlan(forms: forms)
+            let tap = RowCellTap(
+                SideDigest(events: BoundedBatchQueue(maxBytes: 1 << 20), linesOff: ComparedSide.LinesOff(), isCancelled: nil))
+            tap.side.begin(schema, plan: plan)
+            for (number, encode) in rows.enumerated() {
+                var encoder = RowEncoder(columns: columns, specs: specs, buffer: ByteBuffer())
+                encoder.tap = tap
+                try encode(&encoder)
+                try encoder.finish()
+                var read = DigestSink()
+                read.begin(schema, plan: plan)
+                var scratch = ByteBuffer()
+                let line = encoder.buffer.bytes.dropLast()  // the newline
+                let failure = try line.withUnsafeBytes { try decoder.decode($0, scratch: &scratch, into: &read) }
+                #expect(failure == nil, "row \(number + 1) does not read back")
+                for column in columns.indices {
+                    #expect(
+                        tap.side.sink.digests[column] == read.digests[column],
+                        "row \(number + 1), column \(columns[column].name), forms \(forms[column]): \(String(decoding: line, as: UTF8.self))")
+                }
+                tap.side.sink.cells.clear()
+            }
+        }
+    }
+}
+
+extension RowEncoder {
+    fileprivate mutating func text(_ text: String) throws { try Array(text.utf8).withUnsafeBytes { try appendText(utf8: $0) } }
+    fileprivate mutating func bytes(_ text: String) throws { try Array(text.utf8).withUnsafeBytes { try appendBytes($0) } }
+    fileprivate mutating func json(_ text: String) throws { try Array(text.utf8).withUnsafeBytes { try appendJSON(utf8: $0) } }
 }

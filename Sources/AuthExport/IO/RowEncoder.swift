@@ -15,6 +15,8 @@ public struct RowEncoder {
     let specs: [CellSpec]
     var buffer: ByteBuffer
     var index = 0
+    /// Takes each cell as a reader of the line would view it (a comparison fed by an exporter), or nil.
+    var tap: RowCellTap?
 
     init(columns: [Column], specs: [CellSpec], buffer: ByteBuffer) {
         self.columns = columns
@@ -46,7 +48,9 @@ public struct RowEncoder {
     /// Appends any value, checked against the column's logical type.
     public mutating func append(_ value: Value) throws(ArchiveError) {
         let column = try next()
+        let start = buffer.count
         do { try CellCodec.encode(value, type: column.type, nullable: column.nullable, into: &buffer) } catch { throw failure(error, column) }
+        if let tap { try tap.view(buffer, from: start, column, index - 1) }
     }
 
     /// Appends SQL NULL.
@@ -54,6 +58,7 @@ public struct RowEncoder {
         let column = try next()
         guard column.nullable else { throw failure(.null, column) }
         buffer.append(ascii: "null")
+        tap?.side.sink.cell(.null, column: index - 1)
     }
 
     /// Appends a boolean to a `boolean` column.
@@ -61,6 +66,7 @@ public struct RowEncoder {
         let column = try next()
         guard column.type == .boolean else { throw failure(.mismatch(CellCodec.expectation(for: column.type)), column) }
         buffer.append(ascii: value ? "true" : "false")
+        tap?.side.sink.cell(.boolean(value), column: index - 1)
     }
 
     /// Appends an integer to an `integer`, `real` or `any` column.
@@ -68,13 +74,17 @@ public struct RowEncoder {
         let column = try next()
         switch column.type {
         case .integer: buffer.append(integer: value)
-        case .real: buffer.append(double: Double(value))
+        case .real:
+            buffer.append(double: Double(value))
+            tap?.side.sink.cell(.real(Double(value)), column: index - 1)
+            return
         case .any:
             buffer.append(ascii: "[\"integer\",")
             buffer.append(integer: value)
             buffer.append(UInt8(ascii: "]"))
         default: throw failure(.mismatch(CellCodec.expectation(for: column.type)), column)
         }
+        tap?.side.sink.cell(.integer(value), column: index - 1)
     }
 
     /// Appends a double to a `real` or `any` column.
@@ -88,6 +98,7 @@ public struct RowEncoder {
             buffer.append(UInt8(ascii: "]"))
         default: throw failure(.mismatch(CellCodec.expectation(for: column.type)), column)
         }
+        tap?.side.sink.cell(.real(value), column: index - 1)
     }
 
     /// Appends UTF-8 text to a text-like column (text, decimal, uuid, timestamp, date, time; the canonical form is
@@ -98,14 +109,17 @@ public struct RowEncoder {
             if isValidUTF8(utf8) {
                 buffer.append(ascii: "[\"text\",")
                 buffer.append(jsonStringUTF8: utf8)
+                tap?.side.sink.cell(.text(utf8), column: index - 1)
             } else {
                 buffer.append(ascii: "[\"text_bytes\",")
                 buffer.append(base64: utf8)
+                tap?.side.sink.cell(.invalidText(utf8), column: index - 1)
             }
             buffer.append(UInt8(ascii: "]"))
             return
         }
         do { try CellCodec.encodeText(utf8, column.type, into: &buffer) } catch { throw failure(error, column) }
+        tap?.side.sink.cell(.text(utf8), column: index - 1)
     }
 
     /// Appends bytes to a `bytes` or `any` column.
@@ -119,13 +133,16 @@ public struct RowEncoder {
             buffer.append(UInt8(ascii: "]"))
         default: throw failure(.mismatch(CellCodec.expectation(for: column.type)), column)
         }
+        tap?.side.sink.cell(.bytes(bytes), column: index - 1)
     }
 
     /// Appends JSON text to a `json` column: validated and compacted. The text `null` is the JSON null value.
     public mutating func appendJSON(utf8: UnsafeRawBufferPointer) throws(ArchiveError) {
         let column = try next()
         guard column.type == .json else { throw failure(.mismatch(CellCodec.expectation(for: column.type)), column) }
+        let start = buffer.count
         do { try CellCodec.encodeJSON(utf8, into: &buffer) } catch { throw failure(error, column) }
+        if let tap { try tap.view(buffer, from: start, column, index - 1) }
     }
 
     /// Ends the row; checks that every column got a cell.
@@ -135,5 +152,28 @@ public struct RowEncoder {
         }
         buffer.append(UInt8(ascii: "]"))
         buffer.append(UInt8(ascii: "\n"))
+    }
+}
+
+/// Takes the cells a ``RowEncoder`` writes as a reader of its line would view them (``CellView``), into a
+/// comparison's side (``ComparedFeed``): the database's cells reach the digests without the line being decoded.
+final class RowCellTap {
+    var side: SideDigest
+    private var scratch = ByteBuffer()
+
+    init(_ side: SideDigest) { self.side = side }
+
+    /// Views the cell written to `buffer` from `start` (JSON, or any value) as a reader would: decoded from its
+    /// bytes, the one way it is certain to be the view a reader gets.
+    func view(_ buffer: ByteBuffer, from start: Int, _ spec: CellSpec, _ column: Int) throws(ArchiveError) {
+        let result = buffer.bytes.withUnsafeBytes { bytes in
+            Result { () throws(ArchiveError) in
+                var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[start...]), maxDepth: ReaderLimits.defaultMaxDepth)
+                return try CellCodec.withCell(&scanner, type: spec.type, nullable: spec.nullable, scratch: &scratch) {
+                    view throws(ArchiveError) in side.sink.cell(view, column: column)
+                }
+            }
+        }
+        if try result.get() != nil { throw ArchiveError(.invalidValue, "a cell just written does not read back") }
     }
 }

@@ -144,9 +144,11 @@ struct DigestSink: RowCellSink {
     }
 }
 
-/// One side of a comparison, read on its own thread: its records in order, each table's rows as digests
-/// (``DigestBatch``), through a queue bounded in bytes. A table is digested by the plan `localPlan` gives, or, when
-/// there is none, by the one the comparator sends with ``send(_:)`` after it saw the table record.
+/// One side of a comparison, on its own thread: its records in order, each table's rows as digests
+/// (``DigestBatch``), through a queue bounded in bytes. The records come from an archive read on that thread, or
+/// from a producer that writes them there into a record sink (``ComparedFeed``: an exporter reading a database).
+/// A table is digested by the plan `localPlan` gives, or, when there is none, by the one the comparator sends with
+/// ``send(_:)`` after it saw the table record.
 final class ComparedSide: @unchecked Sendable {
     enum Event {
         case header(ArchiveHeader)
@@ -181,24 +183,54 @@ final class ComparedSide: @unchecked Sendable {
     }
 
     /// Starts reading `reader` on a thread of its own.
-    init(
+    convenience init(
         _ reader: ArchiveReader, readAhead: Int = 8 << 20, isCancelled: (@Sendable () -> Bool)?,
         localPlan: (@Sendable (TableSchema) -> DigestPlan)?
     ) {
-        events = BoundedBatchQueue<Event>(maxBytes: readAhead)
         let box = ReaderBox(reader)
+        self.init(readAhead: readAhead) { events, plans, linesOff in
+            defer { box.reader = nil }
+            guard let reader = box.reader else { return }
+            try Self.read(
+                reader, into: SideDigest(events: events, linesOff: linesOff, isCancelled: isCancelled), plans: plans,
+                localPlan: localPlan)
+        }
+    }
+
+    /// Starts `producer` on a thread of its own; it writes the side's records into the sink it makes with the
+    /// function it is given (for the archive header), and returns or throws when done. Its error, or its return
+    /// before the records' end, is the side's failure, in the order of its records.
+    convenience init(
+        readAhead: Int = 8 << 20, isCancelled: (@Sendable () -> Bool)?,
+        producer: @escaping @Sendable (_ makeSink: (ArchiveHeader) throws -> any ArchiveRecordSink) throws -> Void
+    ) {
+        self.init(readAhead: readAhead) { events, plans, linesOff in
+            let feed = ComparedFeed(SideDigest(events: events, linesOff: linesOff, isCancelled: isCancelled), plans: plans)
+            try producer { header in
+                try feed.start(header)
+                return feed
+            }
+            guard feed.isFinished else {
+                throw ArchiveError(.io, "the records of the database ended before their end (\(feed.stoppedTable))")
+            }
+        }
+    }
+
+    private init(
+        readAhead: Int,
+        body: @escaping @Sendable (BoundedBatchQueue<Event>, BoundedBatchQueue<DigestPlan>, LinesOff) throws -> Void
+    ) {
+        events = BoundedBatchQueue<Event>(maxBytes: readAhead)
         let events = self.events
         let plans = self.plans
         let ended = self.ended
         let linesOff = self.linesOff
         let thread = Thread {
             do {
-                try Self.run(
-                    box, events: events, plans: plans, linesOff: linesOff, isCancelled: isCancelled, localPlan: localPlan)
+                try body(events, plans, linesOff)
             } catch {
                 _ = events.push(.failed(error), bytes: 0)
             }
-            box.reader = nil
             ended.signal()
         }
         thread.stackSize = 4 << 20
@@ -221,69 +253,203 @@ final class ComparedSide: @unchecked Sendable {
     /// read still carry them).
     func stopLines(_ name: String) { linesOff.set(name) }
 
-    /// Stops the thread (if still reading) and waits for it to end. Call once.
+    /// Stops the thread (if still reading or producing: its next record fails) and waits for it to end. Call once.
     func stop() {
         events.cancel()
         plans.cancel()
         ended.wait()
     }
 
-    private static func run(
-        _ box: ReaderBox, events: BoundedBatchQueue<Event>, plans: BoundedBatchQueue<DigestPlan>, linesOff: LinesOff,
-        isCancelled: (@Sendable () -> Bool)?, localPlan: (@Sendable (TableSchema) -> DigestPlan)?
+    private static func read(
+        _ reader: ArchiveReader, into side: SideDigest, plans: BoundedBatchQueue<DigestPlan>,
+        localPlan: (@Sendable (TableSchema) -> DigestPlan)?
     ) throws {
-        guard let reader = box.reader else { return }
-        var sink = DigestSink()
-        var digesting = false
-        var batch = DigestBatch(width: 0)
-        var table = ""
-        func push(_ event: Event, _ bytes: Int) -> Bool { events.push(event, bytes: bytes) }
+        var side = side
         while true {
-            guard let record = digesting ? try reader.next(rowsInto: &sink) : try reader.next() else { return }
+            guard let record = side.digesting ? try reader.next(rowsInto: &side.sink) : try reader.next() else { return }
             switch record {
             case .header(let header):
-                guard push(.header(header), 256) else { return }
+                guard side.push(.header(header), 256) else { return }
             case .table(let schema):
-                guard push(.table(schema), 1024) else { return }
+                guard side.push(.table(schema), 1024) else { return }
                 guard let plan = localPlan?(schema) ?? plans.pop() else { return }
-                table = schema.name
-                digesting = !plan.skip
-                if digesting {
-                    sink.begin(schema, plan: plan)
-                    // The cells of the columns not digested are only validated, not handed over.
-                    reader.viewedColumns = plan.lines ? sink.digested : nil
-                }
-                batch = DigestBatch(width: schema.columns.count, capacity: batchRows, lines: digesting && plan.lines)
+                side.begin(schema, plan: plan)
+                reader.viewedColumns = side.viewedColumns
             case .row:
-                guard digesting else { continue }
-                sink.endRow(into: &batch)
-                if batch.lines { reader.withLastRowLine { batch.appendLine($0) } }
-                if batch.rows == batchRows {
-                    if isCancelled?() == true { throw ArchiveError(.io, "comparison cancelled") }
-                    guard push(.rows(batch), batch.bytes) else { return }
-                    if batch.lines && linesOff.isSet(table) {
-                        sink.digestEveryColumn()
-                        reader.viewedColumns = nil
-                    }
-                    batch = DigestBatch(
-                        width: batch.width, capacity: batchRows, lines: batch.lines && reader.viewedColumns != nil,
-                        lineBytes: batch.lineBytes.count + batch.lineBytes.count / 8)
-                }
+                guard side.digesting else { continue }
+                guard try reader.withLastRowLine({ try side.endRow(line: $0) }) else { return }
+                reader.viewedColumns = side.viewedColumns
             case .tableEnd:
-                if digesting && batch.rows > 0 {
-                    guard push(.rows(batch), batch.bytes) else { return }
-                }
-                guard push(.tableEnd(maxima: digesting ? sink.maxima : []), 0) else { return }
-                digesting = false
+                guard side.endTable() else { return }
                 reader.viewedColumns = nil
             case .end:
-                _ = push(.end, 0)
+                _ = side.push(.end, 0)
                 return
             default:
                 continue
             }
         }
     }
+}
+
+/// A side's rows of the current table made into digest batches and pushed to the comparing thread, whatever
+/// hands it the cells (an archive's reader, a feed from an exporter).
+struct SideDigest {
+    let events: BoundedBatchQueue<ComparedSide.Event>
+    let linesOff: ComparedSide.LinesOff
+    let isCancelled: (@Sendable () -> Bool)?
+    /// Takes the current row's cells.
+    var sink = DigestSink()
+    /// Whether the current table's rows are digested (a plan that does not skip it).
+    private(set) var digesting = false
+    /// The columns whose cells the sink needs (nil: all); the others need only be validated.
+    private(set) var viewedColumns: [Bool]?
+    private var batch = DigestBatch(width: 0)
+    private var table = ""
+
+    init(events: BoundedBatchQueue<ComparedSide.Event>, linesOff: ComparedSide.LinesOff, isCancelled: (@Sendable () -> Bool)?) {
+        self.events = events
+        self.linesOff = linesOff
+        self.isCancelled = isCancelled
+    }
+
+    /// Pushes an event of about `bytes` bytes; false once the comparison has stopped.
+    func push(_ event: ComparedSide.Event, _ bytes: Int) -> Bool { events.push(event, bytes: bytes) }
+
+    /// Starts table `schema`, digested by `plan`.
+    mutating func begin(_ schema: TableSchema, plan: DigestPlan) {
+        table = schema.name
+        digesting = !plan.skip
+        viewedColumns = nil
+        if digesting {
+            sink.begin(schema, plan: plan)
+            // The cells of the columns not digested are only validated, not handed over.
+            if plan.lines { viewedColumns = sink.digested }
+        }
+        batch = DigestBatch(width: schema.columns.count, capacity: ComparedSide.batchRows, lines: digesting && plan.lines)
+    }
+
+    /// Ends the row whose cells the sink took; `line` is the row's line (without its newline). Returns false once
+    /// the comparison has stopped.
+    ///
+    /// - Throws: `ArchiveError` `.io` when the comparison is cancelled.
+    mutating func endRow(line: UnsafeRawBufferPointer) throws -> Bool {
+        sink.endRow(into: &batch)
+        if batch.lines { batch.appendLine(line) }
+        guard batch.rows == ComparedSide.batchRows else { return true }
+        if isCancelled?() == true { throw ArchiveError(.io, "comparison cancelled") }
+        guard push(.rows(batch), batch.bytes) else { return false }
+        if batch.lines && linesOff.isSet(table) {
+            sink.digestEveryColumn()
+            viewedColumns = nil
+        }
+        batch = DigestBatch(
+            width: batch.width, capacity: ComparedSide.batchRows, lines: batch.lines && viewedColumns != nil,
+            lineBytes: batch.lineBytes.count + batch.lineBytes.count / 8)
+        return true
+    }
+
+    /// Ends the table: its last rows and end. Returns false once the comparison has stopped.
+    mutating func endTable() -> Bool {
+        if digesting && batch.rows > 0 {
+            guard push(.rows(batch), batch.bytes) else { return false }
+        }
+        guard push(.tableEnd(maxima: digesting ? sink.maxima : []), 0) else { return false }
+        digesting = false
+        viewedColumns = nil
+        return true
+    }
+}
+
+/// The record sink of a side whose records an exporter writes (``ComparedSide``'s producer), on the exporter's
+/// thread: each row is encoded as an archive line would be (``RowEncoder`` checks every cell) and its cells go
+/// straight into the side's digests as a reader of the line would view them (``RowCellTap``) — no compression,
+/// pipe, framing, checksums or decoding between the database and the comparison. When the comparison stops (the
+/// archive side is invalid, cancellation), the next call throws, which stops the exporter.
+final class ComparedFeed: ArchiveRecordSink {
+    private let tap: RowCellTap
+    private let plans: BoundedBatchQueue<DigestPlan>
+    private var schema: TableSchema?
+    private var specs: [CellSpec] = []
+    private var line = ByteBuffer()
+    private var rows: Int64 = 0
+    private var tables = 0
+    private var totalRows: Int64 = 0
+    private var started = false
+    /// Whether ``finish()`` passed the end on.
+    private(set) var isFinished = false
+
+    init(_ side: SideDigest, plans: BoundedBatchQueue<DigestPlan>) {
+        self.tap = RowCellTap(side)
+        self.plans = plans
+    }
+
+    /// Where the records stopped, for an error: in which table, after how many rows.
+    var stoppedTable: String { schema.map { "in table \($0.name), after \(rows) rows" } ?? "after \(tables) tables" }
+
+    private func stopped() -> ArchiveError { ArchiveError(.io, "comparison stopped") }
+
+    /// Passes the header on (once, when the producer makes its sink).
+    func start(_ header: ArchiveHeader) throws {
+        precondition(!started, "a feed's sink is made once")
+        started = true
+        guard tap.side.push(.header(header), 256) else { throw stopped() }
+    }
+
+    func beginTable(_ table: TableSchema) throws {
+        precondition(schema == nil && !isFinished, "beginTable() out of order")
+        guard tap.side.push(.table(table), 1024), let plan = plans.pop() else { throw stopped() }
+        tap.side.begin(table, plan: plan)
+        schema = table
+        specs = table.columns.map { CellSpec(type: $0.type, nullable: $0.nullable) }
+        rows = 0
+        tables += 1
+    }
+
+    func appendRow(_ encode: (inout RowEncoder) throws -> Void) throws {
+        guard let table = schema else { preconditionFailure("appendRow() outside a table") }
+        line.bytes.removeAll(keepingCapacity: true)
+        var encoder = RowEncoder(columns: table.columns, specs: specs, buffer: line)
+        line = ByteBuffer()
+        let digesting = tap.side.digesting
+        if digesting { encoder.tap = tap }
+        do {
+            try encode(&encoder)
+            try encoder.finish()
+            line = encoder.buffer
+        } catch let error as ArchiveError {
+            line = encoder.buffer
+            throw error.filling(.init(table: table.name, row: rows + 1))
+        } catch {
+            line = encoder.buffer
+            throw error
+        }
+        rows += 1
+        guard digesting else { return }
+        let more = try line.bytes.withUnsafeBytes { bytes in
+            // The line without its newline, as a reader hands it on.
+            try tap.side.endRow(line: UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 1)]))
+        }
+        guard more else { throw stopped() }
+    }
+
+    func endTable() throws {
+        precondition(schema != nil, "endTable() outside a table")
+        guard tap.side.endTable() else { throw stopped() }
+        totalRows += rows
+        schema = nil
+    }
+
+    func append(_ object: SchemaObject) throws {}
+
+    @discardableResult func finish() throws -> ArchiveWriter.Summary {
+        precondition(schema == nil && !isFinished, "finish() inside a table or twice")
+        guard tap.side.push(.end, 0) else { throw stopped() }
+        isFinished = true
+        return .init(tables: tables, rows: totalRows, bytes: 0, uncompressedBytes: 0, sha256: "")
+    }
+
+    func abort() {}
 }
 
 /// The rows of one side of a table not matched yet, findable by key digest: per row its cell digests (8 bytes a

@@ -147,13 +147,34 @@ public struct RecordComparator {
     /// - Throws: `ArchiveError` when either side is not a valid archive (the first problem found: run `authx
     ///   verify` on it), `.io` when it cannot be read or the comparison was cancelled.
     public func compare(old: ArchiveReader, new: ArchiveReader) throws -> Report {
-        old.materializeRows = false
         new.materializeRows = false
+        return try compare(
+            old: old, new: ComparedSide(new, readAhead: options.readAheadBytes, isCancelled: options.isCancelled, localPlan: nil))
+    }
+
+    /// Compares `old` with the records `producer` writes, on a thread of its own, into the record sink it makes
+    /// for their header — an exporter reading a database (`verify --against`): the same comparison as
+    /// ``compare(old:new:)`` with an archive of those records, without the archive (no compression, pipe,
+    /// checksums or decoding between; each row is still encoded and checked as export checks it).
+    ///
+    /// - Parameter producer: writes the records (`makeSink` once, with the header) and returns, or throws.
+    /// - Throws: the producer's error where its records stop (a database read error mid-table is that error, not
+    ///   a difference), `ArchiveError` when `old` is not a valid archive, `.io` when cancelled — whichever the
+    ///   comparison meets first in the order of the records.
+    package func compare(
+        old: ArchiveReader,
+        producer: @escaping @Sendable (_ makeSink: (ArchiveHeader) throws -> any ArchiveRecordSink) throws -> Void
+    ) throws -> Report {
+        try compare(
+            old: old, new: ComparedSide(readAhead: options.readAheadBytes, isCancelled: options.isCancelled, producer: producer))
+    }
+
+    private func compare(old: ArchiveReader, new newSide: ComparedSide) throws -> Report {
+        old.materializeRows = false
         let options = self.options
         let oldSide = ComparedSide(old, readAhead: options.readAheadBytes, isCancelled: options.isCancelled) { schema in
             RecordComparator.oldPlan(schema, options: options)
         }
-        let newSide = ComparedSide(new, readAhead: options.readAheadBytes, isCancelled: options.isCancelled, localPlan: nil)
         defer {
             newSide.stop()
             oldSide.stop()

@@ -82,6 +82,21 @@ public enum PostgresExport {
     public static func export(from connection: String, to destination: Destination, options: Options = Options()) throws
         -> Summary
     {
+        try export(from: connection, options: options) { header in
+            switch destination {
+            case .file(let path, let overwrite):
+                try ArchiveWriter(path: path, overwrite: overwrite, header: header, options: options.writer)
+            case .fileDescriptor(let fd):
+                try ArchiveWriter(fileDescriptor: fd, header: header, options: options.writer)
+            }
+        }
+    }
+
+    /// Exports as ``export(from:to:options:)`` does into the record sink `makeSink` makes for the header (an
+    /// `ArchiveWriter`, or a comparison's feed); `options.writer` is for `makeSink` to apply.
+    package static func export(
+        from connection: String, options: Options, into makeSink: (ArchiveHeader) throws -> any ArchiveRecordSink
+    ) throws -> Summary {
         let start = Date()
         try SessionSettings.validate(lockWaitTimeout: options.lockWaitTimeout)
         guard case .postgres(let conninfo) = try ConnectionTarget.parse(connection) else {
@@ -97,9 +112,9 @@ public enum PostgresExport {
         let lockWatcher = options.progress.map { LockWaitWatcher(conninfo: conninfo, progress: $0) }
         lockWatcher?.watch(pg)
         defer { lockWatcher?.stop() }
-        var writer: ArchiveWriter?
+        var writer: (any ArchiveRecordSink)?
         do {
-            let summary = try run(pg, destination: destination, options: options, writer: &writer, start: start)
+            let summary = try run(pg, makeSink: makeSink, options: options, writer: &writer, start: start)
             return summary
         } catch {
             writer?.abort()
@@ -121,7 +136,8 @@ public enum PostgresExport {
     }
 
     private static func run(
-        _ pg: PGConnection, destination: Destination, options: Options, writer: inout ArchiveWriter?, start: Date
+        _ pg: PGConnection, makeSink: (ArchiveHeader) throws -> any ArchiveRecordSink, options: Options,
+        writer: inout (any ArchiveRecordSink)?, start: Date
     ) throws -> Summary {
         func configure(_ sql: String, _ operation: String) throws {
             do { try pg.executeScript(sql) } catch { throw error.filling(.init(), operation: operation) }
@@ -156,13 +172,7 @@ public enum PostgresExport {
         let header = ArchiveHeader(
             createdAt: ArchiveHeader.timestampNow(), producer: options.producer,
             source: .init(backend: "postgresql", database: pg.databaseName, serverVersion: pg.parameterStatus("server_version")))
-        let archive: ArchiveWriter
-        switch destination {
-        case .file(let path, let overwrite):
-            archive = try ArchiveWriter(path: path, overwrite: overwrite, header: header, options: options.writer)
-        case .fileDescriptor(let fd):
-            archive = try ArchiveWriter(fileDescriptor: fd, header: header, options: options.writer)
-        }
+        let archive = try makeSink(header)
         writer = archive
         var tables: [(name: String, rows: Int64)] = []
         var scratch: [UInt8] = []

@@ -40,6 +40,33 @@ public enum SQLiteExporter {
     public static func export(source: String, to destination: Destination, options: SQLiteExportOptions = .init())
         throws -> SQLiteExportSummary
     {
+        var writerOptions = ArchiveWriter.Options()
+        writerOptions.compressionLevel = options.compressionLevel
+        writerOptions.threads = options.threads
+        writerOptions.sidecars = options.sidecars
+        writerOptions.recipients = options.recipients
+        // Types are chosen from a sample and checked on every value as it is written; if a later value does not
+        // fit, the archive (not yet published) is discarded and the export starts over with a full scan first.
+        // Standard output cannot be taken back, so it always gets the full scan first.
+        var sampled = false
+        if case .file = destination { sampled = true }
+        return try export(source: source, options: options, sampling: sampled) { header in
+            switch destination {
+            case .file(let path, let overwrite):
+                try ArchiveWriter(path: path, overwrite: overwrite, header: header, options: writerOptions)
+            case .fileDescriptor(let fd):
+                try ArchiveWriter(fileDescriptor: fd, header: header, options: writerOptions)
+            }
+        }
+    }
+
+    /// Exports as ``export(source:to:options:)`` does into the record sinks `makeSink` makes for the header (an
+    /// `ArchiveWriter`, or a comparison's feed). With `sampling`, a sink may be aborted and a new one made (a
+    /// value after the sample changed a column's type); without, every value is scanned first.
+    package static func export(
+        source: String, options: SQLiteExportOptions, sampling: Bool,
+        into makeSink: (ArchiveHeader) throws -> any ArchiveRecordSink
+    ) throws -> SQLiteExportSummary {
         let started = monotonicSeconds()
         let resolved = try SQLiteSource(source)
         guard access(resolved.path, F_OK) == 0 else {
@@ -67,34 +94,18 @@ public enum SQLiteExporter {
         let ordered = TableFilter.ordered(TableOrder.parentsFirst(selected), first: options.tableOrder) { $0.name }
         try checkOverrides(options.typeOverrides, ordered)
 
-        var writerOptions = ArchiveWriter.Options()
-        writerOptions.compressionLevel = options.compressionLevel
-        writerOptions.threads = options.threads
-        writerOptions.sidecars = options.sidecars
-        writerOptions.recipients = options.recipients
         let header = ArchiveHeader(
             createdAt: ArchiveHeader.timestampNow(), producer: options.producer,
             source: .init(
                 backend: "sqlite", database: resolved.databaseName, serverVersion: SQLiteConnection.libraryVersion))
-        func makeWriter() throws -> ArchiveWriter {
-            switch destination {
-            case .file(let path, let overwrite):
-                return try ArchiveWriter(path: path, overwrite: overwrite, header: header, options: writerOptions)
-            case .fileDescriptor(let fd):
-                return try ArchiveWriter(fileDescriptor: fd, header: header, options: writerOptions)
-            }
-        }
-        // Types are chosen from a sample and checked on every value as it is written; if a later value does not
-        // fit, the archive (not yet published) is discarded and the export starts over with a full scan first.
-        // Standard output cannot be taken back, so it always gets the full scan first.
         // A schema-only export scans every value (nothing is written to check them against later).
         var mode: TableExporter.Mode = .exact
-        if case .file = destination, options.sampleRows > 0, !options.schemaOnly {
+        if sampling, options.sampleRows > 0, !options.schemaOnly {
             mode = .sampled(rows: options.sampleRows)
         }
         var notes: [ExportWarning] = []
         while true {
-            let writer = try makeWriter()
+            let writer = try makeSink(header)
             var exporter = TableExporter(db: db, writer: writer, options: options, mode: mode)
             do {
                 var tables: [SQLiteExportSummary.Table] = []

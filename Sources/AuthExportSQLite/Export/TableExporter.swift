@@ -25,7 +25,7 @@ struct TableExporter {
     }
 
     let db: SQLiteConnection
-    let writer: ArchiveWriter
+    let writer: any ArchiveRecordSink
     let options: SQLiteExportOptions
     let mode: Mode
     var warnings: [ExportWarning] = []
@@ -33,7 +33,7 @@ struct TableExporter {
     var bytesRead: Int64 = 0
     private var scratch: [UInt8] = []
 
-    init(db: SQLiteConnection, writer: ArchiveWriter, options: SQLiteExportOptions, mode: Mode) {
+    init(db: SQLiteConnection, writer: any ArchiveRecordSink, options: SQLiteExportOptions, mode: Mode) {
         self.db = db
         self.writer = writer
         self.options = options
