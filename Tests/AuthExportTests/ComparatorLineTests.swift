@@ -175,8 +175,8 @@ import Testing
     /// A comparison fed by an exporter (`verify --against`) digests the cells a `RowEncoder` writes as it writes them
     /// (`RowCellTap`), without decoding the line: for every kind of cell each encoder method writes, the digests
     /// equal those of the line read back (under each column's logical form, as exact bytes and as text).
-    /// Mutation-checked: the tap given `.integer` for an integer written to a real column, or `.text` for invalid
-    /// UTF-8 in an `any` column, fails this.
+    /// Mutation-checked: the tap given `.integer` for an integer written to a real column, or a JSON cell's text as
+    /// given instead of as written (compacted), fails this.
     @Test func encoderTapDigestsCellsAsTheLineReadsBack() throws {
         let columns = [
             Column(name: "i", type: .integer), Column(name: "r", type: .real), Column(name: "a", type: .any),
