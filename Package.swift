@@ -21,12 +21,14 @@ let package = Package(
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // System calls Swift's Glibc module leaves out (header only).
+        .systemLibrary(name: "CPlatform"),
 
         // The format: model, codec, gzip framing, writer, reader, verifier. No database dependency.
         .target(
             name: "AuthExport",
             dependencies: [
-                "CDeflate", .product(name: "Crypto", package: "swift-crypto"),
+                "CDeflate", "CPlatform", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

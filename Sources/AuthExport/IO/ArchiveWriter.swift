@@ -22,7 +22,8 @@ public final class ArchiveWriter {
     /// Tuning knobs.
     public struct Options: Sendable {
         /// The deflate level, 1 (fastest) to 12 (smallest; libdeflate levels), or 0: stored blocks, no compression
-        /// (for an archive piped straight into a restore). Default 6.
+        /// (for an archive piped straight into a restore). Default 6. A table of high-entropy text on which this
+        /// level gains less than 3 % over level 1 goes on at level 1 after its first full member (docs/export.md).
         public var compressionLevel: Int = 6
         /// Compression threads; 1 compresses on the calling thread. Default: the number of CPUs.
         public var threads: Int = ProcessInfoCPU.count
@@ -55,6 +56,10 @@ public final class ArchiveWriter {
     private let file: AtomicFile?
     private let overwrite: Bool
     private let pipeline: CompressionPipeline
+    /// The deflate level asked for (``Options/compressionLevel``).
+    private let level: Int
+    /// The current table's compression effort (see ``Effort``).
+    private var effort = Effort.undecided
     private let sidecars: [any ArchiveSidecar]
     /// The archive's bytes go through `output` (encryption, if any) to `fileBytes` and the file.
     private let output: any ByteSink
@@ -80,6 +85,22 @@ public final class ArchiveWriter {
     private var state: State = .open
 
     private enum State { case open, finished, aborted }
+
+    /// Whether the asked level's effort pays on the current table. Its first full member of rows is also
+    /// compressed at libdeflate's fastest level; where the asked level makes it less than
+    /// ``effortPaysBelow`` smaller than that, the table's later members are compressed at the fastest level.
+    /// Text of high entropy — password hashes, tokens, signed session data, base64 blobs, the bulk of an auth
+    /// database — has few repeats for a deeper match search to find, and deflate's Huffman coding gets what there
+    /// is to get at any level. The choice depends only on the content, so archives stay byte-identical whatever the
+    /// thread count (spec §11).
+    private enum Effort {
+        case undecided
+        case probing(sequence: Int)
+        case decided(level: Int)
+    }
+
+    /// The asked level must make a table's probed member smaller than `fast × effortPaysBelow` to be kept.
+    static let effortPaysBelow = 0.97
 
     private static let noTable = -1
     private static let objectsTag = -2
@@ -108,7 +129,8 @@ public final class ArchiveWriter {
         self.fileBytes = FileBytesSink(next: FileDescriptorSink(fd: fd, path: path ?? "-"), sidecars: sidecars)
         self.output = options.recipients.isEmpty
             ? fileBytes : try AgeEncryptingSink(recipients: options.recipients, next: fileBytes)
-        self.pipeline = CompressionPipeline(threads: max(1, options.threads), level: min(12, max(0, options.compressionLevel)))
+        self.level = min(12, max(0, options.compressionLevel))
+        self.pipeline = CompressionPipeline(threads: max(1, options.threads))
         appendLine(RecordCodec.json(header))
         try submitMember(tag: Self.noTable)
     }
@@ -134,6 +156,7 @@ public final class ArchiveWriter {
         currentSpecs = schema.columns.map { CellSpec(type: $0.type, nullable: $0.nullable) }
         tableHash = SHA256()
         tableRows = 0
+        effort = .undecided
         index.append(.init(table: schema.name, offset: -1, compressedBytes: 0, uncompressedBytes: 0, rows: 0))
         appendLine(RecordCodec.json(schema))
         // The table record gets a member of its own (spec §2.3 rule 4): a listing then reads a few hundred bytes
@@ -174,7 +197,7 @@ public final class ArchiveWriter {
             throw error
         }
         tableRows += 1
-        if member.count >= ReaderLimits.memberTarget { try submitMember(tag: index.count - 1) }
+        if member.count >= ReaderLimits.memberTarget { try submitMember(tag: index.count - 1, fullOfRows: true) }
     }
 
     /// Ends the current table with its row count and checksum.
@@ -294,7 +317,25 @@ public final class ArchiveWriter {
         unhashedRows = member.count
     }
 
-    private func submitMember(tag: Int) throws {
+    /// The level for the current table's next member; a full member of rows (`fullOfRows`) starts the probe
+    /// (``Effort``) when there is none yet.
+    private func memberLevel(fullOfRows: Bool) -> (level: Int, probe: Bool) {
+        guard currentTable != nil, level > CompressionPipeline.fastLevel else { return (level, false) }
+        switch effort {
+        case .decided(let chosen):
+            return (chosen, false)
+        case .probing(let sequence):
+            let probe = pipeline.probeResult(sequence)
+            let chosen = Double(probe.full) < Double(probe.fast) * Self.effortPaysBelow ? level : CompressionPipeline.fastLevel
+            effort = .decided(level: chosen)
+            return (chosen, false)
+        case .undecided:
+            return (level, fullOfRows)
+        }
+    }
+
+    private func submitMember(tag: Int, fullOfRows: Bool = false) throws {
+        let (memberLevel, probe) = memberLevel(fullOfRows: fullOfRows)
         hashPendingRows()
         if unhashedRows != nil { unhashedRows = 0 }
         var content: [UInt8]
@@ -308,7 +349,8 @@ public final class ArchiveWriter {
         swap(&content, &member.bytes)
         uncompressedWritten += Int64(content.count)
         if tag >= 0 { index[tag].uncompressedBytes += Int64(content.count) }
-        try pipeline.submit(content, tag: tag, deliver: deliver)
+        let sequence = try pipeline.submit(content, tag: tag, level: memberLevel, probe: probe, deliver: deliver)
+        if probe { effort = .probing(sequence: sequence) }
     }
 
     private func deliver(_ done: CompressionPipeline.Done) throws {
