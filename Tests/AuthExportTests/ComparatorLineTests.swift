@@ -173,8 +173,9 @@ import Testing
     }
 
     /// A comparison fed by an exporter (`verify --against`) digests the cells a `RowEncoder` writes as it writes them
-    /// (`RowCellTap`), without decoding the line: for every kind of cell each encoder method writes, the digests
-    /// equal those of the line read back (under each column's logical form, as exact bytes and as text).
+    /// (`RowCellTap`), without decoding the line — and without spelling the values when it needs no line
+    /// (`writesValues` false): for every kind of cell each encoder method writes, the digests equal those of the
+    /// line read back (under each column's logical form, as exact bytes and as text).
     /// Mutation-checked: the tap given `.integer` for an integer written to a real column, or a JSON cell's text as
     /// given instead of as written (compacted), fails this.
     @Test func encoderTapDigestsCellsAsTheLineReadsBack() throws {
@@ -232,15 +233,22 @@ import Testing
         let specs = columns.map { CellSpec(type: $0.type, nullable: $0.nullable) }
         let decoder = RowDecoder(table: schema, maxDepth: ReaderLimits.defaultMaxDepth)
         for forms in formSets {
+            for writesValues in [true, false] {
             let plan = DigestPlan(forms: forms)
             let tap = RowCellTap(
                 SideDigest(events: BoundedBatchQueue(maxBytes: 1 << 20), linesOff: ComparedSide.LinesOff(), isCancelled: nil))
             tap.side.begin(schema, plan: plan)
             for (number, encode) in rows.enumerated() {
+                // The tapped encoder (writing the values or not); the line of an encoder without a tap is read back.
+                var tapped = RowEncoder(columns: columns, specs: specs, buffer: ByteBuffer())
+                tapped.tap = tap
+                tapped.writesValues = writesValues
+                try encode(&tapped)
+                try tapped.finish()
                 var encoder = RowEncoder(columns: columns, specs: specs, buffer: ByteBuffer())
-                encoder.tap = tap
                 try encode(&encoder)
                 try encoder.finish()
+                if writesValues { #expect(tapped.buffer.bytes == encoder.buffer.bytes, "row \(number + 1)") }
                 var read = DigestSink()
                 read.begin(schema, plan: plan)
                 var scratch = ByteBuffer()
@@ -250,9 +258,10 @@ import Testing
                 for column in columns.indices {
                     #expect(
                         tap.side.sink.digests[column] == read.digests[column],
-                        "row \(number + 1), column \(columns[column].name), forms \(forms[column]): \(String(decoding: line, as: UTF8.self))")
+                        "row \(number + 1), column \(columns[column].name), \(forms[column]), values written \(writesValues): \(String(decoding: line, as: UTF8.self))")
                 }
                 tap.side.sink.cells.clear()
+            }
             }
         }
     }

@@ -58,6 +58,12 @@ package enum CellCodec {
     package static func encodeText(_ utf8: UnsafeRawBufferPointer, _ type: LogicalType, into out: inout ByteBuffer)
         throws(Failure)
     {
+        try checkText(utf8, type)
+        out.append(jsonStringUTF8: utf8)
+    }
+
+    /// Checks UTF-8 text as a cell of a text-like column: what ``encodeText(_:_:into:)`` checks before writing it.
+    package static func checkText(_ utf8: UnsafeRawBufferPointer, _ type: LogicalType) throws(Failure) {
         let valid: Bool
         switch type {
         case .text: valid = isValidUTF8(utf8)
@@ -69,7 +75,6 @@ package enum CellCodec {
         default: throw .mismatch("a string is not a value of type \(type.rawValue)")
         }
         guard valid else { throw .mismatch(expectation(for: type)) }
-        out.append(jsonStringUTF8: utf8)
     }
 
     /// Appends JSON text as a json cell: validated, compacted, wrapped when it is `null` or a one-key `{"$":…}`.

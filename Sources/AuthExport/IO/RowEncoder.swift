@@ -17,6 +17,9 @@ public struct RowEncoder {
     var index = 0
     /// Takes each cell as a reader of the line would view it (a comparison fed by an exporter), or nil.
     var tap: RowCellTap?
+    /// Whether the cells' values are written to the line (false: checked and tapped only, for a comparison that
+    /// needs no line; the line then holds separators, nulls and JSON cells only).
+    var writesValues = true
 
     init(columns: [Column], specs: [CellSpec], buffer: ByteBuffer) {
         self.columns = columns
@@ -73,9 +76,9 @@ public struct RowEncoder {
     public mutating func appendInteger(_ value: Int64) throws(ArchiveError) {
         let column = try next()
         switch column.type {
-        case .integer: buffer.append(integer: value)
+        case .integer: if writesValues { buffer.append(integer: value) }
         case .real:
-            buffer.append(double: Double(value))
+            if writesValues { buffer.append(double: Double(value)) }
             tap?.side.sink.cell(.real(Double(value)), column: index - 1)
             return
         case .any:
@@ -91,7 +94,7 @@ public struct RowEncoder {
     public mutating func appendReal(_ value: Double) throws(ArchiveError) {
         let column = try next()
         switch column.type {
-        case .real: buffer.append(double: value)
+        case .real: if writesValues { buffer.append(double: value) }
         case .any:
             buffer.append(ascii: "[\"real\",")
             buffer.append(double: value)
@@ -118,7 +121,8 @@ public struct RowEncoder {
             buffer.append(UInt8(ascii: "]"))
             return
         }
-        do { try CellCodec.encodeText(utf8, column.type, into: &buffer) } catch { throw failure(error, column) }
+        do { try CellCodec.checkText(utf8, column.type) } catch { throw failure(error, column) }
+        if writesValues { buffer.append(jsonStringUTF8: utf8) }
         tap?.side.sink.cell(.text(utf8), column: index - 1)
     }
 
@@ -126,7 +130,7 @@ public struct RowEncoder {
     public mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         let column = try next()
         switch column.type {
-        case .bytes: buffer.append(base64: bytes)
+        case .bytes: if writesValues { buffer.append(base64: bytes) }
         case .any:
             buffer.append(ascii: "[\"bytes\",")
             buffer.append(base64: bytes)

@@ -306,6 +306,8 @@ struct SideDigest {
     private(set) var viewedColumns: [Bool]?
     private var batch = DigestBatch(width: 0)
     private var table = ""
+    /// Whether the current rows are carried as their lines (the plan's ``DigestPlan/lines``, until stopped).
+    var carriesLines: Bool { batch.lines }
 
     init(events: BoundedBatchQueue<ComparedSide.Event>, linesOff: ComparedSide.LinesOff, isCancelled: (@Sendable () -> Bool)?) {
         self.events = events
@@ -412,7 +414,11 @@ final class ComparedFeed: ArchiveRecordSink {
         var encoder = RowEncoder(columns: table.columns, specs: specs, buffer: line)
         line = ByteBuffer()
         let digesting = tap.side.digesting
-        if digesting { encoder.tap = tap }
+        if digesting {
+            encoder.tap = tap
+            // Rows compared by their cell digests need no line: the values are checked, not spelled.
+            encoder.writesValues = tap.side.carriesLines
+        }
         do {
             try encode(&encoder)
             try encoder.finish()
