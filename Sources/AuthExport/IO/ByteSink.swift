@@ -1,4 +1,3 @@
-internal import CPlatform
 import Crypto
 
 /// Where an ``ArchiveWriter`` sends the archive bytes: a chain of layers ending at a file descriptor.
@@ -38,7 +37,7 @@ final class FileDescriptorSink: ByteSink {
         try FileIO.writeAll(fd, bytes, path: path)
         written += Int64(bytes.count)
         if let start = writeBehindFrom, written - start >= Self.writeBehind {
-            writeBehindFrom = authx_start_writeback(fd, start, written - start) == 0 ? written : nil
+            writeBehindFrom = FileIO.startWriteBack(fd, offset: start, length: written - start) ? written : nil
         }
     }
 

@@ -75,6 +75,16 @@ final class AtomicDatabaseFile {
         }
     }
 
+    /// Starts writing the temporary file to disk in the background (``FileIO/startWriteBack(_:offset:length:)``):
+    /// called once the load has committed, so the checks that follow overlap the disk writes that ``publish()``'s
+    /// fsync would otherwise wait for.
+    func startWriteBack() {
+        let fd = open(temporaryPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        FileIO.startWriteBack(fd)
+        close(fd)
+    }
+
     /// Syncs the temporary file, moves it to the target and syncs the directory.
     ///
     /// Without overwrite, the move is a hard link that fails if the target appeared meanwhile (never replacing a

@@ -70,6 +70,9 @@ public enum SQLiteRestore {
             try session.run()
             catalogVMSteps = connection.queryVMSteps
             try connection.close()
+            // The file is complete: its pages go to disk while the checks read them (the final fsync then waits
+            // for little: 47 → 3 ms on a 14 MB database).
+            file.startWriteBack()
             // The load's batches are freed by now; give their pages back before the checks fill their caches,
             // so the two phases' memory does not add up (glibc keeps freed heap memory for reuse otherwise).
             #if os(Linux)
