@@ -148,7 +148,10 @@ import AuthExport
             guard let c = try? PGConnection(conninfo: url) else { return false }
             defer { c.close() }
             let sleeping = try? c.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE '%pg_sleep%' AND datname = current_database() AND pid <> pg_backend_pid()")
+                // Only running statements, and not an earlier watcher's own query, whose backend can still be listed
+                // (idle, this text as its last query) for a moment after its connection closed.
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query ILIKE '%pg_sleep%' "
+                    + "AND query NOT ILIKE '%pg_stat_activity%' AND datname = current_database() AND pid <> pg_backend_pid()")
             return sleeping?.string(0, 0) != "0"
         }
         let summary = try PostgresRestore.restore(archive: Self.fixture("sleep-check"), to: db.url, options: options)
