@@ -173,7 +173,12 @@ final class MemorySink: ByteSink {
         let writer = try ArchiveWriter(path: path, overwrite: false, header: header, options: options)
         try writer.beginTable(TableSchema(name: "t", columns: [Column(name: "h", type: .text, nullable: false)]))
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {  // about 3 MB of incompressible hex: some 45 chunks
+        // About 9.6 MB of random hex, some 5 MB and 80 chunks once compressed: more than the header's read takes.
+        // That read fetches the first few members (2 × threads + 2 in flight, about 2.5 MB here) on the reading
+        // thread, which decrypts any queued chunk it reaches first; the chunks queued past them (read-ahead is
+        // 32 chunks from the last member's start) are left to the workers. With a file the read covers whole, a
+        // loaded machine could let the reading thread decrypt every chunk before a worker ran.
+        for _ in 0..<60_000 {
             try writer.append([.text((0..<10).map { _ in String(generator.next() as UInt64, radix: 16) }.joined())])
         }
         try writer.endTable()
@@ -189,15 +194,16 @@ final class MemorySink: ByteSink {
             let input = (reader.members as? ParallelMemberSource)?.input as? EncryptedFileInput
             #expect((input != nil) == (threads == 2))
             if let input {
-                // The header's read queued the chunks ahead. The reading thread decrypts a queued chunk itself when
-                // it gets there first, which on a loaded machine can be every time: give the workers up to 10 s
-                // before reading on, so that this checks that they decrypt, not how fast they are scheduled.
+                // The header's read queued the chunks ahead, and the reading thread stops reading members until the
+                // test reads on: chunks queued past them wait for a worker. Give the workers up to 10 s, so that
+                // this checks that they decrypt, not how fast they are scheduled.
+                #expect(input.hasPendingWork || input.chunksDecryptedAhead > 0, "the header's read left no chunk queued")
                 let deadline = Date().addingTimeInterval(10)
                 while input.chunksDecryptedAhead == 0 && Date() < deadline { usleep(10_000) }
                 #expect(input.chunksDecryptedAhead > 0, "no chunk was decrypted by a worker")
             }
             while let record = try reader.next() { if case .row = record { rows += 1 } }
-            #expect(rows == 20_000)
+            #expect(rows == 60_000)
         }
     }
 
