@@ -13,7 +13,7 @@
 #   --runs N         timed runs per contender (default 3)
 #   --out DIR        work/result directory (default: <repo>/bench-out)
 #   --authx PATH     authx binary (default: <repo>/.build/release/authx)
-#   --no-build       do not run `swift build -c release` first
+#   --no-build       do not run `swift build -c release --static-swift-stdlib` first
 #   --keep           keep the run's temp files (archives, dumps, restored DBs)
 #   -h, --help
 
@@ -119,7 +119,7 @@ bench_prepare_authx() {
         section "swift build -c release"
         # The system libraries the package links (Package.swift's .systemLibrary providers).
         ensure_debian_packages libsqlite3-dev libpq-dev zlib1g-dev libdeflate-dev pkg-config
-        (cd "$BENCH_ROOT" && swift build -c release --product authx) || die "swift build -c release failed (use --no-build to bench the peers only)"
+        (cd "$BENCH_ROOT" && swift build -c release --static-swift-stdlib --product authx) || die "swift build -c release failed (use --no-build to bench the peers only)"
     fi
     AUTHX_OK=1
     if [ ! -x "$BENCH_AUTHX" ]; then

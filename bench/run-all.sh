@@ -37,7 +37,7 @@ done
 
 if [ "$BUILD" = 1 ]; then
     section "swift build -c release"
-    (cd "$ROOT" && swift build -c release --product authx) || warn "release build failed: authx sides will be skipped"
+    (cd "$ROOT" && swift build -c release --static-swift-stdlib --product authx) || warn "release build failed: authx sides will be skipped"
 fi
 
 mkdir -p "$OUT/results"

@@ -44,7 +44,7 @@ fi
 [ -f "$DB" ] || { echo "no such database: $DB" >&2; exit 1; }
 
 echo "[bench] building authx (release)" >&2
-(cd "$ROOT" && swift build -c release --product authx >&2)
+(cd "$ROOT" && swift build -c release --static-swift-stdlib --product authx >&2)
 AUTHX="$ROOT/.build/release/authx"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/authx-bench.XXXXXX")

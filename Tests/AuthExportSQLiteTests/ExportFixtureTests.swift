@@ -391,4 +391,58 @@ import Testing
             try ExportTestSupport.expectSameValues(dump, database: database)
         }
     }
+
+    /// The sample is the start of the export's own read, kept and written after the types are chosen. Whatever the
+    /// sample's size, and wherever it ends (inside a batch of rows, on a batch's end, on the table's end, or at its
+    /// byte limit on wide rows), the archive is the one a full scan first gives, and a value past the sample that
+    /// does not fit starts the export over once, with a warning naming the table and the sample's size.
+    @Test func sampleKeptAndWrittenEqualsFullScan() throws {
+        let directory = try ExportTempDirectory()
+        defer { directory.remove() }
+        let database = directory.file("sample.sqlite")
+        try ExportTestSupport.makeDatabase(
+            at: database,
+            """
+            CREATE TABLE stamps (id INTEGER PRIMARY KEY, at DATETIME NOT NULL);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+            INSERT INTO stamps SELECT i, CASE WHEN i = 301 THEN 'not a date' ELSE
+                printf('2024-01-%02d 03:04:%02d', 1 + i % 28, i % 60) END FROM n;
+            CREATE TABLE exact512 (k TEXT PRIMARY KEY, n INTEGER);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 512)
+            INSERT INTO exact512 SELECT printf('k%04d', i), i FROM n;
+            CREATE TABLE wide (id INTEGER PRIMARY KEY, at DATETIME, pad TEXT NOT NULL);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120)
+            INSERT INTO wide SELECT i, CASE WHEN i = 100 THEN 'x' ELSE '2024-05-06 07:08:09' END,
+                hex(randomblob(10000)) FROM n;
+            """
+        ).close()
+        var lines: [[Substring]] = []
+        for sample in [0, 1, 255, 256, 300, 301, 512, 10_000] {
+            var options = SQLiteExportOptions()
+            options.sampleRows = sample
+            options.sampleBytes = 1 << 20
+            let (summary, _) = try ExportTestSupport.export(
+                database, in: directory, options: options, name: "s\(sample)")
+            let restarts = summary.warnings.filter { $0.message.contains("exported again with a full scan") }
+            // The first table past the sample with a value that does not fit restarts the export (once: the
+            // second pass scans everything first).
+            let expected: (table: String, rows: Int)? =
+                sample == 0 ? nil : sample < 301 ? ("stamps", sample) : ("wide", -1)
+            #expect(restarts.count == (expected == nil ? 0 : 1), "sample \(sample)")
+            if let expected, let restart = restarts.first {
+                #expect(restart.table == expected.table, "sample \(sample)")
+                if expected.rows >= 0 {
+                    #expect(restart.message.contains("after the first \(expected.rows) rows"), "\(restart.message)")
+                } else {
+                    // 1 MiB (asked here) of 20 kB rows holds about 50: the sample stops there, before row 100.
+                    let rows = restart.message.split(separator: " ").dropFirst(5).first.flatMap { Int($0) } ?? 0
+                    #expect(rows > 40 && rows < 100, "\(restart.message)")
+                }
+            }
+            let text = try ExportTestSupport.run("/bin/gzip", ["-dc", directory.file("s\(sample).authx.gz")])
+            lines.append(Array(text.split(separator: "\n").dropFirst().dropLast()))
+        }
+        #expect(lines[0].count == 1000 + 512 + 120 + 3 + 3)
+        for (i, other) in lines.enumerated().dropFirst() { #expect(other == lines[0], "archive \(i)") }
+    }
 }

@@ -16,7 +16,7 @@ package protocol ByteSink: AnyObject {
 /// Writes to a file descriptor, retrying on EINTR.
 ///
 /// Every ``writeBehind`` bytes it asks the kernel to start writing them to disk (write-behind, as PostgreSQL's
-/// `backend_flush_after`): the archive's final `fsync` then waits for the last few megabytes only, instead of
+/// `backend_flush_after`): the archive's final `fsync` then waits for the last megabyte only, instead of
 /// the whole file, and dirty pages do not pile up in memory. A descriptor that is not a file (a pipe) is left alone.
 final class FileDescriptorSink: ByteSink {
     private let fd: Int32
@@ -26,7 +26,7 @@ final class FileDescriptorSink: ByteSink {
     private var writeBehindFrom: Int64? = 0
 
     /// How many bytes are written between two write-behind requests.
-    static let writeBehind: Int64 = 8 << 20
+    static let writeBehind: Int64 = 1 << 20
 
     init(fd: Int32, path: String) {
         self.fd = fd

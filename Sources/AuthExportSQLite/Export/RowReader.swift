@@ -159,11 +159,16 @@ final class RowReader: @unchecked Sendable {
     private var running = false
     private let batchRows: Int
     private let batchBytes = 512 << 10
+    private let columns: Int
+    /// Batches added by ``lendBatch()`` and not yet given back: recycled ones are dropped until none is left, so
+    /// the pool returns to its size.
+    private var lent = 0
 
     init(statement: SQLiteStatement, columns: Int, batchRows: Int = 256, batches: Int = 4) {
         self.statement = statement
         self.stmt = statement.stmt
         self.batchRows = batchRows
+        self.columns = columns
         for _ in 0..<batches { free.append(RowBatch(columns: columns, capacityRows: batchRows)) }
     }
 
@@ -227,12 +232,27 @@ final class RowReader: @unchecked Sendable {
         return nil
     }
 
-    /// Returns a batch for reuse.
-    func recycle(_ batch: RowBatch) {
+    /// Adds a batch to the pool in place of one the caller keeps for a while (a sample written later), so the
+    /// reading thread goes on. As many recycled batches are then dropped.
+    func lendBatch() {
+        let batch = RowBatch(columns: columns, capacityRows: batchRows)
         condition.lock()
+        lent += 1
         free.append(batch)
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Returns a batch for reuse.
+    func recycle(_ batch: RowBatch) {
+        condition.lock()
+        defer { condition.unlock() }
+        if lent > 0 {
+            lent -= 1
+            return
+        }
+        free.append(batch)
+        condition.broadcast()
     }
 
     /// Stops the thread (if still reading) and waits for it; the statement is then free to use or finalize.

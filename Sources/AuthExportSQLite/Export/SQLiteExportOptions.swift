@@ -42,6 +42,9 @@ public struct SQLiteExportOptions: Sendable {
     /// 0 always scans each table in
     /// full first (two passes). Standard output always gets the full scan. Default 10,000.
     public var sampleRows = 10_000
+    /// The most bytes of row data a sample keeps in memory until the types are chosen (its rows are then
+    /// written, so each table is read once): a table of wide rows is sampled on fewer rows. Default 8 MiB.
+    public var sampleBytes = 8 << 20
     /// The program named in the archive header.
     public var producer = "authx"
     /// Files made from the archive's bytes as they are written and published beside it, such as a detached

@@ -133,7 +133,7 @@ public enum SQLiteExporter {
                 notes.append(
                     ExportWarning(
                         table: misfit.table, column: misfit.column,
-                        message: "a value after the first \(options.sampleRows) rows changed the column's type "
+                        message: "a value after the first \(misfit.sampleRows) rows changed the column's type "
                             + "(\(misfit.reason)); exported again with a full scan first"))
                 mode = .exact
             } catch {

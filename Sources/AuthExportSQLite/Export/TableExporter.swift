@@ -8,13 +8,16 @@ struct SampleMisfit: Error {
     var table: String
     var column: String?
     var reason: String
+    /// How many rows the types were chosen from.
+    var sampleRows: Int64
 }
 
 /// Exports tables one by one, inside the caller's read transaction, rows in archive order.
 ///
 /// Two ways to choose the column types:
 /// - ``Mode/exact``: a first pass scans every value, then a second pass writes the rows.
-/// - ``Mode/sampled``: the types are chosen from the first rows (a short query), and every value written is
+/// - ``Mode/sampled``: the types are chosen from the first rows of the export's own query, which are kept (up to
+///   `SQLiteExportOptions.sampleBytes`) and written once the types are chosen, so the table is read once. Every value written is
 ///   checked against the decision as it goes (it must decode exactly, and meet the decision's guards). A value that
 ///   does not fit throws ``SampleMisfit`` and the caller starts over in exact mode. When every value fits, the
 ///   result is identical to exact mode: a narrower type would have had to fit the sample too.
@@ -46,15 +49,36 @@ struct TableExporter {
 
     mutating func export(_ table: SourceTable, sequence: Int64?) throws -> SQLiteExportSummary.Table {
         let query = Self.selectSQL(table)
+        /// Whether the types come from a sample that is not the whole table.
         var sampled = false
         let scan: TableScan
+        var total: Int64?
+        // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
+        var reader: RowReader?
+        defer { reader?.finish() }
+        /// Batches read for the sample, to be written first (last one first).
+        var held: [RowBatch] = []
         switch mode {
         case .exact:
             let count = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
             scan = try scanTable(table, query: query.sql(forRows: count ?? 0))
+            total = scan.rows
         case .sampled(let rows):
-            scan = try scanTable(table, query: query.sql + " LIMIT \(rows)")
-            sampled = scan.rows == rows  // a shorter table was scanned whole
+            if options.progress != nil {
+                total = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
+            }
+            // The sample is the start of the export's own read: its rows are kept and written, not read again.
+            // A table ordered by a key that is not the rowid is sorted by SQLite whatever its size (the same order
+            // as walking the key's index, which costs a random page read per row on a big table).
+            let statement = try db.prepare(query.sql(forRows: Self.sortThreshold))
+            let started = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
+            started.start()
+            reader = started
+            let sample = try takeSample(table, query: query, from: started, rows: rows)
+            scan = sample.scan
+            held = sample.batches.reversed()
+            sampled = sample.more
+            if !sampled { total = scan.rows }
         }
         var plans: [ColumnPlan] = []
         var columnWarnings: [[ExportWarning]] = []
@@ -86,10 +110,6 @@ struct TableExporter {
             checks: table.checks, sql: table.sql, withoutRowID: table.withoutRowID, sequenceValue: sequence)
 
         try writer.beginTable(schema)
-        var total: Int64? = sampled ? nil : scan.rows
-        if sampled && options.progress != nil {
-            total = try db.query("SELECT count(*) FROM " + SQLStatementText.quote(table.name)).first?.first?.integer
-        }
         report(.tableStarted, table.name, rows: 0, total: total)
         if options.schemaOnly {
             try writer.endTable()
@@ -98,16 +118,20 @@ struct TableExporter {
             report(.tableFinished, table.name, rows: 0, total: 0)
             return SQLiteExportSummary.Table(name: table.name, rows: 0, columns: schema.columns)
         }
-        let statement = try db.prepare(query.sql(forRows: sampled ? Self.sortThreshold : scan.rows))
-        // A reader thread steps SQLite and copies rows into batches while this thread encodes them.
-        let reader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
-        reader.start()
-        defer { reader.finish() }
+        let rowReader: RowReader
+        if let reader {
+            rowReader = reader
+        } else {
+            let statement = try db.prepare(query.sql(forRows: scan.rows))
+            rowReader = RowReader(statement: statement, columns: table.columns.count + query.firstColumn)
+            rowReader.start()
+            reader = rowReader
+        }
         var rows: Int64 = 0
         let emitPlans = plans.map { EmitPlan($0, verify: sampled) }
         var keys: [Int64: String] = [:]
         try emitPlans.withUnsafeBufferPointer { plansBuffer in
-            while let batch = try reader.next() {
+            while let batch = try held.popLast() ?? rowReader.next() {
                 try batch.withView { view in
                     for r in 0..<batch.rows {
                         let row = view.row(r)
@@ -116,7 +140,9 @@ struct TableExporter {
                                 for i in plansBuffer.indices { try emit(plansBuffer, i, row, &encoder) }
                             }
                         } catch let error as ArchiveError where sampled && error.code == .invalidValue {
-                            throw SampleMisfit(table: table.name, column: error.location.column, reason: error.message)
+                            throw SampleMisfit(
+                                table: table.name, column: error.location.column, reason: error.message,
+                                sampleRows: scan.rows)
                         }
                         if !fullScanColumns.isEmpty {
                             var flagged = false
@@ -137,7 +163,7 @@ struct TableExporter {
                         }
                     }
                 }
-                reader.recycle(batch)
+                rowReader.recycle(batch)
             }
         }
         if !sampled && rows != scan.rows {
@@ -156,7 +182,8 @@ struct TableExporter {
                 describe: describe, warnings: &found)
             guard decided.column == plans[i].column else {
                 throw SampleMisfit(
-                    table: table.name, column: full.column.name, reason: "the full scan chose another type")
+                    table: table.name, column: full.column.name, reason: "the full scan chose another type",
+                    sampleRows: scan.rows)
             }
             columnWarnings[i] = found
         }
@@ -354,6 +381,59 @@ struct TableExporter {
         case StorageClass.blob: scan.observeBlob(cursor.blob(i), ordinal: ordinal)
         default: scan.observeNull()
         }
+    }
+
+    /// Reads the first `limit` rows (fewer when they pass `options.sampleBytes`) through `reader`, observing each for the
+    /// type decision, and keeps the batches read, to be written first. `more` tells whether the table goes on past
+    /// the sample (when it does not, the sample is the whole table and the decision is exact).
+    private mutating func takeSample(_ table: SourceTable, query: SelectQuery, from reader: RowReader, rows limit: Int)
+        throws -> (scan: TableScan, batches: [RowBatch], more: Bool)
+    {
+        var columns = table.columns.map { column in
+            ColumnScan(column: column, zone: options.assumeTimeZone, forcedType: override(table, column))
+        }
+        var keys: [Int64: String] = [:]
+        var ordinal: Int64 = 0
+        let first = Int32(query.firstColumn)
+        var batches: [RowBatch] = []
+        var bytes = 0
+        var more = false
+        var ended = false
+        while ordinal < limit && bytes < options.sampleBytes {
+            guard let batch = try reader.next() else {
+                ended = true
+                break
+            }
+            // The reader goes on reading into a new batch while this one is kept.
+            reader.lendBatch()
+            let observed = min(batch.rows, limit - Int(ordinal))
+            batch.withView { view in
+                for r in 0..<observed {
+                    let row = view.row(r)
+                    var flagged = false
+                    for c in columns.indices {
+                        observe(&columns[c], row, first + Int32(c), ordinal: ordinal)
+                        if columns[c].recordedFailure {
+                            columns[c].recordedFailure = false
+                            flagged = true
+                        }
+                    }
+                    if flagged { keys[ordinal] = query.hasRowID ? "rowid \(row.integer(0))" : "row \(ordinal + 1)" }
+                    ordinal += 1
+                }
+            }
+            bytes += batch.bytes.count + batch.values.count * 16
+            batches.append(batch)
+            more = observed < batch.rows
+            try checkCancelled()
+        }
+        // The sample ended with a batch: whether the table goes on is the next batch.
+        if !more && !ended, let next = try reader.next() {
+            reader.lendBatch()
+            batches.append(next)
+            more = true
+        }
+        return (TableScan(columns: columns, rows: ordinal, keys: keys), batches, more)
     }
 
     private mutating func scanTable(_ table: SourceTable, query: String) throws -> TableScan {
