@@ -17,10 +17,10 @@ struct SampleMisfit: Error {
 /// Two ways to choose the column types:
 /// - ``Mode/exact``: a first pass scans every value, then a second pass writes the rows.
 /// - ``Mode/sampled``: the types are chosen from the first rows of the export's own query, which are kept (up to
-///   `SQLiteExportOptions.sampleBytes`) and written once the types are chosen, so the table is read once. Every value written is
-///   checked against the decision as it goes (it must decode exactly, and meet the decision's guards). A value that
-///   does not fit throws ``SampleMisfit`` and the caller starts over in exact mode. When every value fits, the
-///   result is identical to exact mode: a narrower type would have had to fit the sample too.
+///   `SQLiteExportOptions.sampleBytes`) and written once the types are chosen, so the table is read once. Every
+///   value written is checked against the decision as it goes (it must decode exactly, and meet the decision's
+///   guards). A value that does not fit throws ``SampleMisfit`` and the caller starts over in exact mode. When
+///   every value fits, the result is identical to exact mode: a narrower type would have had to fit the sample too.
 struct TableExporter {
     enum Mode {
         case exact
@@ -383,8 +383,8 @@ struct TableExporter {
         }
     }
 
-    /// Reads the first `limit` rows (fewer when they pass `options.sampleBytes`) through `reader`, observing each for the
-    /// type decision, and keeps the batches read, to be written first. `more` tells whether the table goes on past
+    /// Reads the first `limit` rows (fewer when they pass `options.sampleBytes`) through `reader`, observing each
+    /// for the type decision, and keeps the batches read, to be written first. `more` tells whether the table goes on past
     /// the sample (when it does not, the sample is the whole table and the decision is exact).
     private mutating func takeSample(_ table: SourceTable, query: SelectQuery, from reader: RowReader, rows limit: Int)
         throws -> (scan: TableScan, batches: [RowBatch], more: Bool)
