@@ -383,9 +383,26 @@ struct TableExporter {
         }
     }
 
+    /// Observes row `ordinal` (table columns from select index `first` on) in every column's scan; when a scan
+    /// recorded a failure, remembers the row's key (its rowid, else its position) for the warnings.
+    private mutating func observeRow<Row: RowSource>(
+        _ columns: inout [ColumnScan], _ row: Row, first: Int32, ordinal: Int64, hasRowID: Bool,
+        keys: inout [Int64: String]
+    ) {
+        var flagged = false
+        for c in columns.indices {
+            observe(&columns[c], row, first + Int32(c), ordinal: ordinal)
+            if columns[c].recordedFailure {
+                columns[c].recordedFailure = false
+                flagged = true
+            }
+        }
+        if flagged { keys[ordinal] = hasRowID ? "rowid \(row.integer(0))" : "row \(ordinal + 1)" }
+    }
+
     /// Reads the first `limit` rows (fewer when they pass `options.sampleBytes`) through `reader`, observing each
-    /// for the type decision, and keeps the batches read, to be written first. `more` tells whether the table goes on past
-    /// the sample (when it does not, the sample is the whole table and the decision is exact).
+    /// for the type decision, and keeps the batches read, to be written first. `more` tells whether the table goes
+    /// on past the sample (when it does not, the sample is the whole table and the decision is exact).
     private mutating func takeSample(_ table: SourceTable, query: SelectQuery, from reader: RowReader, rows limit: Int)
         throws -> (scan: TableScan, batches: [RowBatch], more: Bool)
     {
@@ -409,16 +426,8 @@ struct TableExporter {
             let observed = min(batch.rows, limit - Int(ordinal))
             batch.withView { view in
                 for r in 0..<observed {
-                    let row = view.row(r)
-                    var flagged = false
-                    for c in columns.indices {
-                        observe(&columns[c], row, first + Int32(c), ordinal: ordinal)
-                        if columns[c].recordedFailure {
-                            columns[c].recordedFailure = false
-                            flagged = true
-                        }
-                    }
-                    if flagged { keys[ordinal] = query.hasRowID ? "rowid \(row.integer(0))" : "row \(ordinal + 1)" }
+                    observeRow(
+                        &columns, view.row(r), first: first, ordinal: ordinal, hasRowID: query.hasRowID, keys: &keys)
                     ordinal += 1
                 }
             }
@@ -447,15 +456,7 @@ struct TableExporter {
         let hasRowID = table.rowIDName != nil
         let first: Int32 = hasRowID ? 1 : 0
         while try cursor.step() {
-            var flagged = false
-            for c in columns.indices {
-                observe(&columns[c], cursor, first + Int32(c), ordinal: ordinal)
-                if columns[c].recordedFailure {
-                    columns[c].recordedFailure = false
-                    flagged = true
-                }
-            }
-            if flagged { keys[ordinal] = hasRowID ? "rowid \(cursor.integer(0))" : "row \(ordinal + 1)" }
+            observeRow(&columns, cursor, first: first, ordinal: ordinal, hasRowID: hasRowID, keys: &keys)
             ordinal += 1
             if ordinal % (Self.checkInterval * 8) == 0 { try checkCancelled() }
         }
