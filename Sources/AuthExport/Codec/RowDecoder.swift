@@ -12,7 +12,10 @@ struct CellSpec: Sendable {
 }
 
 /// Reads one row line against its table schema: arity, each cell's type and nullability.
-struct RowDecoder: Sendable {
+///
+/// A class: a reader calls it once per row from a stored property, and a struct holding the schema would be
+/// copied (every array and string retained and released) at each call.
+final class RowDecoder: Sendable {
     let table: TableSchema
     let specs: [CellSpec]
     let maxDepth: Int

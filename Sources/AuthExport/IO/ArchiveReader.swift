@@ -67,7 +67,10 @@ public final class ArchiveReader {
     private var finished = false
     private var inObjects = false
     private var currentTable: TableSchema?
-    private var tableHash = SHA256()
+    /// The current table's checksum: its row lines, newlines included, handed over a run of lines at a time.
+    private let tableHash: DigestStream
+    /// Where the run of row lines not yet handed to ``tableHash`` starts in the current member's content.
+    private var hashRunStart: Int?
     private var tableRows: Int64 = 0
     private var tableFirstOffset: Int64 = 0
     private var tableCompressed: Int64 = 0
@@ -103,6 +106,7 @@ public final class ArchiveReader {
     package init(path: String, options: Options, listing known: ArchiveListing?) throws {
         self.path = path
         self.options = options
+        self.tableHash = DigestStream(background: options.threads > 1)
         let maxMember = options.maxLineBytes + ReaderLimits.memberTarget
         var randomAccess = options.threads > 1 && path != "-"
             ? try ArchiveInput.openRandomAccess(path: path, decryption: options.decryption) : nil
@@ -130,12 +134,16 @@ public final class ArchiveReader {
         self.location = .init(path: path)
     }
 
-    deinit { members.close() }
+    deinit {
+        members.close()
+        tableHash.close()
+    }
 
     /// Reads an archive held in memory (for tests and fuzzing).
     package init(bytes: [UInt8], name: String = "<memory>", options: Options = Options()) {
         self.path = name
         self.options = options
+        self.tableHash = DigestStream(background: options.threads > 1)
         self.members = MemberReader(
             bytes: bytes, name: name, maxMemberSize: options.maxLineBytes + ReaderLimits.memberTarget,
             observer: options.byteCheck)
@@ -200,6 +208,7 @@ public final class ArchiveReader {
         while true {
             guard !finished else { return nil }
             if lineStart >= members.content.count {
+                hashRun(upTo: members.content.count)
                 guard try members.nextMember() else {
                     location = .init(path: path, line: lineNumber > 0 ? lineNumber : nil, byteOffset: members.memberEnd)
                     throw fail(.truncated, seenHeader ? "file ends before the end record (truncated archive)" : "empty file, expected an auth_export archive")
@@ -237,7 +246,7 @@ public final class ArchiveReader {
                     throw fail(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(options.maxLineBytes)")
                 }
                 return try parseLine(
-                    line, withNewline: UnsafeRawBufferPointer(rebasing: buffer[start...newline]),
+                    line, at: start,
                     first: isFirstInMember, last: isLastInMember, sink: &sink, viewing: viewing)
             }
             if let record { return record }
@@ -245,19 +254,21 @@ public final class ArchiveReader {
     }
 
     private func parseLine<Sink: RowCellSink>(
-        _ line: UnsafeRawBufferPointer, withNewline: UnsafeRawBufferPointer, first: Bool, last: Bool,
+        _ line: UnsafeRawBufferPointer, at start: Int, first: Bool, last: Bool,
         sink: inout Sink, viewing: Bool
     ) throws -> ArchiveRecord? {
         var scanner = JSONScanner(line, maxDepth: options.maxDepth)
         scanner.skipWhitespace()
+        if scanner.peek() != UInt8(ascii: "[") { hashRun(upTo: start) }
         switch scanner.peek() {
         case UInt8(ascii: "["):
             guard currentTable != nil else {
                 throw fail(.badRecord, "data row outside a table (expected a table record first)")
             }
-            // Count and hash the line first, so that after a bad cell the reader can go on to the next row
-            // (the verifier reports several problems) with the table's checksum still meaningful.
-            tableHash.update(bufferPointer: withNewline)
+            // Count the line and take it into the table's checksum first, so that after a bad cell the reader can
+            // go on to the next row (the verifier reports several problems) with the checksum still meaningful.
+            // The checksum takes runs of row lines (up to the next other line or the member's end) at once.
+            if hashRunStart == nil { hashRunStart = start }
             tableRows += 1
             location.row = tableRows
             if viewing {
@@ -300,6 +311,13 @@ public final class ArchiveReader {
             }
             throw fail(.badRecord, "expected a JSON object (record) or array (row)")
         }
+    }
+
+    /// Hands the run of row lines before `end` (in the current member's content) to the table's checksum.
+    private func hashRun(upTo end: Int) {
+        guard let start = hashRunStart else { return }
+        hashRunStart = nil
+        tableHash.update(members.content, start..<end)
     }
 
     /// The failures the workers found in the current member's rows, if they checked them against the current
@@ -365,7 +383,7 @@ public final class ArchiveReader {
             rowDecoder = RowDecoder(table: table, maxDepth: options.maxDepth)
             memberRowFailures = nil
             location.table = table.name
-            tableHash = SHA256()
+            _ = tableHash.finish()  // starts over (nothing was handed over outside a table)
             tableRows = 0
             tableFirstOffset = members.memberOffset
             tableCompressed = members.memberEnd - members.memberOffset
@@ -382,7 +400,7 @@ public final class ArchiveReader {
             guard end.rows == tableRows else {
                 throw fail(.countMismatch, "table_end says \(end.rows) rows, the table has \(tableRows)")
             }
-            let digest = hex(tableHash.finalize())
+            let digest = tableHash.finish()
             guard end.sha256 == digest else {
                 throw fail(.checksumMismatch, "table checksum mismatch: table_end says \(end.sha256), rows hash to \(digest)")
             }

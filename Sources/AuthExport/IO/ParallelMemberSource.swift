@@ -6,7 +6,8 @@ import Foundation
 
 /// Inflates members and checks their rows on worker threads, delivering them in file order.
 ///
-/// The calling thread reads the raw members (cheap) and keeps the file checksum; workers decrypt the chunks ahead
+/// The calling thread reads the raw members (cheap) and hands each delivered member to the file checksum's own
+/// thread (``DigestStream``); workers decrypt the chunks ahead
 /// when the input is an encrypted file (``RandomAccessInput/runPendingWork()``), inflate each member and,
 /// when the archive's index says which table the member belongs to, check its row lines against that table's
 /// schema. The reader still runs every ordered check (record order, table and file checksums, counts) and uses a
@@ -16,7 +17,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private struct Slot {
         var memberOffset: Int64
         var raw: [UInt8]
-        var hashBefore: SHA256
         var schema: TableSchema?
         // Filled by a worker:
         var content: [UInt8] = []
@@ -37,7 +37,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private var nextRead = 0
     private var nextDeliver = 0
     private var readOffset: Int64 = 0
-    private var readHash = SHA256()
     private var readSchema: TableSchema?
     private var readFailed = false
     private var stopping = false
@@ -62,7 +61,8 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
     private(set) var raw: [UInt8] = []
     private(set) var content: [UInt8] = []
     private(set) var rowChecks: RowChecks?
-    private var currentHashBefore = SHA256()
+    /// The file checksum of the members delivered before the current one, hashed on a thread of its own.
+    private let fileHash = DigestStream(background: true)
 
     /// `tableStarts` maps the file offset of each table's first member to its schema (from the index).
     init(
@@ -94,6 +94,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         let wasOpen = !closed
         closed = true
         condition.unlock()
+        fileHash.close()
         if wasOpen { input.close() }
     }
 
@@ -113,7 +114,7 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
                 condition.broadcast()
                 condition.unlock()
             }
-            var slot = Slot(memberOffset: start, raw: [], hashBefore: readHash, schema: nil)
+            var slot = Slot(memberOffset: start, raw: [], schema: nil)
             do {
                 guard let raw = try readRawMember() else { return }
                 slot.raw = raw
@@ -132,7 +133,6 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
                 readSchema = nil
             }
             slot.schema = readSchema
-            readHash.update(data: slot.raw)
             if let observer { slot.raw.withUnsafeBytes { observer.update($0) } }
             let cost = slot.raw.count + Self.decompressedSize(of: slot.raw)
             inFlightBytes += cost
@@ -270,16 +270,17 @@ final class ParallelMemberSource: MemberSource, @unchecked Sendable {
         nextDeliver += 1
         condition.unlock()
         if let error = slot.error { throw error }
+        fileHash.update(raw, raw.indices)  // the member before (none at first)
         memberOffset = slot.memberOffset
         memberEnd = slot.memberOffset + Int64(slot.raw.count)
         raw = slot.raw
         content = slot.content
-        currentHashBefore = slot.hashBefore
         rowChecks = slot.schema.map { RowChecks(schema: $0, failures: slot.failures) }
         return true
     }
 
-    func checksumBeforeCurrentMember() -> String { hex(currentHashBefore.finalize()) }
+    /// Waits for the file checksum's thread; called once, at the `end` record.
+    func checksumBeforeCurrentMember() -> String { fileHash.finish() }
 
     func isAtEndOfFile() throws -> Bool {
         readAhead()

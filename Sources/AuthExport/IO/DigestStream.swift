@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+
+/// A SHA-256 over byte ranges handed over in order, computed on the calling thread or on a thread of its own.
+///
+/// The reader hashes every row line (each table's checksum) and every byte of the file (the file checksum): about
+/// a tenth of what its calling thread does, the thread that makes every ordered check and is the restore's
+/// critical path. In the background mode the ranges are hashed on a second thread while that thread goes on;
+/// ``finish()`` waits for the ranges handed over so far and returns their digest. The bytes are not copied: the
+/// arrays handed over are kept (shared, copy-on-write) until hashed, at most ``maxQueued`` of them.
+///
+/// ```swift
+/// let digest = DigestStream(background: true)
+/// digest.update(member, 0..<member.count)
+/// let hex = digest.finish()  // then starts over
+/// ```
+final class DigestStream: @unchecked Sendable {
+    // @unchecked: one caller thread at a time calls update() and finish(); the queue and the hash state are
+    // guarded by the condition (the worker hashes with the lock released, on a state only it touches until done).
+    private let condition = NSCondition()
+    private var queue: [([UInt8], Range<Int>)] = []
+    private var hashing = false
+    private var hash = SHA256()
+    private var closed = false
+    private var running = false
+    private let background: Bool
+
+    /// The most ranges handed over and not yet hashed; beyond, ``update(_:_:)`` waits (a dozen members).
+    static let maxQueued = 12
+
+    /// A digest computed on a thread of its own when `background`, else on the caller's.
+    init(background: Bool) {
+        self.background = background
+        guard background else { return }
+        running = true
+        let thread = Thread { [self] in work() }
+        thread.start()
+    }
+
+    /// Stops the thread (if any) and waits until it has exited.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    deinit { close() }
+
+    private func work() {
+        // Ctrl-C and termination signals are for the calling thread (its blocking calls must see EINTR): never here.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        condition.lock()
+        defer {
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            while queue.isEmpty && !closed { condition.wait() }
+            if closed { return }
+            let (bytes, range) = queue.removeFirst()
+            hashing = true
+            var state = hash
+            condition.unlock()
+            bytes.withUnsafeBytes { state.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            condition.lock()
+            hash = state
+            hashing = false
+            condition.broadcast()
+        }
+    }
+
+    /// Adds `bytes[range]` to the digest (kept, not copied, until hashed).
+    func update(_ bytes: [UInt8], _ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        guard background else {
+            bytes.withUnsafeBytes { hash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            return
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.maxQueued && !closed { condition.wait() }
+        queue.append((bytes, range))
+        condition.broadcast()
+    }
+
+    /// The hex SHA-256 of everything handed over since the start (or the last `finish()`), which starts over.
+    func finish() -> String {
+        condition.lock()
+        while (!queue.isEmpty || hashing) && running { condition.wait() }
+        let digest = hex(hash.finalize())
+        hash = SHA256()
+        condition.unlock()
+        return digest
+    }
+}
