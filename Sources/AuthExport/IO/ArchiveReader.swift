@@ -67,6 +67,8 @@ public final class ArchiveReader {
     private var finished = false
     private var inObjects = false
     private var currentTable: TableSchema?
+    /// Whether a table's rows are being read (`currentTable != nil`, tested per line without copying the schema).
+    private var inTable = false
     /// The current table's checksum: its row lines, newlines included, handed over a run of lines at a time.
     private let tableHash: DigestStream
     /// Where the run of row lines not yet handed to ``tableHash`` starts in the current member's content.
@@ -224,7 +226,7 @@ public final class ArchiveReader {
                     location = .init(path: path, line: lineNumber + 1, byteOffset: members.memberOffset)
                     throw fail(.badRecord, "gzip member does not end with a complete line")
                 }
-                if currentTable != nil {
+                if inTable {
                     tableCompressed += members.memberEnd - members.memberOffset
                     tableUncompressed += Int64(members.content.count)
                 }
@@ -241,7 +243,17 @@ public final class ArchiveReader {
                 memberLineIndex += 1
                 lineNumber += 1
                 let isLastInMember = lineStart == buffer.count
-                location = .init(path: path, line: lineNumber, byteOffset: members.memberOffset, table: currentTable?.name)
+                // Updated in place: rebuilding it would retain and release its strings for every line.
+                if location.path == nil { location.path = path }
+                location.line = lineNumber
+                location.byteOffset = members.memberOffset
+                location.row = nil
+                location.column = nil
+                if !inTable {
+                    location.table = nil
+                } else if location.table == nil {
+                    location.table = currentTable?.name
+                }
                 guard line.count <= options.maxLineBytes else {
                     throw fail(.lineTooLong, "line of \(line.count) bytes exceeds the limit of \(options.maxLineBytes)")
                 }
@@ -262,7 +274,7 @@ public final class ArchiveReader {
         if scanner.peek() != UInt8(ascii: "[") { hashRun(upTo: start) }
         switch scanner.peek() {
         case UInt8(ascii: "["):
-            guard currentTable != nil else {
+            guard inTable else {
                 throw fail(.badRecord, "data row outside a table (expected a table record first)")
             }
             // Count the line and take it into the table's checksum first, so that after a bad cell the reader can
@@ -380,6 +392,7 @@ public final class ArchiveReader {
                 throw fail(.badRecord, "table \(table.name) appears twice")
             }
             currentTable = table
+            inTable = true
             rowDecoder = RowDecoder(table: table, maxDepth: options.maxDepth)
             memberRowFailures = nil
             location.table = table.name
@@ -410,6 +423,7 @@ public final class ArchiveReader {
                     uncompressedBytes: tableUncompressed, rows: tableRows))
             totalRows += tableRows
             currentTable = nil
+            inTable = false
             return .tableEnd(end)
         case "object":
             guard currentTable == nil else { throw fail(.badRecord, "object record inside table \(currentTable?.name ?? "")") }
