@@ -291,11 +291,11 @@ struct CopyEncoder {
             appendInt32(8)
             appendInt64(micros)
         case .date:
-            guard let days = Self.dateDays(utf8, at: 0) else { throw Misfit.unsupported(column: i, message: "malformed date") }
+            guard let days = Self.dateDays(utf8) else { throw Misfit.unsupported(column: i, message: "malformed date") }
             appendInt32(4)
             appendInt32(Int32(truncatingIfNeeded: days - Self.pgEpochDays))
         case .time:
-            guard let micros = Self.timeMicros(utf8, at: 0) else { throw Misfit.unsupported(column: i, message: "malformed time") }
+            guard let micros = CanonicalForms.time(utf8) else { throw Misfit.unsupported(column: i, message: "malformed time") }
             appendInt32(8)
             appendInt64(micros)
         case .decimal:
@@ -421,49 +421,27 @@ struct CopyEncoder {
     /// Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
     static let pgEpochDays: Int64 = 10957
 
-    private static func digits(_ s: UnsafeRawBufferPointer, _ at: Int, _ count: Int) -> Int64? {
-        guard at + count <= s.count else { return nil }
-        var value: Int64 = 0
-        for k in at..<(at + count) {
-            let d = s[k] &- 0x30
-            guard d < 10 else { return nil }
-            value = value * 10 + Int64(d)
-        }
-        return value
-    }
-
-    /// Days since 1970-01-01 of `YYYY-MM-DD` at `at` (proleptic Gregorian; year 0000 is 1 BC).
-    static func dateDays(_ s: UnsafeRawBufferPointer, at: Int) -> Int64? {
-        guard let y0 = digits(s, at, 4), let m = digits(s, at + 5, 2), let d = digits(s, at + 8, 2) else { return nil }
-        let y = m <= 2 ? y0 - 1 : y0
+    /// Days since 1970-01-01 of a calendar date (proleptic Gregorian; year 0000 is 1 BC).
+    static func days(_ date: CanonicalForms.DateParts) -> Int64 {
+        let m = Int64(date.month)
+        let y = m <= 2 ? Int64(date.year) - 1 : Int64(date.year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(date.day) - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146097 + doe - 719468
     }
 
-    /// Microseconds since midnight of `HH:MM:SS[.f{1,6}]` at `at`.
-    static func timeMicros(_ s: UnsafeRawBufferPointer, at: Int) -> Int64? {
-        guard let h = digits(s, at, 2), let m = digits(s, at + 3, 2), let sec = digits(s, at + 6, 2) else { return nil }
-        var micros = ((h * 60 + m) * 60 + sec) * 1_000_000
-        var k = at + 8
-        if k < s.count, s[k] == UInt8(ascii: ".") {
-            k += 1
-            var scale: Int64 = 100_000
-            while k < s.count, s[k] &- 0x30 < 10 {
-                micros += Int64(s[k] &- 0x30) * scale
-                scale /= 10
-                k += 1
-            }
-        }
-        return micros
+    /// Days since 1970-01-01 of a canonical `YYYY-MM-DD`.
+    static func dateDays(_ s: UnsafeRawBufferPointer) -> Int64? {
+        CanonicalForms.date(s).map(days)
     }
 
-    /// Microseconds since 2000-01-01T00:00:00Z of `YYYY-MM-DDTHH:MM:SS[.f]Z`.
+    /// Microseconds since 2000-01-01T00:00:00Z of a canonical `YYYY-MM-DDTHH:MM:SS[.f]Z`: read in the same pass
+    /// as its check (``CanonicalForms/timestamp(_:)``).
     static func timestampMicros(_ s: UnsafeRawBufferPointer) -> Int64? {
-        guard let days = dateDays(s, at: 0), let time = timeMicros(s, at: 11) else { return nil }
-        let (dayMicros, o1) = (days - pgEpochDays).multipliedReportingOverflow(by: 86_400_000_000)
+        guard let (date, time) = CanonicalForms.timestamp(s) else { return nil }
+        let (dayMicros, o1) = (days(date) - pgEpochDays).multipliedReportingOverflow(by: 86_400_000_000)
         let (total, o2) = dayMicros.addingReportingOverflow(time)
         return o1 || o2 ? nil : total
     }
