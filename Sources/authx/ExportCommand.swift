@@ -99,7 +99,7 @@ struct ExportCommand: ParsableCommand {
     var verbose = false
 
     @Option(name: .customLong("compression-level"), help: "Deflate level, 1 (fastest) to 12 (smallest); 0 stores without compressing (for pipes).")
-    var compressionLevel = 6
+    var compressionLevel = 5
 
     @Option(
         name: [.customShort("j"), .customLong("jobs"), .customLong("threads")],

@@ -19,8 +19,8 @@ public struct SQLiteExportOptions: Sendable {
     public var assumeTimeZone: String?
     /// The deflate level, 1-12 (libdeflate).
     ///
-    /// Default 6.
-    public var compressionLevel = 6
+    /// Default 5 (see ``ArchiveWriter/Options/compressionLevel``).
+    public var compressionLevel = 5
     /// When not empty, the archive is written age-encrypted to these recipients (see
     /// `ArchiveWriter.Options.recipients`).
     public var recipients: [AgeRecipient] = []
