@@ -16,6 +16,41 @@ import Testing
         }
         #expect(back == .some(.some(s)))
     }
+
+    /// The escaper and the UTF-8 check skip eight plain bytes at a time: every byte value at every position of a
+    /// 24-byte string (three words, and the bytes around their edges) gives what the byte-by-byte rule gives.
+    @Test func eachByteValueAtEachPositionAgreesWithTheByteByByteRule() {
+        func escapedByteByByte(_ bytes: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for byte in bytes {
+                switch byte {
+                case 0x22: out += Array("\\\"".utf8)
+                case 0x5C: out += Array("\\\\".utf8)
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0x08: out += Array("\\b".utf8)
+                case 0x0C: out += Array("\\f".utf8)
+                case 0..<0x20: out += Array("\\u00".utf8) + [hexDigit(byte >> 4), hexDigit(byte & 0xF)]
+                default: out.append(byte)
+                }
+            }
+            return out + [0x22]
+        }
+        for filler in [UInt8(ascii: "a"), 0x21, 0x7F, 0xC3, 0xFF, 0x20] {
+            for value in 0...255 {
+                for position in 0..<24 {
+                    var bytes = [UInt8](repeating: filler, count: 24)
+                    bytes[position] = UInt8(value)
+                    var buffer = ByteBuffer()
+                    bytes.withUnsafeBytes { buffer.append(jsonStringUTF8: $0) }
+                    #expect(buffer.bytes == escapedByteByByte(bytes), "byte \(value) at \(position) among \(filler)")
+                    let valid = bytes.withUnsafeBytes { isValidUTF8($0) }
+                    #expect(valid == (String(validating: bytes, as: UTF8.self) != nil), "byte \(value) at \(position) among \(filler)")
+                }
+            }
+        }
+    }
 }
 
 @Suite struct CellEncodeTests {

@@ -10,11 +10,15 @@ enum TestArchiveBuilder {
         var name: String
         /// The table record's JSON line.
         var record: String
-        /// Row lines, one array per gzip member.
+        /// Row lines, one array per gzip member. A line starting with `{` (an `x-` extension record) is written
+        /// as is, and neither counted nor hashed.
         var memberRows: [[String]]
+        /// The table_end's checksum instead of the rows' (to make a mismatch).
+        var tableEndSHA256: String? = nil
     }
 
-    static func build(_ tables: [Table], header: String? = nil) -> [UInt8] {
+    /// - Parameter endSHA256: the end record's file checksum instead of the file's (to make a mismatch).
+    static func build(_ tables: [Table], header: String? = nil, endSHA256: String? = nil) -> [UInt8] {
         let compressor = MemberCompressor(level: 1)
         var file: [UInt8] = []
         func addMember(_ text: String) {
@@ -34,12 +38,16 @@ enum TestArchiveBuilder {
             for (i, members) in table.memberRows.enumerated() {
                 var text = i == 0 ? table.record + "\n" : ""
                 for row in members {
+                    if row.hasPrefix("{") {
+                        text += row + "\n"
+                        continue
+                    }
                     hash.update(data: Array((row + "\n").utf8))
                     text += row + "\n"
                     rows += 1
                 }
                 if i == table.memberRows.count - 1 {
-                    text += #"{"kind":"table_end","table":"\#(table.name)","rows":\#(rows),"sha256":"\#(hex(hash.finalize()))"}"# + "\n"
+                    text += #"{"kind":"table_end","table":"\#(table.name)","rows":\#(rows),"sha256":"\#(table.tableEndSHA256 ?? hex(hash.finalize()))"}"# + "\n"
                 }
                 uncompressed += text.utf8.count
                 addMember(text)
@@ -52,7 +60,7 @@ enum TestArchiveBuilder {
                     ("uncompressed_bytes", .integer(Int64(uncompressed))), ("rows", .integer(Int64(rows))),
                 ]))
         }
-        let digest = hex(SHA256.hash(data: file))
+        let digest = endSHA256 ?? hex(SHA256.hash(data: file))
         let end = JSONValue.object([
             ("kind", "end"), ("tables", .integer(Int64(tables.count))), ("rows", .integer(Int64(totalRows))),
             ("sha256", .string(digest)), ("index", .array(index)),

@@ -65,6 +65,11 @@ package struct ByteBuffer: Sendable {
         var i = 0
         let count = utf8.count
         while i < count {
+            // Eight bytes at a time while none needs escaping: hashes, tokens and session data are long runs.
+            while i &+ 8 <= count, !Self.mayNeedEscape(utf8.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                i &+= 8
+            }
+            guard i < count else { break }
             let byte = utf8[i]
             if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
                 i += 1
@@ -89,6 +94,21 @@ package struct ByteBuffer: Sendable {
         }
         if runStart < count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<count])) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether one of the eight bytes of `word` may need escaping in a JSON string: a byte below 0x20, a quote or
+    /// a backslash (SWAR: a byte of `x` is below `n` ≤ 0x80 exactly when `(x - n…) & ~x & 0x80…` is not zero for
+    /// some byte, and zero when `x ^ c…` has a zero byte; a false "maybe" only costs speed).
+    @inline(__always)
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        return control | hasQuote | hasBackslash != 0
     }
 
     /// Appends bytes as a quoted standard base64 string with padding.

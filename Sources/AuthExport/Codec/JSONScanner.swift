@@ -514,6 +514,11 @@ package func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     var i = 0
     let count = bytes.count
     while i < count {
+        // ASCII eight bytes at a time.
+        while i &+ 8 <= count, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            i &+= 8
+        }
+        guard i < count else { break }
         if bytes[i] < 0x80 {
             i += 1
         } else if let length = utf8SequenceLength(bytes, at: i) {

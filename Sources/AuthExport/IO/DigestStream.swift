@@ -10,7 +10,9 @@ import Foundation
 /// a tenth of what its calling thread does, the thread that makes every ordered check and is the restore's
 /// critical path. In the background mode the ranges are hashed on a second thread while that thread goes on;
 /// ``finish()`` waits for the ranges handed over so far and returns their digest. The bytes are not copied: the
-/// arrays handed over are kept (shared, copy-on-write) until hashed, at most ``maxQueued`` of them.
+/// arrays handed over are kept (shared, copy-on-write) until hashed, ranges of at most ``maxQueuedBytes`` in all
+/// (or one larger range), so memory stays bounded whatever the members' sizes. The owner calls ``close()``,
+/// which stops the thread (it holds the stream until then).
 ///
 /// ```swift
 /// let digest = DigestStream(background: true)
@@ -22,14 +24,16 @@ final class DigestStream: @unchecked Sendable {
     // guarded by the condition (the worker hashes with the lock released, on a state only it touches until done).
     private let condition = NSCondition()
     private var queue: [([UInt8], Range<Int>)] = []
+    private var queuedBytes = 0
     private var hashing = false
     private var hash = SHA256()
     private var closed = false
     private var running = false
     private let background: Bool
 
-    /// The most ranges handed over and not yet hashed; beyond, ``update(_:_:)`` waits (a dozen members).
-    static let maxQueued = 12
+    /// The most bytes handed over and not yet hashed (unless a single range is larger); beyond, ``update(_:_:)``
+    /// waits. Hashing is some ten times faster than reading the rows, so the queue is short in practice.
+    static let maxQueuedBytes = 8 << 20
 
     /// A digest computed on a thread of its own when `background`, else on the caller's.
     init(background: Bool) {
@@ -74,6 +78,7 @@ final class DigestStream: @unchecked Sendable {
             condition.lock()
             hash = state
             hashing = false
+            queuedBytes -= range.count
             condition.broadcast()
         }
     }
@@ -87,8 +92,9 @@ final class DigestStream: @unchecked Sendable {
         }
         condition.lock()
         defer { condition.unlock() }
-        while queue.count >= Self.maxQueued && !closed { condition.wait() }
+        while !queue.isEmpty && queuedBytes + range.count > Self.maxQueuedBytes && !closed { condition.wait() }
         queue.append((bytes, range))
+        queuedBytes += range.count
         condition.broadcast()
     }
 
