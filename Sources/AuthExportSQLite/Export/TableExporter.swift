@@ -214,7 +214,9 @@ struct TableExporter {
     struct EmitPlan {
         var emitter: CellEmitter
         var index: Int32
-        var representation: ColumnRepresentation
+        /// Boxed: a class's constant is read in place, where a struct read from the plan buffer while the row
+        /// loop writes its scratch space would be copied (its strings and arrays retained) for every cell.
+        let decoder: Decoder
         var name: String
         var guards: ValueGuards
         /// Check each value against the decision (after a sample): exact JSON spelling, REAL decimals, guards.
@@ -225,7 +227,7 @@ struct TableExporter {
         init(_ plan: ColumnPlan, verify: Bool) {
             emitter = plan.emitter
             index = plan.selectIndex
-            representation = plan.representation
+            decoder = Decoder(plan.representation)
             name = plan.column.name
             guards = plan.guards
             self.verify = verify
@@ -235,6 +237,12 @@ struct TableExporter {
             default: jsonSpelling = .compact
             }
         }
+    }
+
+    /// A column's representation, for the row loop (see ``EmitPlan/decoder``).
+    final class Decoder {
+        let representation: ColumnRepresentation
+        init(_ representation: ColumnRepresentation) { self.representation = representation }
     }
 
     @inline(__always)
@@ -293,7 +301,7 @@ struct TableExporter {
         case .converted, .json:
             let stored = cursor.ref(i)
             scratch.removeAll(keepingCapacity: true)
-            let decoded = plans[p].representation.decode(stored, into: &scratch)
+            let decoded = plans[p].decoder.representation.decode(stored, into: &scratch)
             if plans[p].verify { try verify(plans[p], stored, decoded) }
             switch decoded {
             case .text(let inScratch)?:
@@ -319,7 +327,7 @@ struct TableExporter {
     }
 
     /// After a sample: checks what decoding alone does not (exact JSON spelling, REAL decimals, guards).
-    private mutating func verify(_ plan: EmitPlan, _ stored: StoredValueRef, _ decoded: DecodedCell?) throws {
+    private mutating func verify(_ plan: borrowing EmitPlan, _ stored: StoredValueRef, _ decoded: DecodedCell?) throws {
         guard decoded != nil else { throw misfit(plan, "does not decode") }
         switch stored {
         case .integer(let value):
@@ -344,7 +352,7 @@ struct TableExporter {
         }
     }
 
-    private func misfit(_ plan: EmitPlan, _ reason: String) -> ArchiveError {
+    private func misfit(_ plan: borrowing EmitPlan, _ reason: String) -> ArchiveError {
         ArchiveError(
             .invalidValue, "value no longer fits the column's type (\(reason))", location: .init(column: plan.name))
     }
