@@ -19,7 +19,7 @@ public struct SQLiteExportOptions: Sendable {
     public var assumeTimeZone: String?
     /// The deflate level, 1-12 (libdeflate).
     ///
-    /// Default 5 (see ``ArchiveWriter/Options/compressionLevel``).
+    /// Default 5 (see `ArchiveWriter.Options.compressionLevel` in AuthExport).
     public var compressionLevel = 5
     /// When not empty, the archive is written age-encrypted to these recipients (see
     /// `ArchiveWriter.Options.recipients`).
