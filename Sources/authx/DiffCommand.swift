@@ -93,7 +93,7 @@ struct ComparisonOptions: ParsableArguments {
     func print(
         _ report: RecordComparator.Report, command: String, json: Bool, quiet: Bool, old: String, new: String,
         added: String,
-        removed: String, same: String = "SAME", different: String = "DIFFERENT"
+        removed: String, same: String = "SAME", different: String = "DIFFERENT", hint: String? = nil
     ) {
         if json {
             var members: [(String, JSONValue)] = [
@@ -120,7 +120,7 @@ struct ComparisonOptions: ParsableArguments {
                 let differing = report.tables.filter { !$0.isSame }.count
                 members.append(("error", .object([
                     ("code", .string("mismatch")), ("message", .string("\(differing) of \(report.tables.count) tables differ")),
-                    ("hint", .null),
+                    ("hint", hint.map { .string($0) } ?? .null),
                 ])))
             }
             printJSON(JSONReport.document(command, ok: report.isSame, members))
@@ -149,5 +149,6 @@ struct ComparisonOptions: ParsableArguments {
                 ? "\(old) and \(new): \(same): \(report.tables.count) tables, \(grouped(rows)) rows"
                 : "\(old) and \(new): \(different): \(differing) of \(report.tables.count) tables differ")
         }
+        if !report.isSame, let hint { printLine("hint: \(hint)") }
     }
 }

@@ -16,7 +16,8 @@ struct VerifyCommand: ParsableCommand {
             the archive instead: schema (columns, logical types, NOT NULL, keys, UNIQUE, foreign keys, index \
             names), every row by primary key (whole row without one), identity/serial sequences past the highest \
             key; values in the archive's logical form. Exit 0 when they match, 1 when they differ, 3 when the \
-            database cannot be read.
+            database cannot be read. After restore --data-only into the application's own tables, add --data-only: \
+            the rows and sequences are compared, and of the schema only that every archive column is there.
             """
     )
 
@@ -51,13 +52,16 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("exclude-table"), help: ArgumentHelp("With --against: leave out tables matching GLOB (repeatable).", valueName: "GLOB"))
     var excludedTables: [String] = []
 
+    @Flag(name: .customLong("data-only"), help: "With --against: the tables are the application's own (restore --data-only into the schema its migrations made): compare the rows and sequences; of the schema only that every archive column is there.")
+    var dataOnly = false
+
     @OptionGroup var comparison: ComparisonOptions
 
     @OptionGroup var lockWait: LockWaitTimeoutOption
 
     func validate() throws {
-        if against == nil && (schema != nil || !tables.isEmpty || !excludedTables.isEmpty) {
-            throw ValidationError("--schema, --table and --exclude-table apply with --against DATABASE only")
+        if against == nil && (schema != nil || !tables.isEmpty || !excludedTables.isEmpty || dataOnly) {
+            throw ValidationError("--schema, --table, --exclude-table and --data-only apply with --against DATABASE only")
         }
         if against != nil && keys {
             throw ValidationError("--keys checks an archive alone; with --against the database's keys are compared instead")
@@ -158,9 +162,22 @@ extension VerifyCommand {
         case .postgres(let conninfo): shown = ConnectionTarget.redact(conninfo)
         case .sqlite(let path): shown = path
         }
+        // Every archive row is there and only the schema differs (not for want of a column), or the database
+        // has tables of its own: the application's own tables, most likely.
+        let schemaOnly =
+            !dataOnly && !report.isSame
+            && report.tables.allSatisfy { table in
+                table.isSame || table.presence == .onlyNew
+                    || (table.presence == .both && table.added == 0 && table.removed == 0 && table.changed == 0
+                        && table.sequenceProblems.isEmpty
+                        && !table.schemaChanges.contains { $0.hasPrefix("column ") && $0.hasSuffix(" removed") })
+            }
         comparison.print(
             report, command: "verify", json: json, quiet: quiet, old: file, new: shown, added: "only in database",
-            removed: "only in archive", same: "MATCH", different: "DIFFER")
+            removed: "only in archive", same: "MATCH", different: "DIFFER",
+            hint: schemaOnly
+                ? "every archive row matches; only the schema differs (or the database has tables of its own). If the application made these tables (restore --data-only), add --data-only to compare the data alone"
+                : nil)
         if !report.isSame { throw CLIErrors.invalid }
     }
 
@@ -171,6 +188,7 @@ extension VerifyCommand {
         try comparison.withProgress(quiet: quiet || json) { progress in
             var compareOptions = comparison.comparatorOptions()
             compareOptions.progress = progress
+            compareOptions.dataOnly = dataOnly
             switch destination {
             case .postgres(let conninfo):
                 var options = PostgresExport.Options()

@@ -88,4 +88,51 @@ import Testing
         let index = try mutated("DROP INDEX ix_users_x")
         #expect(index.schemaChanges == ["index ix_users_x removed"])
     }
+
+    /// The application's own SQLite tables (its declared types, a UNIQUE index of its own, no ix_users_x, a column
+    /// of its own, x nullable), loaded by `restore --data-only`: the data matches with `dataOnly`, the schema does
+    /// not without it, and a changed value or a missing archive column is still found with it.
+    @Test func dataOnlyIntoTheApplicationsOwnTablesComparesTheData() throws {
+        let dir = try ExportTempDirectory()
+        defer { dir.remove() }
+        let archive = try Self.archive(in: dir)
+        var count = 0
+        func appTables(_ change: String? = nil) throws -> String {
+            count += 1
+            let db = dir.file("app\(count).db")
+            let connection = try SQLiteConnection(path: db, mode: .create)
+            try connection.execute("""
+                CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, u CHAR(32), ts DATETIME, d DECIMAL(10, 2),
+                    j JSON, b BOOLEAN, r FLOAT, x VARCHAR(100), y BLOB, dt DATE, tm TIME, note TEXT DEFAULT 'app');
+                CREATE UNIQUE INDEX users_u_uniq ON users (u);
+                """)
+            try connection.close()
+            var options = SQLiteRestoreOptions()
+            options.dataOnly = true
+            _ = try SQLiteRestore.restore(archive: archive, to: db, options: options)
+            if let change {
+                let connection = try SQLiteConnection(path: db, mode: .readWrite)
+                try connection.execute(change)
+                try connection.close()
+            }
+            return db
+        }
+        func compare(_ db: String, dataOnly: Bool) throws -> RecordComparator.TableComparison {
+            var comparison = RecordComparator.Options()
+            comparison.dataOnly = dataOnly
+            return try #require(try SQLiteExporter.compare(archive: archive, against: db, comparison: comparison).tables.first {
+                $0.name == "users"
+            })
+        }
+        let app = try appTables()
+        let full = try compare(app, dataOnly: false)
+        #expect(full.added == 0 && full.removed == 0 && full.changed == 0, "\(full.summary()) \(full.changedKeys)")
+        #expect(!full.schemaChanges.isEmpty)
+        let data = try compare(app, dataOnly: true)
+        #expect(data.isSame, "\(data.summary()) \(data.schemaChanges) \(data.changedKeys) \(data.sequenceProblems)")
+        let changed = try compare(try appTables("UPDATE users SET r = 0.5 WHERE id = 3"), dataOnly: true)
+        #expect(changed.changed == 1 && changed.changedKeys.map(\.key) == ["id=3"] && changed.changedColumns.map(\.column) == ["r"])
+        let dropped = try compare(try appTables("ALTER TABLE users DROP COLUMN tm"), dataOnly: true)
+        #expect(dropped.schemaChanges == ["column tm removed"] && !dropped.isSame)
+    }
 }

@@ -38,6 +38,13 @@ public struct RecordComparator {
         /// (a documented translation or a representation such as uuid as text) are not differences — values are
         /// still compared in logical form — and identity/serial sequences must be past the highest key.
         public var newIsRestoredDatabase = false
+        /// The new side's tables are not the old side's to reproduce: a data-only restore loaded the rows into
+        /// tables an application made itself (its migrations), whose types, NOT NULLs, keys, UNIQUE constraints,
+        /// foreign keys, indexes and extra columns are its own. The schema then differs only where the rows cannot
+        /// be compared: an old-side column the new side lacks. Rows and sequences are compared as always, in the
+        /// old side's logical forms; a new-side column or table the old side lacks is not compared (the restore
+        /// left it alone).
+        public var dataOnly = false
         /// Maps an old-side name to the name the new side holds it under (a restore's name mapping); the
         /// arguments are the name and its kind (`table`, `column`, `index`, `constraint`).
         public var mapName: (@Sendable (String, String) -> String)?
@@ -353,6 +360,11 @@ public struct RecordComparator {
                 return
             }
             guard let oldTable = try oldTable(named: schema.name) else {
+                // A data-only restore leaves the application's other tables alone; they are not the old side's.
+                if options.dataOnly {
+                    new.send(.skipped)
+                    return
+                }
                 try addedTable(schema)
                 return
             }
@@ -370,7 +382,8 @@ public struct RecordComparator {
             }
             var result = TableComparison(name: oldSchema.name, presence: .both)
             result.schemaChanges = RecordComparator.schemaChanges(
-                old: oldSchema, new: schema, restored: options.newIsRestoredDatabase, mapName: mapped)
+                old: oldSchema, new: schema, restored: options.newIsRestoredDatabase, dataOnly: options.dataOnly,
+                mapName: mapped)
             let newPositions = Dictionary(
                 schema.columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
             var oldPosition = Array(repeating: -1, count: schema.columns.count)
@@ -730,9 +743,11 @@ public struct RecordComparator {
         }
     }
 
-    /// The differences between two schemas of a table.
+    /// The differences between two schemas of a table; with `dataOnly`, only the old side's columns the new side
+    /// lacks (``Options/dataOnly``).
     static func schemaChanges(
-        old: TableSchema, new: TableSchema, restored: Bool, mapName: (String, String) -> String
+        old: TableSchema, new: TableSchema, restored: Bool, dataOnly: Bool = false,
+        mapName: (String, String) -> String
     ) -> [String] {
         var changes: [String] = []
         let newColumns = Dictionary(new.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -742,6 +757,7 @@ public struct RecordComparator {
                 changes.append("column \(column.name) removed")
                 continue
             }
+            if dataOnly { continue }
             if column.type != other.type && !(restored && translates(column.type, to: other.type)) {
                 changes.append("column \(column.name): type \(column.type.rawValue) → \(other.type.rawValue)")
             }
@@ -749,6 +765,7 @@ public struct RecordComparator {
                 changes.append("column \(column.name): \(column.nullable ? "NOT NULL added" : "NOT NULL dropped (now nullable)")")
             }
         }
+        if dataOnly { return changes }
         for column in new.columns where !oldNames.contains(column.name) {
             changes.append("column \(column.name) added")
         }

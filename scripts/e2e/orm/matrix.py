@@ -14,7 +14,8 @@ the source (baseline: a check that fails there is a broken check). Both are expo
                             information_schema.columns and the constraints with the source's
     sqlite→sqlite           authx restore of the SQLite archive into a new file (the exact round trip)
 
-After each move the application's own checks run against the target. Every cell prints PASS, FAIL or XFAIL (a
+After each move `authx verify ARCHIVE --against TARGET` must exit 0 (with `--data-only` after a data-only
+restore: the application's tables are its own), then the application's own checks run against the target. Every cell prints PASS, FAIL or XFAIL (a
 known failure listed in XFAIL below, with its reason) and the run ends with the table; the exit status is 1 when
 a cell FAILs. A cell listed as XFAIL that passes prints XPASS: remove it from XFAIL.
 """
@@ -176,7 +177,18 @@ class Matrix:
             self.authx_cmd("restore", sqlite_archive, "--to", target, "--quiet")
         else:
             raise Failure(f"unknown cell {cell}")
+        archive = sqlite_archive if cell.startswith("sqlite→") else pg_archive
+        self.prove(archive, target, ["--data-only", *STACKS[stack]["data_only"]] if "data-only" in cell else [])
         self.app(stack, "check", target)
+
+    def prove(self, archive: str, target: str, selection: list[str]) -> None:
+        """The migration guide's last step, before the application writes: `authx verify ARCHIVE --against TARGET`
+        exits 0 — schema, every row and the sequences; after a data-only restore (`--data-only`, with the restore's
+        table selection) every row and the sequences, in the application's own tables."""
+        r = self.run([self.authx, "verify", archive, "--against", target, "--max-rows", "3", *selection])
+        if r.returncode != 0:
+            lines = [line.strip() for line in (r.stdout + r.stderr).splitlines() if line.strip()]
+            raise Failure(f"authx verify --against exit {r.returncode}: {' / '.join(lines[:12])}")
 
     def compare_pg_schema(self, source: str, target: str) -> None:
         columns = ("SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, "
