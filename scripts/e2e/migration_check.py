@@ -3,6 +3,7 @@
     python migration_check.py create SQLITE_PATH     step 1: create + fill the SQLite DB
     python migration_check.py ping POSTGRES_URL      can we connect? (prints server version)
     python migration_check.py check POSTGRES_URL     step 3: same models, against PostgreSQL
+    python migration_check.py schema POSTGRES_URL    step 4: the app creates its own tables (create_all)
 
 POSTGRES_URL is a libpq URL (postgresql://user@host:port/db). Every check prints
 `PASS name` or `FAIL name: why`; the exit status is 1 if anything failed.
@@ -222,6 +223,14 @@ def ping(pg_url: str) -> int:
     return 1 if FAILURES else 0
 
 
+# --------------------------------------------------------------------------- step 4
+def schema(pg_url: str) -> int:
+    """The migration guide's first step on the new database: the application creates its own tables."""
+    Base.metadata.create_all(pg_engine(pg_url))
+    report(True, f"create_all on {redact(pg_url)}")
+    return 0
+
+
 # --------------------------------------------------------------------------- step 3
 def check(pg_url: str) -> int:
     engine = pg_engine(pg_url)
@@ -365,12 +374,12 @@ def check(pg_url: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("create", "ping", "check"):
+    if len(argv) != 2 or argv[0] not in ("create", "ping", "check", "schema"):
         print(__doc__, file=sys.stderr)
         return 2
     cmd, arg = argv
     try:
-        return {"create": create, "ping": ping, "check": check}[cmd](arg)
+        return {"create": create, "ping": ping, "check": check, "schema": schema}[cmd](arg)
     except Exception as e:  # noqa: BLE001
         traceback.print_exc()
         report(False, f"{cmd} crashed", f"{type(e).__name__}: {redact(str(e).splitlines()[0] if str(e) else '')}")
