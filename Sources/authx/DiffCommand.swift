@@ -33,6 +33,11 @@ struct DiffCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        for (path, other) in [(old, new), (new, old)] {
+            try PathChecks.checkArchive(
+                path,
+                sqliteHint: "diff compares two archives; a database with an archive: `authx verify \(other) --against \(path)`")
+        }
         ExportInterrupt.install()
         let options = comparison.comparatorOptions()
         // One set of keys for both archives (either or both may be encrypted; a passphrase is asked once per file).

@@ -7,8 +7,9 @@ enum PathChecks {
     /// The first 16 bytes of every SQLite database file.
     private static let sqliteMagic = Array("SQLite format 3\0".utf8)
 
-    /// An archive argument (`verify`, `inspect`, `restore`): not a directory, not a SQLite database.
-    static func checkArchive(_ path: String) throws(CommandFailure) {
+    /// An archive argument (`verify`, `inspect`, `restore`, `diff`): not a directory, not a SQLite database.
+    /// `sqliteHint` replaces the hint given for a SQLite database.
+    static func checkArchive(_ path: String, sqliteHint: String? = nil) throws(CommandFailure) {
         guard path != "-" else { return }
         if isDirectory(path) {
             throw .usage("\(path) is a directory, not an archive", hint: "give the archive file (FILE.authx.gz)")
@@ -16,7 +17,8 @@ enum PathChecks {
         if isSQLiteDatabase(path) {
             throw .usage(
                 "\(path) is a SQLite database, not an archive",
-                hint: "did you mean `authx export \(path) -o \(stem(path)).authx.gz`? (restore takes an archive)")
+                hint: sqliteHint
+                    ?? "did you mean `authx export \(path) -o \(stem(path)).authx.gz`? (restore takes an archive)")
         }
     }
 

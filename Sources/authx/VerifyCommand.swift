@@ -200,6 +200,7 @@ extension VerifyCommand {
                     archive: file, against: conninfo, options: options, comparison: compareOptions, reader: reader)
             case .sqlite(let path):
                 if schema != nil { throw ValidationError("--schema applies to PostgreSQL databases only") }
+                try PathChecks.checkSQLiteSource(against ?? path, path: path)
                 var options = SQLiteExportOptions()
                 options.tables = filter
                 options.isCancelled = { ExportInterrupt.flag.load(ordering: .relaxed) }

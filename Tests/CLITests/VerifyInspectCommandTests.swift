@@ -156,6 +156,29 @@ import AuthExport
         #expect(help.stdout.contains("Exit codes"))
     }
 
+    /// The usual mix-ups of `diff` and `verify --against` (a database where an archive goes, a directory, a
+    /// three-slash absolute URL) are usage errors that say what the file is and what to type; nothing is read.
+    @Test func diffAndVerifyAgainstNameTheWrongKindOfFile() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let archive = try Self.makeArchive(in: dir)
+        let database = dir + "/app.db"
+        #expect(FileManager.default.createFile(atPath: database, contents: Data("SQLite format 3\0".utf8) + Data(count: 84)))
+        for arguments in [["diff", database, archive], ["diff", archive, database]] {
+            let mixedUp = try Self.run(arguments)
+            #expect(mixedUp.status == 2, "\(arguments): \(mixedUp.stderr)")
+            #expect(mixedUp.stderr.contains("\(database) is a SQLite database, not an archive"), "\(mixedUp.stderr)")
+            #expect(mixedUp.stderr.contains("hint: diff compares two archives; a database with an archive: `authx verify \(archive) --against \(database)`"), "\(mixedUp.stderr)")
+        }
+        let directory = try Self.run(["diff", archive, dir])
+        #expect(directory.status == 2 && directory.stderr.contains("\(dir) is a directory, not an archive"), "\(directory.stderr)")
+        let against = try Self.run(["verify", archive, "--against", dir])
+        #expect(against.status == 2 && against.stderr.contains("\(dir) is a directory, not a SQLite database"), "\(against.stderr)")
+        let threeSlashes = try Self.run(["verify", archive, "--against", "sqlite://\(dir)/none.db"])
+        #expect(threeSlashes.status == 3, "\(threeSlashes.stderr)")
+        #expect(threeSlashes.stderr.contains("hint: an absolute path takes four slashes: sqlite:///\(dir)/none.db"), "\(threeSlashes.stderr)")
+    }
+
     @Test func inspectListsTablesFromTheIndex() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
