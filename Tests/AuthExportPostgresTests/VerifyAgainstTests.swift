@@ -206,6 +206,65 @@ import Testing
         #expect(misplaced.status == 2 && misplaced.stderr.contains("--data-only apply with --against"), "\(misplaced.stderr)")
     }
 
+    /// The application's columns store values in other types than the archive's, by translations restore
+    /// --data-only makes (a boolean in an integer column, an integer in a boolean one, a decimal in a double, a
+    /// real in a numeric, a date in a timestamp): equal values match, and a changed value in each is still found.
+    @Test func dataOnlyTranslationsCompareByValue() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let schema = TableSchema(
+            name: "ev",
+            columns: [
+                Column(name: "id", type: .integer, nullable: false), Column(name: "ok", type: .boolean),
+                Column(name: "n", type: .integer), Column(name: "d", type: .decimal), Column(name: "r", type: .real),
+                Column(name: "dt", type: .date),
+            ],
+            primaryKey: ["id"])
+        let archive = dir.file("ev.authx.gz")
+        try TestArchives.write(archive, [
+            (schema, [
+                [.integer(1), .boolean(true), .integer(1), .text("12.50"), .real(0.1), .text("2026-01-02")],
+                [.integer(2), .boolean(false), .integer(0), .text("0.0000001"), .real(2.5), .text("2026-02-28")],
+                [.integer(3), .null, .null, .text("-3"), .real(1e-7), .null],
+            ])
+        ])
+        func loaded(_ name: String) throws {
+            try db.execute("""
+                CREATE SCHEMA \(name);
+                CREATE TABLE \(name).ev (id integer PRIMARY KEY, ok integer, n boolean, d double precision,
+                    r numeric(20, 8), dt timestamp)
+                """)
+            var options = PostgresRestore.Options()
+            options.schema = name
+            options.dataOnly = true
+            _ = try PostgresRestore.restore(archive: archive, to: db.url, options: options)
+        }
+        func compare(_ name: String) throws -> RecordComparator.TableComparison {
+            var options = PostgresExport.Options()
+            options.schema = name
+            var comparison = RecordComparator.Options()
+            comparison.dataOnly = true
+            return try #require(
+                try PostgresExport.compare(archive: archive, against: db.url, options: options, comparison: comparison)
+                    .tables.first { $0.name == "ev" })
+        }
+        try loaded("same")
+        let same = try compare("same")
+        #expect(same.isSame, "\(same.summary()) \(same.changedKeys)")
+        let changes: [(column: String, sql: String)] = [
+            ("ok", "ok = 0"), ("n", "n = false"), ("d", "d = 12.51"), ("r", "r = 0.10000001"),
+            ("dt", "dt = dt + interval '1 second'"),
+        ]
+        for (index, change) in changes.enumerated() {
+            try loaded("c\(index)")
+            try db.execute("UPDATE c\(index).ev SET \(change.sql) WHERE id = 1")
+            let table = try compare("c\(index)")
+            #expect(table.changed == 1 && table.changedColumns.map(\.column) == [change.column], "\(change.sql): \(table.summary())")
+        }
+    }
+
     /// Through the CLI: exit 0 on a match, 1 with a summary per table on a difference, 3 when the database
     /// cannot be read; --json gives the whole report.
     @Test func commandLineExitCodes() throws {

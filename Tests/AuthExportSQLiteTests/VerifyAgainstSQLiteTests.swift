@@ -135,4 +135,56 @@ import Testing
         let dropped = try compare(try appTables("ALTER TABLE users DROP COLUMN tm"), dataOnly: true)
         #expect(dropped.schemaChanges == ["column tm removed"] && !dropped.isSame)
     }
+
+    /// SQLite application columns of other types (a timestamp as INTEGER Unix seconds, a boolean as INTEGER, an
+    /// integer as BOOLEAN, a decimal as REAL, a real as DECIMAL, a date as TIMESTAMP) loaded by restore
+    /// --data-only: the values match, and a change in each is found.
+    @Test func dataOnlyTranslationsCompareByValue() throws {
+        let dir = try ExportTempDirectory()
+        defer { dir.remove() }
+        let schema = TableSchema(
+            name: "ev",
+            columns: [
+                Column(name: "id", type: .integer, nullable: false), Column(name: "at", type: .timestamp),
+                Column(name: "ok", type: .boolean), Column(name: "n", type: .integer), Column(name: "d", type: .decimal),
+                Column(name: "r", type: .real), Column(name: "dt", type: .date),
+            ],
+            primaryKey: ["id"])
+        let archive = dir.file("ev.authx.gz")
+        let writer = try ArchiveWriter(
+            path: archive, overwrite: true,
+            header: ArchiveHeader(createdAt: "2026-01-01T00:00:00Z", producer: "tests", source: .init(backend: "sqlite", database: "t")))
+        try writer.beginTable(schema)
+        try writer.append([.integer(1), .text("2026-01-02T03:04:05Z"), .boolean(true), .integer(1), .text("12.50"), .real(0.1), .text("2026-01-02")])
+        try writer.append([.integer(2), .text("1969-12-31T23:59:59Z"), .boolean(false), .integer(0), .text("-0.25"), .real(2.5), .text("2024-02-29")])
+        try writer.endTable()
+        try writer.finish()
+        var count = 0
+        func loaded(_ change: String? = nil) throws -> RecordComparator.TableComparison {
+            count += 1
+            let db = dir.file("t\(count).db")
+            let connection = try SQLiteConnection(path: db, mode: .create)
+            try connection.execute(
+                "CREATE TABLE ev (id INTEGER PRIMARY KEY, at INTEGER, ok INTEGER, n BOOLEAN, d REAL, r DECIMAL(10, 2), dt TIMESTAMP)")
+            try connection.close()
+            var options = SQLiteRestoreOptions()
+            options.dataOnly = true
+            _ = try SQLiteRestore.restore(archive: archive, to: db, options: options)
+            if let change {
+                let connection = try SQLiteConnection(path: db, mode: .readWrite)
+                try connection.execute(change)
+                try connection.close()
+            }
+            var comparison = RecordComparator.Options()
+            comparison.dataOnly = true
+            return try #require(try SQLiteExporter.compare(archive: archive, against: db, comparison: comparison).tables.first)
+        }
+        let same = try loaded()
+        #expect(same.isSame, "\(same.summary()) \(same.changedKeys)")
+        for (column, set) in [("at", "at = at + 1"), ("ok", "ok = 0"), ("n", "n = 0"), ("d", "d = 12.25"), ("r", "r = 0.2"),
+                              ("dt", "dt = '2026-01-02 00:00:01'")] {
+            let table = try loaded("UPDATE ev SET \(set) WHERE id = 1")
+            #expect(table.changed == 1 && table.changedColumns.map(\.column) == [column], "\(set): \(table.summary())")
+        }
+    }
 }

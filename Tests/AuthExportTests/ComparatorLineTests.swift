@@ -152,6 +152,11 @@ import Testing
             (.decimal, nil, [.text("12.50"), .text("12.5"), .text("12"), .integer(12)]),
             (.json, nil, [.json(#"{"b":[1,{"d":1,"c":2}],"a":null}"#), .json(#"{"a":null,"b":[1,{"c":2,"d":1}]}"#)]),
             (.textual, nil, [.integer(5), .text("5"), .null]),
+            (.number, nil, [.boolean(true), .boolean(false), .integer(1), .text("1"), .null]),
+            (.real, nil, [.text("0.10"), .text("x"), .real(0.1), .real(2), .integer(2)]),
+            (.dateFromTimestamp, nil, [.text("2026-01-02T00:00:00Z"), .text("2026-01-02 00:00:00"), .text("2026-01-02T00:00:01")]),
+            (.decimal, nil, [.real(12.5), .real(1e-7), .real(2)]),
+            (.instant, nil, [.integer(1_767_323_045), .real(1.25), .real(-0.5)]),
         ]
         for (form, collation, values) in cases {
             var digester = CellDigester()
@@ -170,6 +175,52 @@ import Testing
         digester.reset([Column(name: "c", type: .text)], forms: [.instant])
         let instants = ["2026-01-01T10:00:00Z", "2026-01-01 10:00:00+00:00", "2026-01-01T10:00:00.000Z", "2026-01-01 10:00:00"]
         #expect(Set(instants.map { Value.text($0).withCellView { digester.digest($0, column: 0) } }).count == 1)
+    }
+
+    /// A value a restore stored in another type digests, in the new side's form (`storedForm`), as the archive's
+    /// value does in its own (`form(of:)`): booleans and 0/1, decimal text and reals, a date and its midnight
+    /// timestamp, a timestamp and its Unix seconds (2,000 random instants, 1601–9999, spelled by Foundation);
+    /// another value does not.
+    @Test func translatedValuesDigestAsTheArchiveValue() throws {
+        func digest(_ value: Value, _ form: CellDigester.LogicalForm) -> UInt64 {
+            var digester = CellDigester()
+            digester.reset([Column(name: "c", type: .text)], forms: [form])
+            return value.withCellView { digester.digest($0, column: 0) }
+        }
+        func same(_ old: Value, _ type: LogicalType, _ new: Value, _ stored: LogicalType) -> Bool {
+            digest(old, RecordComparator.form(of: type))
+                == digest(new, RecordComparator.storedForm(of: type, storedAs: stored, restored: true))
+        }
+        #expect(same(.boolean(true), .boolean, .integer(1), .integer) && same(.boolean(false), .boolean, .integer(0), .integer))
+        #expect(!same(.boolean(true), .boolean, .integer(2), .integer) && !same(.boolean(true), .boolean, .integer(0), .integer))
+        #expect(same(.integer(1), .integer, .boolean(true), .boolean) && !same(.integer(0), .integer, .boolean(true), .boolean))
+        for (text, real) in [("12.50", 12.5), ("0.0000001", 1e-7), ("0.1", 0.1), ("-3", -3.0), ("123456789012.25", 123456789012.25)] {
+            #expect(same(.text(text), .decimal, .real(real), .real), "\(text)")
+            #expect(same(.real(real), .real, .text(text), .decimal), "\(text)")
+        }
+        #expect(!same(.text("0.3"), .decimal, .real(0.1 + 0.2), .real) && !same(.real(0.1), .real, .text("0.10000001"), .decimal))
+        #expect(same(.text("2026-01-02"), .date, .text("2026-01-02T00:00:00Z"), .timestamp))
+        #expect(same(.text("2026-01-02"), .date, .text("2026-01-02 00:00:00.000"), .timestamp))
+        #expect(!same(.text("2026-01-02"), .date, .text("2026-01-02T00:00:01"), .timestamp))
+        #expect(!same(.text("2026-01-02"), .date, .text("2026-01-03T00:00:00"), .timestamp))
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let seconds = Int64.random(in: -11_644_473_600..<253_402_300_800, using: &generator)
+            let text = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(same(.text(text), .timestamp, .integer(seconds), .integer), "\(seconds) \(text)")
+            #expect(!same(.text(text), .timestamp, .integer(seconds + 1), .integer), "\(seconds)")
+        }
+        #expect(same(.text("2026-01-02T03:04:05.25Z"), .timestamp, .real(1_767_323_045.25), .real))
+        #expect(same(.text("1969-12-31T23:59:59.5Z"), .timestamp, .real(-0.5), .real))
+        for _ in 0..<2000 {
+            let d = Double(bitPattern: UInt64.random(in: 0..<UInt64.max, using: &generator))
+            guard d.isFinite else { continue }
+            let plain = CellDigester.plainDecimal(d)
+            #expect(Double(plain) == d && !plain.contains("e"), "\(d) \(plain)")
+        }
     }
 
     /// A comparison fed by an exporter (`verify --against`) digests the cells a `RowEncoder` writes as it writes them

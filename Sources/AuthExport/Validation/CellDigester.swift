@@ -22,6 +22,13 @@ struct CellDigester {
         /// Any value as its text (an integer's digits, a real's shortest form, bytes as they are): a dynamically
         /// typed column, or one a restore stored as text or bytes.
         case textual
+        /// An integer or boolean: a boolean digested as the integer 0 or 1 (a boolean a restore stored as an
+        /// integer, or an integer as a boolean).
+        case number
+        /// A real: decimal text (a real a restore stored as `numeric`) digested as the real it reads as.
+        case real
+        /// A date: a timestamp at midnight (a date a restore stored as a timestamp) digested as its date.
+        case dateFromTimestamp
     }
 
     /// The tagged bytes of each column of the current row.
@@ -65,23 +72,42 @@ struct CellDigester {
         case .null:
             isNull[column] = true
         case .boolean(let b):
-            cells[column] = [1, b ? 1 : 0]
-        case .integer(let i):
-            appendInteger(i, to: column)
-        case .real(let d):
-            if d == d.rounded(), let i = Int64(exactly: d) {
-                appendInteger(i, to: column)  // 1.0 = 1, and -0.0 = 0
+            if forms[column] == .number {
+                appendInteger(b ? 1 : 0, to: column)
             } else {
-                cells[column].append(3)
-                withUnsafeBytes(of: d.bitPattern.littleEndian) { cells[column].append(contentsOf: $0) }
+                cells[column] = [1, b ? 1 : 0]
+            }
+        case .integer(let i):
+            if forms[column] == .instant {
+                appendUnixTime(Double(i), to: column)  // a timestamp a restore stored as Unix seconds
+            } else {
+                appendInteger(i, to: column)
+            }
+        case .real(let d):
+            if forms[column] == .instant {
+                appendUnixTime(d, to: column)
+            } else {
+                appendReal(d, to: column)
             }
         case .text(let utf8), .invalidText(let utf8):
             switch forms[column] {
-            case .exact, .textual: appendText(utf8, collation: collations[column], to: column)
+            case .exact, .textual, .number: appendText(utf8, collation: collations[column], to: column)
             case .uuid: appendUUID(utf8, to: column)
             case .instant: appendInstant(utf8, to: column)
             case .decimal: appendDecimal(utf8, to: column)
             case .json: appendJSON(utf8, tag: 4, to: column)
+            case .real:
+                if let value = Double(String(decoding: utf8, as: UTF8.self)), value.isFinite {
+                    appendReal(value, to: column)
+                } else {
+                    appendText(utf8, collation: collations[column], to: column)
+                }
+            case .dateFromTimestamp:
+                let end = Self.instantEnd(utf8)
+                let midnight =
+                    end == 19 && (utf8[10] == UInt8(ascii: "T") || utf8[10] == UInt8(ascii: " "))
+                    && utf8[11..<19].elementsEqual("00:00:00".utf8)
+                appendText(midnight ? UnsafeRawBufferPointer(rebasing: utf8[0..<10]) : utf8, collation: 0, to: column)
             }
         case .bytes(let bytes):
             if forms[column] == .uuid && bytes.count == 16 {
@@ -111,6 +137,78 @@ struct CellDigester {
             cells[column].append(contentsOf: text.utf8)
         case .text(let b), .invalidText(let b), .bytes(let b), .json(let b): cells[column].append(contentsOf: b)
         }
+    }
+
+    /// A real: an integral value as that integer (1.0 = 1, -0.0 = 0); under the decimal form, any other as its
+    /// decimal text (a real a restore stored as `numeric`, or a `numeric` as a real, reads as the same number).
+    private mutating func appendReal(_ d: Double, to column: Int) {
+        if d == d.rounded(), let i = Int64(exactly: d) {
+            appendInteger(i, to: column)
+        } else if forms[column] == .decimal, d.isFinite {
+            let text = Array(Self.plainDecimal(d).utf8)
+            text.withUnsafeBytes { appendDecimal($0, to: column) }
+        } else {
+            cells[column].append(3)
+            withUnsafeBytes(of: d.bitPattern.littleEndian) { cells[column].append(contentsOf: $0) }
+        }
+    }
+
+    /// The shortest decimal spelling of `d` that reads back as `d`, without an exponent: `1e-07` → `0.0000001`.
+    static func plainDecimal(_ d: Double) -> String {
+        let shortest = d.description
+        guard let e = shortest.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(shortest[shortest.index(after: e)...])
+        else { return shortest }
+        var mantissa = String(shortest[..<e])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let point = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count
+        let digits = mantissa.filter { $0 != "." }
+        let position = point + exponent
+        var out: String
+        if position <= 0 {
+            out = "0." + String(repeating: "0", count: -position) + digits
+        } else if position >= digits.count {
+            out = digits + String(repeating: "0", count: position - digits.count)
+        } else {
+            out = String(digits.prefix(position)) + "." + String(digits.dropFirst(position))
+        }
+        return (negative ? "-" : "") + out
+    }
+
+    /// A timestamp a restore stored as Unix seconds (an integer, or a real with a fraction): its UTC spelling,
+    /// in the instant form (microseconds at most).
+    private mutating func appendUnixTime(_ seconds: Double, to column: Int) {
+        guard seconds.isFinite, abs(seconds) < 253_402_300_800 else {
+            appendReal(seconds, to: column)
+            return
+        }
+        var whole = Int64(seconds.rounded(.down))
+        var micros = Int64(((seconds - Double(whole)) * 1_000_000).rounded())
+        if micros == 1_000_000 {
+            whole += 1
+            micros = 0
+        }
+        var days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
+        let secondOfDay = whole - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        var text = "\(String(repeating: "0", count: max(0, 4 - String(year).count)))\(year)-\(two(month))-\(two(day))T"
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60)):\(two(secondOfDay % 60))"
+        if micros > 0 {
+            let fraction = String(micros)
+            text += "." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        }
+        let utf8 = Array(text.utf8)
+        utf8.withUnsafeBytes { appendInstant($0, to: column) }
     }
 
     private mutating func appendInteger(_ value: Int64, to column: Int) {
@@ -241,11 +339,13 @@ struct CellDigester {
         let form = forms[column]
         switch view {
         case .null where form != .textual: return 0x6E75_6C6C
+        case .boolean(let b) where form == .number: return integer(b ? 1 : 0)
         case .boolean(let b) where form != .textual:
             return withUnsafeBytes(of: UInt8(b ? 1 : 0)) { bytes(1, $0) }
-        case .integer(let i) where form != .textual: return integer(i)
-        case .real(let d) where form != .textual:
+        case .integer(let i) where form != .textual && form != .instant: return integer(i)
+        case .real(let d) where form != .textual && form != .instant:
             if d == d.rounded(), let i = Int64(exactly: d) { return integer(i) }
+            if form == .decimal { break }
             return withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes(3, $0) }
         case .text(let utf8) where form == .exact && collations[column] == 0,
             .invalidText(let utf8) where form == .exact && collations[column] == 0:
@@ -271,9 +371,10 @@ struct CellDigester {
                 return bytes(4, UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<count]))
             }
         default:
-            take(view, column: column)
-            return columnDigest(column)
+            break
         }
+        take(view, column: column)
+        return columnDigest(column)
     }
 
     /// A 64-bit digest of one column's cell, null included (for comparing rows column by column).

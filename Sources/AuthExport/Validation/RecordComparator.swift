@@ -394,11 +394,8 @@ public struct RecordComparator {
                 oldPosition[position] = index
                 // The old side's logical type decides how both spell a value; a dynamically typed column, or text
                 // a restore stored as bytes (NUL, invalid UTF-8), compares by text.
-                let stored = schema.columns[position].type
-                forms[position] =
-                    options.newIsRestoredDatabase
-                        && (column.type == .any || (column.type == .text && stored == .bytes))
-                    ? .textual : RecordComparator.form(of: column.type)
+                forms[position] = RecordComparator.storedForm(
+                    of: column.type, storedAs: schema.columns[position].type, restored: options.newIsRestoredDatabase)
                 compared.append(position)
             }
             compared.sort { oldPosition[$0] < oldPosition[$1] }
@@ -621,7 +618,25 @@ public struct RecordComparator {
         case .timestamp, .time: .instant
         case .decimal: .decimal
         case .json: .json
+        case .boolean, .integer: .number
         default: .exact
+        }
+    }
+
+    /// How the new side digests a column the old side has as `type` and the new side stores as `stored`, so that
+    /// a value digests as the old side's (digested in ``form(of:)``) does. In a restored database, a dynamically
+    /// typed column, or text stored as bytes, compares by text; a real stored as `numeric` by the number it reads
+    /// as; a date stored as a timestamp at midnight as that date. The other translations a restore makes are in
+    /// the old type's form already: booleans and integers 0/1 (``CellDigester/LogicalForm/number``), a decimal
+    /// stored as a real (its decimal text), a timestamp stored as Unix seconds (its UTC instant), a uuid as 16
+    /// bytes, json as text.
+    static func storedForm(of type: LogicalType, storedAs stored: LogicalType, restored: Bool) -> CellDigester.LogicalForm {
+        guard restored else { return form(of: type) }
+        switch (type, stored) {
+        case (.any, _), (.text, .bytes): return .textual
+        case (.real, .decimal): return .real
+        case (.date, .timestamp): return .dateFromTimestamp
+        default: return form(of: type)
         }
     }
 
