@@ -89,6 +89,22 @@ import Testing
         #expect(index.schemaChanges == ["index ix_users_x removed"])
     }
 
+    /// A new SQLite file at `path` whose tables the application made (`schemaSQL`), `archive` loaded into them by
+    /// restore --data-only, then `change` (SQL) applied.
+    static func dataOnlyLoaded(_ archive: String, into path: String, schemaSQL: String, change: String?) throws {
+        let connection = try SQLiteConnection(path: path, mode: .create)
+        try connection.execute(schemaSQL)
+        try connection.close()
+        var options = SQLiteRestoreOptions()
+        options.dataOnly = true
+        _ = try SQLiteRestore.restore(archive: archive, to: path, options: options)
+        if let change {
+            let connection = try SQLiteConnection(path: path, mode: .readWrite)
+            try connection.execute(change)
+            try connection.close()
+        }
+    }
+
     /// The application's own SQLite tables (its declared types, a UNIQUE index of its own, no ix_users_x, a column
     /// of its own, x nullable), loaded by `restore --data-only`: the data matches with `dataOnly`, the schema does
     /// not without it, and a changed value or a missing archive column is still found with it.
@@ -100,21 +116,13 @@ import Testing
         func appTables(_ change: String? = nil) throws -> String {
             count += 1
             let db = dir.file("app\(count).db")
-            let connection = try SQLiteConnection(path: db, mode: .create)
-            try connection.execute("""
-                CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, u CHAR(32), ts DATETIME, d DECIMAL(10, 2),
-                    j JSON, b BOOLEAN, r FLOAT, x VARCHAR(100), y BLOB, dt DATE, tm TIME, note TEXT DEFAULT 'app');
-                CREATE UNIQUE INDEX users_u_uniq ON users (u);
-                """)
-            try connection.close()
-            var options = SQLiteRestoreOptions()
-            options.dataOnly = true
-            _ = try SQLiteRestore.restore(archive: archive, to: db, options: options)
-            if let change {
-                let connection = try SQLiteConnection(path: db, mode: .readWrite)
-                try connection.execute(change)
-                try connection.close()
-            }
+            try Self.dataOnlyLoaded(
+                archive, into: db,
+                schemaSQL: """
+                    CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, u CHAR(32), ts DATETIME, d DECIMAL(10, 2),
+                        j JSON, b BOOLEAN, r FLOAT, x VARCHAR(100), y BLOB, dt DATE, tm TIME, note TEXT DEFAULT 'app');
+                    CREATE UNIQUE INDEX users_u_uniq ON users (u);
+                    """, change: change)
             return db
         }
         func compare(_ db: String, dataOnly: Bool) throws -> RecordComparator.TableComparison {
@@ -163,18 +171,10 @@ import Testing
         func loaded(_ change: String? = nil) throws -> RecordComparator.TableComparison {
             count += 1
             let db = dir.file("t\(count).db")
-            let connection = try SQLiteConnection(path: db, mode: .create)
-            try connection.execute(
-                "CREATE TABLE ev (id INTEGER PRIMARY KEY, at INTEGER, ok INTEGER, n BOOLEAN, d REAL, r DECIMAL(10, 2), dt TIMESTAMP)")
-            try connection.close()
-            var options = SQLiteRestoreOptions()
-            options.dataOnly = true
-            _ = try SQLiteRestore.restore(archive: archive, to: db, options: options)
-            if let change {
-                let connection = try SQLiteConnection(path: db, mode: .readWrite)
-                try connection.execute(change)
-                try connection.close()
-            }
+            try Self.dataOnlyLoaded(
+                archive, into: db,
+                schemaSQL: "CREATE TABLE ev (id INTEGER PRIMARY KEY, at INTEGER, ok INTEGER, n BOOLEAN, d REAL, r DECIMAL(10, 2), dt TIMESTAMP)",
+                change: change)
             var comparison = RecordComparator.Options()
             comparison.dataOnly = true
             return try #require(try SQLiteExporter.compare(archive: archive, against: db, comparison: comparison).tables.first)
