@@ -645,9 +645,12 @@ struct LineDigester {
     private var scratch = ByteBuffer()
     private var batch: DigestBatch
     private let table: String
+    /// The side's plan the rows are digested by.
+    let plan: DigestPlan
 
     /// Digests rows of `schema` as a side whose plan is `plan` would (every column).
     init(_ schema: TableSchema, plan: DigestPlan) {
+        self.plan = plan
         decoder = RowDecoder(table: schema, maxDepth: ReaderLimits.defaultMaxDepth)
         var full = plan
         full.lines = false

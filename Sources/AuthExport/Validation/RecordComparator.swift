@@ -179,9 +179,15 @@ public struct RecordComparator {
     private func compare(old: ArchiveReader, new newSide: ComparedSide) throws -> Report {
         old.materializeRows = false
         let options = self.options
-        let oldSide = ComparedSide(old, readAhead: options.readAheadBytes, isCancelled: options.isCancelled) { schema in
-            RecordComparator.oldPlan(schema, options: options)
+        // Against a restored database the archive's side waits for each table's plan from this thread, which
+        // knows then how the database stores each column (text stored as uuid or json is digested in that form on
+        // both sides); between archives it plans each table itself and reads ahead.
+        var localPlan: (@Sendable (TableSchema) -> DigestPlan)?
+        if !options.newIsRestoredDatabase {
+            localPlan = { schema in RecordComparator.oldPlan(schema, options: options) }
         }
+        let oldSide = ComparedSide(
+            old, readAhead: options.readAheadBytes, isCancelled: options.isCancelled, localPlan: localPlan)
         defer {
             newSide.stop()
             oldSide.stop()
@@ -201,6 +207,23 @@ public struct RecordComparator {
                 options.newIsRestoredDatabase && $0.type == .any ? .textual : RecordComparator.form(of: $0.type)
             },
             keyColumns: keys, lines: !keys.isEmpty)
+    }
+
+    /// ``oldPlan(_:options:)`` for a table whose new side is `stored`: an old text column the new side stores as
+    /// a uuid or as json is digested as one on both sides (the database spells it canonically: dashes and lower
+    /// case, jsonb's key order and spacing), keys included.
+    static func oldPlan(_ schema: TableSchema, storedAs stored: TableSchema, options: Options) -> DigestPlan {
+        var plan = oldPlan(schema, options: options)
+        guard options.newIsRestoredDatabase, !plan.skip else { return plan }
+        let storedTypes = Dictionary(stored.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        for (index, column) in schema.columns.enumerated() where column.type == .text {
+            switch storedTypes[options.mapName?(column.name, "column") ?? column.name] {
+            case .uuid?: plan.forms[index] = .uuid
+            case .json?: plan.forms[index] = .json
+            default: continue
+            }
+        }
+        return plan
     }
 
 
@@ -285,24 +308,38 @@ public struct RecordComparator {
 
         enum OldTable {
             case held(HeldTable)
-            /// Its rows come next on the old side.
-            case streaming(TableSchema)
+            /// Its rows come next on the old side, digested by the plan.
+            case streaming(TableSchema, DigestPlan)
         }
 
-        /// The old table the new side calls `name`: held, or read up to its rows (holding the tables before it).
-        /// With no name, reads the old side to its end: the tables left are only counted (removed).
-        mutating func oldTable(named name: String?) throws -> OldTable? {
+        /// The old side plans its tables itself (between archives), or waits for each plan from here.
+        var oldWaitsForPlans: Bool { options.newIsRestoredDatabase }
+
+        /// The old table the new side (`newSchema`) calls `name`: held, or read up to its rows (holding the tables
+        /// before it). With no name, reads the old side to its end: the tables left are only counted (removed).
+        mutating func oldTable(named name: String?, newSchema: TableSchema? = nil) throws -> OldTable? {
             if let name, let table = held.removeValue(forKey: name) { return .held(table) }
             while !oldDone {
                 switch try next(old) {
                 case .table(let schema):
-                    guard options.tables.includes(schema.name) else { continue }
+                    guard options.tables.includes(schema.name) else {
+                        if oldWaitsForPlans { old.send(.skipped) }
+                        continue
+                    }
                     let mappedName = mapped(schema.name, "table")
                     oldOrder.append(mappedName)
-                    if mappedName == name { return .streaming(schema) }
+                    if mappedName == name {
+                        let plan =
+                            newSchema.map { RecordComparator.oldPlan(schema, storedAs: $0, options: options) }
+                            ?? RecordComparator.oldPlan(schema, options: options)
+                        if oldWaitsForPlans { old.send(plan) }
+                        return .streaming(schema, plan)
+                    }
+                    let plan = RecordComparator.oldPlan(schema, options: options)
+                    if oldWaitsForPlans { old.send(plan) }
                     var table = HeldTable(
                         schema: schema, rows: PendingRows(width: schema.columns.count),
-                        digester: LineDigester(schema, plan: RecordComparator.oldPlan(schema, options: options)))
+                        digester: LineDigester(schema, plan: plan))
                     try readRows(into: &table, holding: name != nil)
                     if name != nil {
                         held[mappedName] = table
@@ -359,7 +396,7 @@ public struct RecordComparator {
                 new.send(.skipped)
                 return
             }
-            guard let oldTable = try oldTable(named: schema.name) else {
+            guard let oldTable = try oldTable(named: schema.name, newSchema: schema) else {
                 // A data-only restore leaves the application's other tables alone; they are not the old side's.
                 if options.dataOnly {
                     new.send(.skipped)
@@ -369,15 +406,18 @@ public struct RecordComparator {
                 return
             }
             let oldSchema: TableSchema
+            let oldPlan: DigestPlan
             var oldRows: PendingRows
             var heldCount: Int64?
             switch oldTable {
             case .held(let table):
                 oldSchema = table.schema
+                oldPlan = table.digester.plan
                 oldRows = table.rows
                 heldCount = table.count
-            case .streaming(let table):
+            case .streaming(let table, let plan):
                 oldSchema = table
+                oldPlan = plan
                 oldRows = PendingRows(width: table.columns.count, lines: true)
             }
             var result = TableComparison(name: oldSchema.name, presence: .both)
@@ -394,8 +434,12 @@ public struct RecordComparator {
                 oldPosition[position] = index
                 // The old side's logical type decides how both spell a value; a dynamically typed column, or text
                 // a restore stored as bytes (NUL, invalid UTF-8), compares by text.
-                forms[position] = RecordComparator.storedForm(
-                    of: column.type, storedAs: schema.columns[position].type, restored: options.newIsRestoredDatabase)
+                // Text the old side digests as a uuid or json (stored so here) is digested alike here.
+                forms[position] =
+                    column.type == .text && (oldPlan.forms[index] == .uuid || oldPlan.forms[index] == .json)
+                    ? oldPlan.forms[index]
+                    : RecordComparator.storedForm(
+                        of: column.type, storedAs: schema.columns[position].type, restored: options.newIsRestoredDatabase)
                 compared.append(position)
             }
             compared.sort { oldPosition[$0] < oldPosition[$1] }
@@ -417,7 +461,6 @@ public struct RecordComparator {
             // Rows travel as lines (a row whose line is the other side's byte for byte is not digested) when equal
             // lines mean equal values: rows matched by key, the same columns in the same places, of the same types
             // and collations, digested in the same forms. Otherwise the old side's lines are digested here.
-            let oldPlan = RecordComparator.oldPlan(oldSchema, options: options)
             var lines =
                 heldCount == nil && oldPlan.lines && !newKeyColumns.isEmpty
                 && schema.columns.count == oldSchema.columns.count
