@@ -51,12 +51,7 @@ public final class BackgroundByteCheck: ArchiveByteCheck, @unchecked Sendable {
     }
 
     private static func work(_ queue: Queue, _ check: any ArchiveByteCheck) {
-        // Ctrl-C and termination signals are for the calling thread (its blocking calls must see EINTR and cancel,
-        // as a PostgreSQL statement waiting for a lock does): this thread never takes them.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&signals, signal) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        FileIO.blockTerminationSignalsOnThisThread()
         queue.condition.lock()
         defer {
             queue.running = false

@@ -56,11 +56,7 @@ final class DigestStream: @unchecked Sendable {
     deinit { close() }
 
     private func work() {
-        // Ctrl-C and termination signals are for the calling thread (its blocking calls must see EINTR): never here.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&signals, signal) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        FileIO.blockTerminationSignalsOnThisThread()
         condition.lock()
         defer {
             running = false

@@ -13,6 +13,16 @@ package struct SystemErrno: Error, Sendable, CustomStringConvertible {
 
 /// Thin POSIX file helpers that retry on EINTR and throw ``ArchiveError`` with code `.io`.
 package enum FileIO {
+    /// Blocks Ctrl-C and the termination signals on the calling thread, a helper thread of the library's: they are
+    /// for the thread that called it (its blocking calls must see EINTR and cancel, as a PostgreSQL statement
+    /// waiting for a lock does), never for a helper.
+    package static func blockTerminationSignalsOnThisThread() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
     package static func errnoMessage(_ code: Int32 = errno) -> String {
         strerror(code).map { String(cString: $0) } ?? "error \(code)"
     }
@@ -207,7 +217,7 @@ package final class AtomicFile {
         self.path = path
         self.overwrite = overwrite
         if !overwrite && FileIO.fileExists(path) {
-            throw ArchiveError(.io, "\(path) already exists (use --force to overwrite)", location: .init(path: path))
+            throw ArchiveError(.io, "already exists (use --force to overwrite)", location: .init(path: path))
         }
         let dir = FileIO.directory(of: path)
         removedStaleFiles = FileIO.removeStaleTemporaryFiles(beside: path)
@@ -283,7 +293,7 @@ package final class AtomicFile {
     private func publishError() -> ArchiveError {
         let code = errno
         if code == EEXIST {
-            return ArchiveError(.io, "\(path) already exists (use --force to overwrite)", location: .init(path: path))
+            return ArchiveError(.io, "already exists (use --force to overwrite)", location: .init(path: path))
         }
         return FileIO.ioError("cannot create \(path)", path: path, code: code)
     }
