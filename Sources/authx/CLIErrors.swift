@@ -80,8 +80,11 @@ enum CLIErrors {
     }
 
     /// A PostgreSQL error: usage for bad options; 1 for a duplicate key or dangling reference of the archive itself
-    /// (as the SQLite restore and `verify --keys` report them); 3 otherwise.
-    static func failure(for error: PostgresError, verbose: Bool, dataOnly: Bool = false) -> CommandFailure {
+    /// (as the SQLite restore and `verify --keys` report them); 3 otherwise. `canCreate`: the command has
+    /// `-C/--create` (restore), which a missing database's hint then names.
+    static func failure(
+        for error: PostgresError, verbose: Bool, dataOnly: Bool = false, canCreate: Bool = false
+    ) -> CommandFailure {
         var exitCode = runtime
         if error.code == .invalidOptions {
             exitCode = usage
@@ -96,7 +99,7 @@ enum CLIErrors {
         if !verbose && (error.detail != nil || error.context != nil) {
             extraHint = "--verbose shows PostgreSQL's detail (it may quote row values)"
         }
-        if error.code == .connection, error.message.contains("does not exist"), error.message.contains("database") {
+        if canCreate, error.code == .connection, error.message.contains("does not exist"), error.message.contains("database") {
             extraHint = "add -C/--create to create the database, then restore into it"
         }
         if message.isEmpty { message = error.message }

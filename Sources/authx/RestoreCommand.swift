@@ -258,7 +258,7 @@ struct RestoreCommand: ParsableCommand {
         do {
             return try body()
         } catch let error as PostgresError {
-            throw CLIErrors.failure(for: error, verbose: verbose, dataOnly: dataOnly)
+            throw CLIErrors.failure(for: error, verbose: verbose, dataOnly: dataOnly, canCreate: true)
         }
     }
 

@@ -99,6 +99,7 @@ import Testing
         let result = try Self.authx(["restore", archive, "--to", url, "--verbose"])
         #expect(result.status == 3)
         #expect(result.stderr.contains("does not exist"))
+        #expect(result.stderr.contains("hint: add -C/--create to create the database"), "\(result.stderr)")
         #expect(!result.stderr.contains("Pa55-w0rd") && !result.stdout.contains("Pa55-w0rd"))
     }
 

@@ -363,6 +363,8 @@ import Testing
         #expect(try CommandLineJSONTests.schemaProblems("verify", matchJSON.stdout) == nil)
         let unreadable = try run(["verify", archive, "--against", TestServer.url(db.url, database: "authx_no_such_database")])
         #expect(unreadable.status == 3, "\(unreadable.stderr)")
+        #expect(unreadable.stderr.contains("authx_no_such_database\" does not exist"), "\(unreadable.stderr)")
+        #expect(!unreadable.stderr.contains("--create"), "verify has no --create: \(unreadable.stderr)")
     }
 
     /// Runs authx with standard error captured; the caller signals and waits.
