@@ -216,18 +216,11 @@ package struct JSONScanner {
         throw fail("unterminated string")
     }
 
-    /// Whether none of the eight bytes of `word` is a quote, a backslash, below 0x20 or above 0x7F (SWAR: `x` has a zero byte
-    /// exactly when `(x - 0x01…) & ~x & 0x80…` is not zero; a false "maybe" only costs speed).
+    /// Whether none of the eight bytes of `word` is a quote, a backslash, below 0x20 or above 0x7F: ASCII that
+    /// no JSON string escapes (``ByteBuffer/mayNeedEscape(_:)``; a false "maybe" only costs speed).
     @inline(__always)
     static func isPlainASCII(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let hasQuote = (quote &- ones) & ~quote
-        let hasBackslash = (backslash &- ones) & ~backslash
-        let hasControl = word &- (ones &* 0x20)  // borrows into a high bit for a byte below 0x20
-        return ((hasQuote | hasBackslash | hasControl) & ~word | word) & highs == 0
+        word & 0x8080_8080_8080_8080 == 0 && !ByteBuffer.mayNeedEscape(word)
     }
 
     private func hex4(at index: Int) throws(Failure) -> UInt32 {

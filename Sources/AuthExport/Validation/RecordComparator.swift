@@ -432,11 +432,11 @@ public struct RecordComparator {
             for (index, column) in oldSchema.columns.enumerated() {
                 guard let position = newPositions[mapped(column.name, "column")] else { continue }
                 oldPosition[position] = index
-                // The old side's logical type decides how both spell a value; a dynamically typed column, or text
-                // a restore stored as bytes (NUL, invalid UTF-8), compares by text.
-                // Text the old side digests as a uuid or json (stored so here) is digested alike here.
+                // The old side's logical type decides how both spell a value: where the old side was planned in
+                // another form than its type's own (text stored as uuid or json, a dynamically typed column by
+                // text), in that form; otherwise the stored value is brought to the type's form (``storedForm``).
                 forms[position] =
-                    column.type == .text && (oldPlan.forms[index] == .uuid || oldPlan.forms[index] == .json)
+                    oldPlan.forms[index] != RecordComparator.form(of: column.type)
                     ? oldPlan.forms[index]
                     : RecordComparator.storedForm(
                         of: column.type, storedAs: schema.columns[position].type, restored: options.newIsRestoredDatabase)

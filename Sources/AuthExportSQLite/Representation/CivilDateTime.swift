@@ -18,7 +18,7 @@ struct CivilDateTime: Hashable, Sendable {
 
     /// Seconds since 1970-01-01T00:00:00 of this wall-clock time read as UTC (the fraction is not included).
     var epochSeconds: Int64 {
-        Int64(CivilDateTime.daysFromCivil(year: year, month: month, day: day)) * 86_400
+        Int64(CanonicalForms.daysFromCivil(year: year, month: month, day: day)) * 86_400
             + Int64(hour * 3600 + minute * 60 + second)
     }
 
@@ -28,7 +28,7 @@ struct CivilDateTime: Hashable, Sendable {
         guard epochSeconds >= minEpochSeconds && epochSeconds <= maxEpochSeconds else { return nil }
         let days = epochSeconds.floorDivided(by: 86_400)
         let secondsOfDay = Int(epochSeconds - days * 86_400)
-        let (y, m, d) = civilFromDays(Int(days))
+        let (y, m, d) = CanonicalForms.civilFromDays(Int(days))
         return CivilDateTime(
             year: y, month: m, day: d, hour: secondsOfDay / 3600, minute: secondsOfDay / 60 % 60,
             second: secondsOfDay % 60, fraction: fraction, fractionDigits: fractionDigits)
@@ -51,11 +51,6 @@ struct CivilDateTime: Hashable, Sendable {
         }
     }
 
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        CanonicalForms.daysFromCivil(year: year, month: month, day: day)
-    }
-
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) { CanonicalForms.civilFromDays(days) }
 }
 
 // MARK: - Parsing
