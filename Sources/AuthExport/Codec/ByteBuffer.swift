@@ -100,7 +100,11 @@ package struct ByteBuffer: Sendable {
     /// a backslash (SWAR: a byte of `x` is below `n` ≤ 0x80 exactly when `(x - n…) & ~x & 0x80…` is not zero for
     /// some byte, and zero when `x ^ c…` has a zero byte; a false "maybe" only costs speed).
     @inline(__always)
-    static func mayNeedEscape(_ word: UInt64) -> Bool {
+    static func mayNeedEscape(_ word: UInt64) -> Bool { escapeBits(word) != 0 }
+
+    /// The high bit of each byte of `word` that may need escaping (see ``mayNeedEscape(_:)``); zero when none.
+    @inline(__always)
+    static func escapeBits(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let control = (word &- ones &* 0x20) & ~word & highs
@@ -108,7 +112,7 @@ package struct ByteBuffer: Sendable {
         let backslash = word ^ (ones &* 0x5C)
         let hasQuote = (quote &- ones) & ~quote & highs
         let hasBackslash = (backslash &- ones) & ~backslash & highs
-        return control | hasQuote | hasBackslash != 0
+        return control | hasQuote | hasBackslash
     }
 
     /// Appends bytes as a quoted standard base64 string with padding.

@@ -220,7 +220,7 @@ package struct JSONScanner {
     /// no JSON string escapes (``ByteBuffer/mayNeedEscape(_:)``; a false "maybe" only costs speed).
     @inline(__always)
     static func isPlainASCII(_ word: UInt64) -> Bool {
-        word & 0x8080_8080_8080_8080 == 0 && !ByteBuffer.mayNeedEscape(word)
+        (word & 0x8080_8080_8080_8080) | ByteBuffer.escapeBits(word) == 0
     }
 
     private func hex4(at index: Int) throws(Failure) -> UInt32 {
